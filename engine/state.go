@@ -1,0 +1,128 @@
+package engine
+
+import "encoding/binary"
+
+// OrderView is a resting order as seen from outside the engine.
+type OrderView struct {
+	OrderID  uint64
+	Owner    uint32
+	Symbol   uint32
+	Side     Side
+	TIF      TIF
+	Price    int64
+	OrderQty int64
+	Leaves   int64
+	Cum      int64
+	Notional int64
+	ClOrdID  ID
+}
+
+// HistoryEntry is a finished ClOrdID that is still remembered for duplicate
+// detection.
+type HistoryEntry struct {
+	Owner   uint32
+	ClOrdID ID
+}
+
+// State is the engine's whole logical state in canonical order: Orders by symbol
+// (ascending index), then bids best first (price descending), then asks best first
+// (price ascending), each level in time priority; History oldest first. Two engines
+// in the same State behave identically on every future command.
+type State struct {
+	// LastSeq is the Seq of the last command applied (0 before any).
+	LastSeq uint64
+	// NextExecID is the ExecID the next event will get.
+	NextExecID uint64
+	Orders     []OrderView
+	History    []HistoryEntry
+}
+
+// Hash returns the canonical 64-bit state hash (FNV-1a over a fixed little-endian
+// encoding). Engines publish it in checkpoints; replay recomputes it.
+func (s *State) Hash() uint64 {
+	var h stateHasher
+	h.begin(s.LastSeq, s.NextExecID)
+	for i := range s.Orders {
+		h.order(&s.Orders[i])
+	}
+	h.endOrders()
+	for i := range s.History {
+		h.history(&s.History[i])
+	}
+	return h.sum()
+}
+
+// stateHasher defines the canonical encoding once, for State.Hash and for the
+// engine's streaming StateHash.
+type stateHasher struct {
+	h   uint64
+	buf [128]byte
+}
+
+// FNV-1a 64 parameters (as in hash/fnv), inlined so hashing never allocates.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func (s *stateHasher) write(b []byte) {
+	h := s.h
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= fnvPrime
+	}
+	s.h = h
+}
+
+func (s *stateHasher) begin(lastSeq, nextExecID uint64) {
+	s.h = fnvOffset
+	b := s.buf[:0]
+	b = binary.LittleEndian.AppendUint64(b, lastSeq)
+	b = binary.LittleEndian.AppendUint64(b, nextExecID)
+	s.write(b)
+}
+
+func (s *stateHasher) order(o *OrderView) {
+	b := s.buf[:0]
+	b = append(b, 'O')
+	b = binary.LittleEndian.AppendUint64(b, o.OrderID)
+	b = binary.LittleEndian.AppendUint32(b, o.Owner)
+	b = binary.LittleEndian.AppendUint32(b, o.Symbol)
+	b = append(b, byte(o.Side), byte(o.TIF))
+	b = binary.LittleEndian.AppendUint64(b, uint64(o.Price))
+	b = binary.LittleEndian.AppendUint64(b, uint64(o.OrderQty))
+	b = binary.LittleEndian.AppendUint64(b, uint64(o.Leaves))
+	b = binary.LittleEndian.AppendUint64(b, uint64(o.Cum))
+	b = binary.LittleEndian.AppendUint64(b, uint64(o.Notional))
+	b = append(b, o.ClOrdID.N)
+	b = append(b, o.ClOrdID.B[:o.ClOrdID.N]...)
+	s.write(b)
+}
+
+func (s *stateHasher) endOrders() { s.write([]byte{'E'}) }
+
+func (s *stateHasher) history(e *HistoryEntry) {
+	b := s.buf[:0]
+	b = append(b, 'H')
+	b = binary.LittleEndian.AppendUint32(b, e.Owner)
+	b = append(b, e.ClOrdID.N)
+	b = append(b, e.ClOrdID.B[:e.ClOrdID.N]...)
+	s.write(b)
+}
+
+func (s *stateHasher) sum() uint64 { return s.h }
+
+// HashEvent folds one event into a running FNV-1a hash of an event stream, over
+// the same fixed encoding the journal uses for events. Start from EventsHashSeed.
+func HashEvent(h uint64, e *Event) uint64 {
+	var buf [EventSize]byte
+	b := AppendEvent(buf[:0], e)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= fnvPrime
+	}
+	return h
+}
+
+// EventsHashSeed is the starting value for HashEvent.
+const EventsHashSeed uint64 = fnvOffset
