@@ -73,6 +73,23 @@
 // (symbol, bids best first, asks best first, time), and the ClOrdID history is
 // forgotten: a new trading day may reuse ClOrdIDs. GTC orders stay.
 //
+// # Event fields
+//
+// Every event has ExecID, Seq, Time (the causing command's) and Owner (who gets it).
+// Events about an order (EvAccepted, EvFill, EvCanceled, EvReplaced, EvExpired)
+// carry that order's OrderID, Side, Type, TIF, Symbol, Price (0 for MARKET),
+// OrderQty, CumQty, LeavesQty, Notional and current ClOrdID after the event, with
+// OrdStatus 0/1/2 from its quantities, except: EvCanceled has OrdStatus 4 and
+// LeavesQty 0 (a cancel request's EvCanceled has the request's ClOrdID and
+// OrigClOrdID = the order's ClOrdID); EvReplaced has OrigClOrdID = the replaced
+// ClOrdID; EvExpired has OrdStatus C and LeavesQty 0; EvFill adds LastQty/LastPx.
+// EvRejected echoes the command: Side, Type, TIF, Symbol, Price (LIMIT only),
+// OrderQty, ClOrdID, with OrderID 0 and zero quantities. EvCancelRejected has the
+// request's ClOrdID and OrigClOrdID, ResponseTo, Reason, Text, and, when the
+// OrigClOrdID names a live order of the owner, that order's OrderID, OrdStatus,
+// Symbol and Side; otherwise OrderID 0, OrdStatus 8 and the request's Symbol and
+// Side. Text is set on rejects, cancels and expiries (see TextOf).
+//
 // # ClOrdID history
 //
 // Duplicate detection covers every live order's current ClOrdID and the last

@@ -126,3 +126,76 @@ func HashEvent(h uint64, e *Event) uint64 {
 
 // EventsHashSeed is the starting value for HashEvent.
 const EventsHashSeed uint64 = fnvOffset
+
+// State fills s with the engine's canonical state, reusing s's slices.
+func (e *Engine) State(s *State) {
+	s.LastSeq = e.lastSeq
+	s.NextExecID = e.nextExecID
+	s.Orders = s.Orders[:0]
+	e.eachOrder(func(o *order) {
+		s.Orders = append(s.Orders, o.view())
+	})
+	s.History = s.History[:0]
+	e.eachHistory(func(h *HistoryEntry) { s.History = append(s.History, *h) })
+}
+
+// StateHash returns State.Hash of the current state without building the State.
+func (e *Engine) StateHash() uint64 {
+	var h stateHasher
+	h.begin(e.lastSeq, e.nextExecID)
+	var v OrderView
+	e.eachOrder(func(o *order) {
+		v = o.view()
+		h.order(&v)
+	})
+	h.endOrders()
+	e.eachHistory(func(x *HistoryEntry) { h.history(x) })
+	return h.sum()
+}
+
+func (o *order) view() OrderView {
+	return OrderView{OrderID: o.orderID, Owner: o.owner, Symbol: o.sym, Side: o.side, TIF: o.tif,
+		Price: o.price, OrderQty: o.qty, Leaves: o.leaves, Cum: o.cum, Notional: o.notional, ClOrdID: o.id}
+}
+
+// eachOrder visits resting orders in canonical order: symbols ascending, bids best
+// first, asks best first, each level oldest first.
+func (e *Engine) eachOrder(fn func(o *order)) {
+	for s := range e.books {
+		b := &e.books[s]
+		for off := b.bid; off >= 0; off = b.occ.prev(off - 1) {
+			for oi := e.levels[b.at[off]-1].head; oi >= 0; oi = e.orders[oi].next {
+				fn(&e.orders[oi])
+			}
+		}
+		for off := b.ask; off >= 0; off = b.occ.next(off + 1) {
+			for oi := e.levels[b.at[off]-1].head; oi >= 0; oi = e.orders[oi].next {
+				fn(&e.orders[oi])
+			}
+		}
+	}
+}
+
+func (e *Engine) eachHistory(fn func(h *HistoryEntry)) {
+	for i := 0; i < e.hLen; i++ {
+		j := e.hHead + i
+		if j >= len(e.hist) {
+			j -= len(e.hist)
+		}
+		fn(&e.hist[j])
+	}
+}
+
+// Book returns one symbol's resting orders in canonical order (allocates; for
+// tools and tests).
+func (e *Engine) Book(symbol uint32) []OrderView {
+	var s State
+	e.State(&s)
+	var r []OrderView
+	for _, o := range s.Orders {
+		if o.Symbol == symbol {
+			r = append(r, o)
+		}
+	}
+	return r
+}
