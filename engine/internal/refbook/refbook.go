@@ -1,0 +1,645 @@
+// Package refbook is the naive reference model of the matching rules written down
+// in package engine's documentation (engine/doc.go) and in CONTRACT §2–§4. It is
+// the oracle the fast engine is tested against, so clarity wins over speed: per
+// symbol two plain slices of orders kept sorted by price then arrival, linear
+// scans for every lookup (there is no index that could disagree with the books),
+// and a plain slice for the FIFO ClOrdID history. It is not for production use.
+//
+// Choices the documentation leaves open, made here and pinned by the scenario
+// files in engine/testdata:
+//   - A price level is (symbol, side, price): a buy at a price where only asks
+//     rest needs a bid level of its own.
+//   - A reject (EvRejected, EvCancelRejected) echoes the request's Symbol, Side,
+//     OrdType, TimeInForce, Price and Qty as sent; CumQty, LeavesQty and Notional
+//     are 0. Its OrderID is the named live order's (cancel/replace) or 0.
+//   - EvReplaced carries the order's status after the replace: 0 (new) or 1
+//     (partially filled), or 2 when the new quantity is at or below CumQty.
+//   - The remainder of a MARKET order is canceled with TextMarketNoLiquidity
+//     whatever its TIF, unless it is a FOK that failed the pre-check.
+//   - A replace at an unchanged price and unchanged quantity loses priority
+//     (priority is kept only when the quantity is strictly reduced).
+//   - A command of unknown Kind gets EvRejected, reason 99, TextUnknownKind.
+package refbook
+
+import (
+	"github.com/openmatch/matchd/engine"
+)
+
+// order is one order: resting in a book, or incoming while it matches.
+type order struct {
+	orderID  uint64
+	owner    uint32
+	symbol   uint32
+	side     engine.Side
+	typ      engine.OrdType
+	tif      engine.TIF
+	price    int64 // limit price in ticks; 0 for MARKET
+	qty      int64 // OrderQty
+	cum      int64
+	notional int64
+	clOrdID  engine.ID
+	// closed is set once the order is finished (filled, canceled, replaced down
+	// to CumQty, expired): its LeavesQty is 0 from then on.
+	closed bool
+}
+
+func (o *order) leaves() int64 {
+	if o.closed || o.qty <= o.cum {
+		return 0
+	}
+	return o.qty - o.cum
+}
+
+// status is the OrdStatus of a live order.
+func (o *order) status() engine.OrdStatus {
+	if o.cum > 0 {
+		return engine.StatusPartiallyFilled
+	}
+	return engine.StatusNew
+}
+
+// key names a ClOrdID within its owner's scope.
+type key struct {
+	owner uint32
+	id    engine.ID
+}
+
+// Book is the reference model of an engine.Engine. Not safe for concurrent use.
+type Book struct {
+	cfg engine.Config
+	// bids[s] and asks[s] are symbol s's resting orders, best price first, and
+	// within a price in time priority.
+	bids, asks [][]*order
+	// history holds finished ClOrdIDs, oldest first, at most cfg.History.
+	history    []key
+	lastSeq    uint64
+	nextExecID uint64
+
+	// Per-Apply scratch: the command being applied and the events so far.
+	cmd *engine.Command
+	out []engine.Event
+}
+
+// New returns an empty reference book for cfg, or cfg's validation error.
+func New(cfg engine.Config) (*Book, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.Symbols = append([]engine.SymbolConfig(nil), cfg.Symbols...)
+	n := len(cfg.Symbols)
+	return &Book{
+		cfg:        cfg,
+		bids:       make([][]*order, n),
+		asks:       make([][]*order, n),
+		nextExecID: 1,
+	}, nil
+}
+
+// Apply applies one command and returns out with the events it caused appended.
+func (b *Book) Apply(cmd *engine.Command, out []engine.Event) []engine.Event {
+	b.cmd, b.out = cmd, out
+	b.lastSeq = cmd.Seq
+	switch cmd.Kind {
+	case engine.KindNew:
+		b.newOrder()
+	case engine.KindCancel:
+		b.cancel()
+	case engine.KindReplace:
+		b.replace()
+	case engine.KindEndOfDay:
+		b.endOfDay()
+	default:
+		b.reject(engine.EvRejected, 0, engine.StatusRejected, engine.ReasonOther, engine.TextUnknownKind)
+	}
+	out = b.out
+	b.cmd, b.out = nil, nil
+	return out
+}
+
+// emit numbers e and appends it.
+func (b *Book) emit(e engine.Event) {
+	e.ExecID = b.nextExecID
+	b.nextExecID++
+	e.Seq = b.cmd.Seq
+	e.Time = b.cmd.Time
+	b.out = append(b.out, e)
+}
+
+// orderEvent describes o as it stands.
+func orderEvent(kind engine.EventKind, status engine.OrdStatus, o *order) engine.Event {
+	return engine.Event{
+		Kind:      kind,
+		Status:    status,
+		OrderID:   o.orderID,
+		Owner:     o.owner,
+		Symbol:    o.symbol,
+		Side:      o.side,
+		Type:      o.typ,
+		TIF:       o.tif,
+		Price:     o.price,
+		OrderQty:  o.qty,
+		CumQty:    o.cum,
+		LeavesQty: o.leaves(),
+		Notional:  o.notional,
+		ClOrdID:   o.clOrdID,
+	}
+}
+
+// reject emits a reject of the current command, echoing its fields.
+func (b *Book) reject(kind engine.EventKind, orderID uint64, status engine.OrdStatus, reason engine.Reason, text engine.Text) {
+	c := b.cmd
+	e := engine.Event{
+		Kind:     kind,
+		Status:   status,
+		OrderID:  orderID,
+		Reason:   reason,
+		Text:     text,
+		Owner:    c.Owner,
+		Symbol:   c.Symbol,
+		Side:     c.Side,
+		Type:     c.Type,
+		TIF:      c.TIF,
+		Price:    c.Price,
+		OrderQty: c.Qty,
+		ClOrdID:  c.ClOrdID,
+	}
+	switch c.Kind {
+	case engine.KindCancel:
+		e.ResponseTo = 1
+		e.OrigClOrdID = c.OrigClOrdID
+	case engine.KindReplace:
+		e.ResponseTo = 2
+		e.OrigClOrdID = c.OrigClOrdID
+	}
+	b.emit(e)
+}
+
+// --- lookups: all linear scans ---
+
+// side returns the slice holding orders of symbol sym on side s.
+func (b *Book) side(sym uint32, s engine.Side) *[]*order {
+	if s == engine.Buy {
+		return &b.bids[sym]
+	}
+	return &b.asks[sym]
+}
+
+// live returns owner's resting order whose current ClOrdID is id, or nil.
+func (b *Book) live(owner uint32, id engine.ID) *order {
+	for s := range b.bids {
+		for _, book := range [][]*order{b.bids[s], b.asks[s]} {
+			for _, o := range book {
+				if o.owner == owner && o.clOrdID == id {
+					return o
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (b *Book) inHistory(owner uint32, id engine.ID) bool {
+	for _, k := range b.history {
+		if k == (key{owner, id}) {
+			return true
+		}
+	}
+	return false
+}
+
+// used reports whether owner may not use id for a new request.
+func (b *Book) used(owner uint32, id engine.ID) bool {
+	return b.live(owner, id) != nil || b.inHistory(owner, id)
+}
+
+// remember pushes a finished ClOrdID, forgetting the oldest beyond cfg.History.
+func (b *Book) remember(owner uint32, id engine.ID) {
+	b.history = append(b.history, key{owner, id})
+	if len(b.history) > b.cfg.History {
+		b.history = b.history[len(b.history)-b.cfg.History:]
+	}
+}
+
+func (b *Book) restingOrders() int {
+	n := 0
+	for s := range b.bids {
+		n += len(b.bids[s]) + len(b.asks[s])
+	}
+	return n
+}
+
+// levelsInUse counts distinct (symbol, side, price) among resting orders.
+func (b *Book) levelsInUse() int {
+	n := 0
+	for s := range b.bids {
+		for _, book := range [][]*order{b.bids[s], b.asks[s]} {
+			for i, o := range book {
+				if i == 0 || o.price != book[i-1].price {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+func (b *Book) hasLevel(sym uint32, s engine.Side, price int64) bool {
+	for _, o := range *b.side(sym, s) {
+		if o.price == price {
+			return true
+		}
+	}
+	return false
+}
+
+// --- book changes ---
+
+// insert puts o at the back of its price level.
+func (b *Book) insert(o *order) {
+	book := b.side(o.symbol, o.side)
+	i := 0
+	for i < len(*book) && !better(o.side, o.price, (*book)[i].price) {
+		i++
+	}
+	*book = append(*book, nil)
+	copy((*book)[i+1:], (*book)[i:])
+	(*book)[i] = o
+}
+
+// better reports whether price p is strictly better than q for side s.
+func better(s engine.Side, p, q int64) bool {
+	if s == engine.Buy {
+		return p > q
+	}
+	return p < q
+}
+
+func (b *Book) remove(o *order) {
+	book := b.side(o.symbol, o.side)
+	for i, x := range *book {
+		if x == o {
+			*book = append((*book)[:i], (*book)[i+1:]...)
+			return
+		}
+	}
+	panic("refbook: removing an order that is not in its book")
+}
+
+// crosses reports whether incoming order o may trade with a resting price p.
+func crosses(o *order, p int64) bool {
+	switch {
+	case o.typ == engine.Market:
+		return true
+	case o.side == engine.Buy:
+		return o.price >= p
+	default:
+		return o.price <= p
+	}
+}
+
+// available sums the opposite side's quantity at prices o accepts.
+func (b *Book) available(o *order) int64 {
+	var n int64
+	for _, r := range *b.side(o.symbol, opposite(o.side)) {
+		if crosses(o, r.price) {
+			n += r.leaves()
+		}
+	}
+	return n
+}
+
+func opposite(s engine.Side) engine.Side {
+	if s == engine.Buy {
+		return engine.Sell
+	}
+	return engine.Buy
+}
+
+// match trades incoming o (not in the book) against the best opposite order
+// while they cross, at the resting order's price, incoming side's fill first.
+func (b *Book) match(o *order) {
+	opp := b.side(o.symbol, opposite(o.side))
+	for o.leaves() > 0 && len(*opp) > 0 && crosses(o, (*opp)[0].price) {
+		r := (*opp)[0]
+		q := min(o.leaves(), r.leaves())
+		px := r.price
+		o.cum += q
+		o.notional += q * px
+		r.cum += q
+		r.notional += q * px
+		for _, x := range [2]*order{o, r} {
+			e := orderEvent(engine.EvFill, fillStatus(x), x)
+			e.LastQty, e.LastPx = q, px
+			b.emit(e)
+		}
+		if r.leaves() == 0 {
+			r.closed = true
+			b.remove(r)
+			b.remember(r.owner, r.clOrdID)
+		}
+	}
+}
+
+func fillStatus(o *order) engine.OrdStatus {
+	if o.leaves() == 0 {
+		return engine.StatusFilled
+	}
+	return engine.StatusPartiallyFilled
+}
+
+// --- new order ---
+
+// checkQty is check 3 of a new order (and the quantity check of a replace).
+func (b *Book) checkQty(c *engine.Command) (engine.Text, bool) {
+	switch {
+	case c.Invalid == engine.InvalidQty || c.Qty <= 0:
+		return engine.TextBadQty, false
+	case c.Qty > b.cfg.MaxQty:
+		return engine.TextQtyTooLarge, false
+	}
+	return engine.TextNone, true
+}
+
+// checkPrice is check 4 of a LIMIT order against symbol sym's band.
+func (b *Book) checkPrice(c *engine.Command, sym uint32) (engine.Text, bool) {
+	sc := &b.cfg.Symbols[sym]
+	switch {
+	case c.Invalid == engine.InvalidTick:
+		return engine.TextOffTick, false
+	case c.Invalid == engine.InvalidPrice:
+		return engine.TextBadPrice, false
+	case c.Price == 0:
+		return engine.TextNoPrice, false
+	case c.Price < 0:
+		return engine.TextBadPrice, false
+	case c.Price < sc.MinPrice || c.Price > sc.MaxPrice:
+		return engine.TextOutsideBand, false
+	}
+	return engine.TextNone, true
+}
+
+func (b *Book) newOrder() {
+	c := b.cmd
+	rej := func(r engine.Reason, t engine.Text) {
+		b.reject(engine.EvRejected, 0, engine.StatusRejected, r, t)
+	}
+	// 1. Supported enums.
+	switch {
+	case c.Side != engine.Buy && c.Side != engine.Sell:
+		rej(engine.ReasonOther, engine.TextBadSide)
+		return
+	case c.Type != engine.Market && c.Type != engine.Limit:
+		rej(engine.ReasonOther, engine.TextBadType)
+		return
+	case c.TIF != engine.Day && c.TIF != engine.GTC && c.TIF != engine.IOC && c.TIF != engine.FOK:
+		rej(engine.ReasonOther, engine.TextBadTIF)
+		return
+	}
+	// 2. Symbol.
+	if int64(c.Symbol) >= int64(len(b.cfg.Symbols)) {
+		rej(engine.ReasonUnknownSymbol, engine.TextUnknownSymbol)
+		return
+	}
+	// 3. Quantity.
+	if t, ok := b.checkQty(c); !ok {
+		rej(engine.ReasonBadQty, t)
+		return
+	}
+	// 4. Price (LIMIT only).
+	if c.Type == engine.Limit {
+		if t, ok := b.checkPrice(c, c.Symbol); !ok {
+			rej(engine.ReasonOther, t)
+			return
+		}
+	}
+	// 5. Duplicate ClOrdID.
+	if b.used(c.Owner, c.ClOrdID) {
+		rej(engine.ReasonDuplicate, engine.TextDuplicateClOrdID)
+		return
+	}
+	// 6. Capacity, for the orders that may rest; before matching, conservatively.
+	if c.Type == engine.Limit && (c.TIF == engine.Day || c.TIF == engine.GTC) {
+		if b.restingOrders() >= b.cfg.MaxOrders ||
+			(!b.hasLevel(c.Symbol, c.Side, c.Price) && b.levelsInUse() >= b.cfg.MaxLevels) {
+			rej(engine.ReasonOther, engine.TextBookFull)
+			return
+		}
+	}
+
+	o := &order{
+		orderID: c.Seq,
+		owner:   c.Owner,
+		symbol:  c.Symbol,
+		side:    c.Side,
+		typ:     c.Type,
+		tif:     c.TIF,
+		qty:     c.Qty,
+		clOrdID: c.ClOrdID,
+	}
+	if c.Type == engine.Limit {
+		o.price = c.Price
+	}
+	b.emit(orderEvent(engine.EvAccepted, engine.StatusNew, o))
+
+	if o.tif == engine.FOK && b.available(o) < o.qty {
+		b.finishIncoming(o, engine.TextFOKUnfillable)
+		return
+	}
+	b.match(o)
+	switch {
+	case o.leaves() == 0:
+		o.closed = true
+		b.remember(o.owner, o.clOrdID)
+	case o.typ == engine.Market:
+		b.finishIncoming(o, engine.TextMarketNoLiquidity)
+	case o.tif == engine.IOC:
+		b.finishIncoming(o, engine.TextIOCRemainder)
+	case o.tif == engine.FOK:
+		// Unreachable: the pre-check guaranteed a complete fill.
+		b.finishIncoming(o, engine.TextFOKUnfillable)
+	default:
+		b.insert(o)
+	}
+}
+
+// finishIncoming cancels the remainder of an incoming order that may not rest.
+func (b *Book) finishIncoming(o *order, text engine.Text) {
+	o.closed = true
+	e := orderEvent(engine.EvCanceled, engine.StatusCanceled, o)
+	e.Text = text
+	b.emit(e)
+	b.remember(o.owner, o.clOrdID)
+}
+
+// --- cancel and replace ---
+
+// target runs the checks that cancel and replace share: duplicate ClOrdID, then
+// the named order. It emits the reject and returns nil when one fails.
+func (b *Book) target() *order {
+	c := b.cmd
+	named := b.live(c.Owner, c.OrigClOrdID)
+	if b.used(c.Owner, c.ClOrdID) {
+		status, oid := engine.StatusRejected, uint64(0)
+		if named != nil {
+			status, oid = named.status(), named.orderID
+		}
+		b.reject(engine.EvCancelRejected, oid, status, engine.ReasonDuplicate, engine.TextDuplicateClOrdID)
+		return nil
+	}
+	if named == nil {
+		if b.inHistory(c.Owner, c.OrigClOrdID) {
+			b.reject(engine.EvCancelRejected, 0, engine.StatusRejected, engine.ReasonTooLate, engine.TextTooLate)
+		} else {
+			b.reject(engine.EvCancelRejected, 0, engine.StatusRejected, engine.ReasonUnknownOrder, engine.TextUnknownOrder)
+		}
+		return nil
+	}
+	return named
+}
+
+func (b *Book) cancel() {
+	o := b.target()
+	if o == nil {
+		return
+	}
+	b.remove(o)
+	o.closed = true
+	e := orderEvent(engine.EvCanceled, engine.StatusCanceled, o)
+	e.ClOrdID = b.cmd.ClOrdID
+	e.OrigClOrdID = o.clOrdID
+	e.Text = engine.TextCanceledOnRequest
+	b.emit(e)
+	b.remember(o.owner, o.clOrdID)
+	b.remember(b.cmd.Owner, b.cmd.ClOrdID)
+}
+
+func (b *Book) replace() {
+	o := b.target()
+	if o == nil {
+		return
+	}
+	c := b.cmd
+	rej := func(t engine.Text) {
+		b.reject(engine.EvCancelRejected, o.orderID, o.status(), engine.ReasonOther, t)
+	}
+	switch {
+	case c.Side != o.side:
+		rej(engine.TextSideChange)
+		return
+	case c.Symbol != o.symbol:
+		rej(engine.TextSymbolChange)
+		return
+	case c.TIF != o.tif:
+		rej(engine.TextTIFChange)
+		return
+	case c.Type != engine.Limit:
+		rej(engine.TextTypeChange)
+		return
+	}
+	if t, ok := b.checkQty(c); !ok {
+		rej(t)
+		return
+	}
+	if t, ok := b.checkPrice(c, o.symbol); !ok {
+		rej(t)
+		return
+	}
+	if c.Price != o.price && !b.hasLevel(o.symbol, o.side, c.Price) && b.levelsInUse() >= b.cfg.MaxLevels {
+		rej(engine.TextBookFull)
+		return
+	}
+
+	keepPriority := c.Price == o.price && c.Qty < o.qty
+	old := o.clOrdID
+	o.clOrdID, o.qty, o.price = c.ClOrdID, c.Qty, c.Price
+	b.remember(o.owner, old)
+
+	if o.qty <= o.cum {
+		b.remove(o)
+		o.closed = true
+		e := orderEvent(engine.EvReplaced, engine.StatusFilled, o)
+		e.OrigClOrdID = old
+		b.emit(e)
+		b.remember(o.owner, o.clOrdID)
+		return
+	}
+	e := orderEvent(engine.EvReplaced, o.status(), o)
+	e.OrigClOrdID = old
+	b.emit(e)
+	if keepPriority {
+		return
+	}
+	b.remove(o)
+	b.match(o)
+	if o.leaves() == 0 {
+		o.closed = true
+		b.remember(o.owner, o.clOrdID)
+		return
+	}
+	b.insert(o)
+}
+
+// --- end of day ---
+
+func (b *Book) endOfDay() {
+	for s := range b.bids {
+		for _, book := range []*[]*order{&b.bids[s], &b.asks[s]} {
+			kept := (*book)[:0]
+			for _, o := range *book {
+				if o.tif != engine.Day {
+					kept = append(kept, o)
+					continue
+				}
+				o.closed = true
+				e := orderEvent(engine.EvExpired, engine.StatusExpired, o)
+				e.Text = engine.TextEndOfDay
+				b.emit(e)
+			}
+			clear((*book)[len(kept):])
+			*book = kept
+		}
+	}
+	b.history = nil
+}
+
+// --- state ---
+
+// State fills s with the canonical state (see engine.State), reusing s's slices.
+func (b *Book) State(s *engine.State) {
+	s.LastSeq = b.lastSeq
+	s.NextExecID = b.nextExecID
+	s.Orders = s.Orders[:0]
+	for sym := range b.bids {
+		for _, book := range [][]*order{b.bids[sym], b.asks[sym]} {
+			for _, o := range book {
+				s.Orders = append(s.Orders, engine.OrderView{
+					OrderID:  o.orderID,
+					Owner:    o.owner,
+					Symbol:   o.symbol,
+					Side:     o.side,
+					TIF:      o.tif,
+					Price:    o.price,
+					OrderQty: o.qty,
+					Leaves:   o.leaves(),
+					Cum:      o.cum,
+					Notional: o.notional,
+					ClOrdID:  o.clOrdID,
+				})
+			}
+		}
+	}
+	s.History = s.History[:0]
+	for _, k := range b.history {
+		s.History = append(s.History, engine.HistoryEntry{Owner: k.owner, ClOrdID: k.id})
+	}
+}
+
+// StateHash returns the canonical hash of State.
+func (b *Book) StateHash() uint64 {
+	var s engine.State
+	b.State(&s)
+	return s.Hash()
+}
+
+// Config returns the configuration the book was built with.
+func (b *Book) Config() engine.Config { return b.cfg }
