@@ -199,3 +199,20 @@ func (e *Engine) Book(symbol uint32) []OrderView {
 	}
 	return r
 }
+
+// BestBid returns the best bid price of a symbol in ticks, and false when there
+// is no bid.
+func (e *Engine) BestBid(symbol uint32) (int64, bool) {
+	b := &e.books[symbol]
+	return b.min + b.bid, b.bid >= 0
+}
+
+// BestAsk returns the best ask price of a symbol in ticks, and false when there
+// is no ask.
+func (e *Engine) BestAsk(symbol uint32) (int64, bool) {
+	b := &e.books[symbol]
+	return b.min + b.ask, b.ask >= 0
+}
+
+// Resting is the number of orders in the books.
+func (e *Engine) Resting() int { return e.resting }

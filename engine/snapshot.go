@@ -1,0 +1,183 @@
+package engine
+
+import (
+	"encoding/binary"
+	"errors"
+	"strconv"
+)
+
+// Snapshot encoding (little-endian), version 1:
+//
+//	"MESN" | version u16 | lastSeq u64 | nextExecID u64 | nSymbols u32
+//	nOrders u32 | nOrders × order | nHistory u32 | nHistory × history
+//	order   = orderID u64 | owner u32 | symbol u32 | side u8 | tif u8 |
+//	          price i64 | orderQty i64 | leaves i64 | cum i64 | notional i64 | ID
+//	history = owner u32 | ID
+//	ID      = len u8 | 39 bytes, zero past len
+//
+// Orders are in canonical order (see State), so restoring them in sequence rebuilds
+// each level's time priority. The snapshot file adds its own checksum (journal).
+
+const (
+	snapMagic      = "MESN"
+	snapVersion    = 1
+	snapOrderSize  = 8 + 4 + 4 + 1 + 1 + 8*5 + 1 + MaxIDLen
+	snapHistSize   = 4 + 1 + MaxIDLen
+	snapHeaderSize = 4 + 2 + 8 + 8 + 4
+)
+
+// AppendSnapshot appends the engine's state to dst in the snapshot encoding.
+func (e *Engine) AppendSnapshot(dst []byte) []byte {
+	le := binary.LittleEndian
+	dst = append(dst, snapMagic...)
+	dst = le.AppendUint16(dst, snapVersion)
+	dst = le.AppendUint64(dst, e.lastSeq)
+	dst = le.AppendUint64(dst, e.nextExecID)
+	dst = le.AppendUint32(dst, uint32(len(e.books)))
+	dst = le.AppendUint32(dst, uint32(e.resting))
+	e.eachOrder(func(o *order) {
+		dst = le.AppendUint64(dst, o.orderID)
+		dst = le.AppendUint32(dst, o.owner)
+		dst = le.AppendUint32(dst, o.sym)
+		dst = append(dst, byte(o.side), byte(o.tif))
+		for _, v := range [...]int64{o.price, o.qty, o.leaves, o.cum, o.notional} {
+			dst = le.AppendUint64(dst, uint64(v))
+		}
+		dst = appendID(dst, &o.id)
+	})
+	dst = le.AppendUint32(dst, uint32(e.hLen))
+	e.eachHistory(func(h *HistoryEntry) {
+		dst = le.AppendUint32(dst, h.Owner)
+		dst = appendID(dst, &h.ClOrdID)
+	})
+	return dst
+}
+
+// Restore builds an engine with configuration cfg from a snapshot written by
+// AppendSnapshot. It checks everything it reads (lengths, symbols, prices against
+// the band, quantities, capacity, book order, duplicate ClOrdIDs) and returns an
+// error saying which record is wrong rather than building an inconsistent engine.
+func Restore(cfg Config, data []byte) (*Engine, error) {
+	e, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(msg string) (*Engine, error) { return nil, errors.New("engine: snapshot: " + msg) }
+	le := binary.LittleEndian
+	if len(data) < snapHeaderSize+4 || string(data[:4]) != snapMagic {
+		return fail("not a snapshot (bad magic or too short)")
+	}
+	if v := le.Uint16(data[4:]); v != snapVersion {
+		return fail("unsupported version " + strconv.Itoa(int(v)))
+	}
+	e.lastSeq = le.Uint64(data[6:])
+	e.nextExecID = le.Uint64(data[14:])
+	if n := le.Uint32(data[22:]); n != uint32(len(e.books)) {
+		return fail("written for " + strconv.Itoa(int(n)) + " symbols, configured " + strconv.Itoa(len(e.books)))
+	}
+	p := snapHeaderSize
+	nOrders := int(le.Uint32(data[p:]))
+	p += 4
+	if nOrders > cfg.MaxOrders {
+		return fail(strconv.Itoa(nOrders) + " orders exceed MaxOrders")
+	}
+	if len(data)-p < nOrders*snapOrderSize+4 {
+		return fail("truncated order section")
+	}
+	var prev OrderView
+	for i := 0; i < nOrders; i++ {
+		var v OrderView
+		v.OrderID = le.Uint64(data[p:])
+		v.Owner = le.Uint32(data[p+8:])
+		v.Symbol = le.Uint32(data[p+12:])
+		v.Side = Side(data[p+16])
+		v.TIF = TIF(data[p+17])
+		q := p + 18
+		for _, f := range [...]*int64{&v.Price, &v.OrderQty, &v.Leaves, &v.Cum, &v.Notional} {
+			*f = int64(le.Uint64(data[q:]))
+			q += 8
+		}
+		var ok bool
+		if _, ok = decodeID(data, q, &v.ClOrdID); !ok {
+			return fail("order " + strconv.Itoa(i) + ": bad ClOrdID")
+		}
+		p += snapOrderSize
+		if msg := e.restoreOrder(&v, i > 0, &prev); msg != "" {
+			return fail("order " + strconv.Itoa(i) + " (OrderID " + strconv.FormatUint(v.OrderID, 10) + "): " + msg)
+		}
+		prev = v
+	}
+	nHist := int(le.Uint32(data[p:]))
+	p += 4
+	if nHist > cfg.History {
+		return fail(strconv.Itoa(nHist) + " history entries exceed History")
+	}
+	if len(data)-p != nHist*snapHistSize {
+		return fail("history section has the wrong length")
+	}
+	for i := 0; i < nHist; i++ {
+		var h HistoryEntry
+		h.Owner = le.Uint32(data[p:])
+		if _, ok := decodeID(data, p+4, &h.ClOrdID); !ok {
+			return fail("history " + strconv.Itoa(i) + ": bad ClOrdID")
+		}
+		p += snapHistSize
+		if e.find(h.Owner, &h.ClOrdID) >= 0 {
+			return fail("history " + strconv.Itoa(i) + ": duplicate ClOrdID")
+		}
+		e.toHistory(h.Owner, &h.ClOrdID)
+	}
+	return e, nil
+}
+
+// restoreOrder validates one snapshot order against the configuration and the
+// order before it, and rests it. It returns a problem description or "".
+func (e *Engine) restoreOrder(v *OrderView, hasPrev bool, prev *OrderView) string {
+	if v.Symbol >= uint32(len(e.books)) {
+		return "unknown symbol"
+	}
+	b := &e.books[v.Symbol]
+	switch {
+	case v.Side != Buy && v.Side != Sell:
+		return "bad side"
+	case v.TIF != Day && v.TIF != GTC:
+		return "bad time in force"
+	case v.Price < b.min || v.Price > b.max:
+		return "price outside the band"
+	case v.Leaves <= 0 || v.Cum < 0 || v.Leaves+v.Cum != v.OrderQty || v.OrderQty > e.cfg.MaxQty:
+		return "inconsistent quantities"
+	case v.Notional < 0 || v.Notional > v.Cum*b.max:
+		return "impossible notional"
+	case v.OrderID > e.lastSeq:
+		return "OrderID after the snapshot's last sequence"
+	}
+	if hasPrev && prev.Symbol == v.Symbol {
+		// Canonical order: bids (price descending) before asks (price ascending).
+		switch {
+		case prev.Side == Sell && v.Side == Buy:
+			return "bid after an ask"
+		case prev.Side == v.Side && v.Side == Buy && v.Price > prev.Price:
+			return "bids out of price order"
+		case prev.Side == v.Side && v.Side == Sell && v.Price < prev.Price:
+			return "asks out of price order"
+		case prev.Side == Buy && v.Side == Sell && v.Price <= prev.Price:
+			return "crossed book"
+		}
+	} else if hasPrev && prev.Symbol > v.Symbol {
+		return "symbols out of order"
+	}
+	if e.find(v.Owner, &v.ClOrdID) >= 0 {
+		return "duplicate ClOrdID"
+	}
+	if b.at[v.Price-b.min] == 0 && e.usedLevel == len(e.levels) {
+		return "more price levels than MaxLevels"
+	}
+	oi := e.freeOrder
+	o := &e.orders[oi]
+	e.freeOrder = o.next
+	*o = order{next: -1, prev: -1, level: -1, owner: v.Owner, sym: v.Symbol, side: v.Side, tif: v.TIF, typ: Limit,
+		price: v.Price, qty: v.OrderQty, leaves: v.Leaves, cum: v.Cum, notional: v.Notional, orderID: v.OrderID, id: v.ClOrdID}
+	e.insert(o.owner, &o.id, oi)
+	e.rest(b, oi)
+	return ""
+}
