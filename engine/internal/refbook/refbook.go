@@ -5,20 +5,19 @@
 // scans for every lookup (there is no index that could disagree with the books),
 // and a plain slice for the FIFO ClOrdID history. It is not for production use.
 //
-// Choices the documentation leaves open, made here and pinned by the scenario
-// files in engine/testdata:
+// Readings of the documentation where it is terse, pinned by the scenario files
+// in engine/testdata:
 //   - A price level is (symbol, side, price): a buy at a price where only asks
 //     rest needs a bid level of its own.
-//   - A reject (EvRejected, EvCancelRejected) echoes the request's Symbol, Side,
-//     OrdType, TimeInForce, Price and Qty as sent; CumQty, LeavesQty and Notional
-//     are 0. Its OrderID is the named live order's (cancel/replace) or 0.
-//   - EvReplaced carries the order's status after the replace: 0 (new) or 1
-//     (partially filled), or 2 when the new quantity is at or below CumQty.
-//   - The remainder of a MARKET order is canceled with TextMarketNoLiquidity
-//     whatever its TIF, unless it is a FOK that failed the pre-check.
-//   - A replace at an unchanged price and unchanged quantity loses priority
-//     (priority is kept only when the quantity is strictly reduced).
-//   - A command of unknown Kind gets EvRejected, reason 99, TextUnknownKind.
+//   - Priority is kept only when the quantity is strictly reduced at an
+//     unchanged price; an unchanged quantity at an unchanged price loses it.
+//   - Replace checks its 99 reasons in the order doc.go lists them: Side,
+//     Symbol, TimeInForce, OrdType, quantity, price, capacity.
+//   - Texts: the remainder of a MARKET order (any TIF) is canceled with
+//     TextMarketNoLiquidity unless it is a FOK that failed the pre-check; an
+//     IOC LIMIT remainder with TextIOCRemainder.
+//   - A command of unknown Kind gets EvRejected (reason 99, TextUnknownKind),
+//     which like every EvRejected echoes the command's fields.
 package refbook
 
 import (
@@ -109,7 +108,7 @@ func (b *Book) Apply(cmd *engine.Command, out []engine.Event) []engine.Event {
 	case engine.KindEndOfDay:
 		b.endOfDay()
 	default:
-		b.reject(engine.EvRejected, 0, engine.StatusRejected, engine.ReasonOther, engine.TextUnknownKind)
+		b.reject(engine.ReasonOther, engine.TextUnknownKind)
 	}
 	out = b.out
 	b.cmd, b.out = nil, nil
@@ -145,13 +144,12 @@ func orderEvent(kind engine.EventKind, status engine.OrdStatus, o *order) engine
 	}
 }
 
-// reject emits a reject of the current command, echoing its fields.
-func (b *Book) reject(kind engine.EventKind, orderID uint64, status engine.OrdStatus, reason engine.Reason, text engine.Text) {
+// reject emits EvRejected for the current command, echoing its fields.
+func (b *Book) reject(reason engine.Reason, text engine.Text) {
 	c := b.cmd
 	e := engine.Event{
-		Kind:     kind,
-		Status:   status,
-		OrderID:  orderID,
+		Kind:     engine.EvRejected,
+		Status:   engine.StatusRejected,
 		Reason:   reason,
 		Text:     text,
 		Owner:    c.Owner,
@@ -159,17 +157,39 @@ func (b *Book) reject(kind engine.EventKind, orderID uint64, status engine.OrdSt
 		Side:     c.Side,
 		Type:     c.Type,
 		TIF:      c.TIF,
-		Price:    c.Price,
 		OrderQty: c.Qty,
 		ClOrdID:  c.ClOrdID,
 	}
-	switch c.Kind {
-	case engine.KindCancel:
-		e.ResponseTo = 1
-		e.OrigClOrdID = c.OrigClOrdID
-	case engine.KindReplace:
+	if c.Type == engine.Limit {
+		e.Price = c.Price
+	}
+	b.emit(e)
+}
+
+// cancelReject emits EvCancelRejected for the current cancel or replace.
+// named is the owner's live order that OrigClOrdID names, or nil.
+func (b *Book) cancelReject(named *order, reason engine.Reason, text engine.Text) {
+	c := b.cmd
+	e := engine.Event{
+		Kind:        engine.EvCancelRejected,
+		Status:      engine.StatusRejected,
+		Reason:      reason,
+		ResponseTo:  1,
+		Text:        text,
+		Owner:       c.Owner,
+		Symbol:      c.Symbol,
+		Side:        c.Side,
+		ClOrdID:     c.ClOrdID,
+		OrigClOrdID: c.OrigClOrdID,
+	}
+	if c.Kind == engine.KindReplace {
 		e.ResponseTo = 2
-		e.OrigClOrdID = c.OrigClOrdID
+	}
+	if named != nil {
+		e.OrderID = named.orderID
+		e.Status = named.status()
+		e.Symbol = named.symbol
+		e.Side = named.side
 	}
 	b.emit(e)
 }
@@ -380,9 +400,7 @@ func (b *Book) checkPrice(c *engine.Command, sym uint32) (engine.Text, bool) {
 
 func (b *Book) newOrder() {
 	c := b.cmd
-	rej := func(r engine.Reason, t engine.Text) {
-		b.reject(engine.EvRejected, 0, engine.StatusRejected, r, t)
-	}
+	rej := b.reject
 	// 1. Supported enums.
 	switch {
 	case c.Side != engine.Buy && c.Side != engine.Sell:
@@ -479,18 +497,14 @@ func (b *Book) target() *order {
 	c := b.cmd
 	named := b.live(c.Owner, c.OrigClOrdID)
 	if b.used(c.Owner, c.ClOrdID) {
-		status, oid := engine.StatusRejected, uint64(0)
-		if named != nil {
-			status, oid = named.status(), named.orderID
-		}
-		b.reject(engine.EvCancelRejected, oid, status, engine.ReasonDuplicate, engine.TextDuplicateClOrdID)
+		b.cancelReject(named, engine.ReasonDuplicate, engine.TextDuplicateClOrdID)
 		return nil
 	}
 	if named == nil {
 		if b.inHistory(c.Owner, c.OrigClOrdID) {
-			b.reject(engine.EvCancelRejected, 0, engine.StatusRejected, engine.ReasonTooLate, engine.TextTooLate)
+			b.cancelReject(nil, engine.ReasonTooLate, engine.TextTooLate)
 		} else {
-			b.reject(engine.EvCancelRejected, 0, engine.StatusRejected, engine.ReasonUnknownOrder, engine.TextUnknownOrder)
+			b.cancelReject(nil, engine.ReasonUnknownOrder, engine.TextUnknownOrder)
 		}
 		return nil
 	}
@@ -519,9 +533,7 @@ func (b *Book) replace() {
 		return
 	}
 	c := b.cmd
-	rej := func(t engine.Text) {
-		b.reject(engine.EvCancelRejected, o.orderID, o.status(), engine.ReasonOther, t)
-	}
+	rej := func(t engine.Text) { b.cancelReject(o, engine.ReasonOther, t) }
 	switch {
 	case c.Side != o.side:
 		rej(engine.TextSideChange)
