@@ -1,0 +1,312 @@
+package ringbuffer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	disruptor "github.com/smartystreets-prototypes/go-disruptor"
+)
+
+// DefaultCapacity is the number of slots used when Options.Capacity is zero.
+const DefaultCapacity = 1 << 12
+
+// MaxCapacity is the largest accepted Options.Capacity.
+const MaxCapacity = 1 << 30
+
+// ErrClosed is returned by Reserve, Claim and Start once Close has begun.
+var ErrClosed = errors.New("ringbuffer: closed")
+
+// cacheLinePad keeps fields written by different goroutines on different cache
+// lines (64 bytes on the amd64 and arm64 machines this runs on).
+type cacheLinePad struct{ _ [64]byte }
+
+// Consumer reads the slots lower..upper (inclusive) of the ring it was started on,
+// with Ring.Slot. It is called from a goroutine the ring starts, one per consumer,
+// and must not keep pointers to slots after it returns: the writer reuses them.
+// A consumer may write into a slot (for a later group to read); consumers of one
+// group must write disjoint fields. If it implements io.Closer, Close is called
+// once, from its goroutine, after it has consumed everything committed before
+// Ring.Close.
+type Consumer interface {
+	Consume(lower, upper int64)
+}
+
+// Options configure a Ring. The zero value is valid.
+type Options struct {
+	// Capacity is the number of slots: a power of two in 1..MaxCapacity, or zero
+	// for DefaultCapacity.
+	Capacity int64
+	// Wait is how idle consumers wait; zero means DefaultWait.
+	Wait Wait
+
+	// parkTimeout overrides Block's safety-net timeout; tests set it very long to
+	// prove that wake-ups, not the timeout, deliver messages.
+	parkTimeout time.Duration
+}
+
+// Ring is a fixed array of T slots indexed by sequence & (capacity-1), written by
+// a single writer and read by a linear pipeline of consumer groups, on top of
+// go-disruptor's cursors, barriers, writer and readers (the library never touches
+// the payload).
+//
+// Lifecycle: New, then Start with the consumer groups, then any number of
+// Reserve / fill Slot / Commit from one goroutine at a time (or from many through
+// a Publisher), then Close. T should hold no pointers (the slots are reused in
+// place and the garbage collector then has nothing to scan).
+type Ring[T any] struct {
+	_ cacheLinePad
+	// Read-mostly after Start: the writer and every reader load these.
+	slots    []T
+	mask     int64
+	capacity int64
+	writer   *disruptor.DefaultWriter
+	written  *disruptor.Cursor   // committed sequence (its own padded line)
+	last     []*disruptor.Cursor // the last group's cursors: the slowest consumers
+	sig      *signal
+
+	_ cacheLinePad
+	// The writer's own state: touched by the writer only.
+	reserved  int64 // highest sequence reserved
+	committed int64 // highest sequence committed
+
+	_ cacheLinePad
+	// Cold: lifecycle.
+	wait        Wait
+	parkTimeout time.Duration
+	started     bool
+	readers     []*disruptor.DefaultReader
+	adapters    []*adapter
+	wg          sync.WaitGroup
+	closeOnce   sync.Once
+	closeErr    error
+}
+
+// New returns a ring with its slots allocated. Start it before writing.
+func New[T any](opts Options) (*Ring[T], error) {
+	capacity := opts.Capacity
+	if capacity == 0 {
+		capacity = DefaultCapacity
+	}
+	if capacity < 1 || capacity > MaxCapacity || capacity&(capacity-1) != 0 {
+		return nil, fmt.Errorf("ringbuffer: capacity %d is not a power of two between 1 and %d", opts.Capacity, int64(MaxCapacity))
+	}
+	wait := opts.Wait
+	if wait == 0 {
+		wait = DefaultWait
+	}
+	if !wait.valid() {
+		return nil, fmt.Errorf("ringbuffer: invalid wait strategy %d", uint8(opts.Wait))
+	}
+	timeout := opts.parkTimeout
+	if timeout <= 0 {
+		timeout = blockParkTimeout
+	}
+	return &Ring[T]{
+		slots:       make([]T, capacity),
+		mask:        capacity - 1,
+		capacity:    capacity,
+		sig:         &signal{},
+		reserved:    -1,
+		committed:   -1,
+		wait:        wait,
+		parkTimeout: timeout,
+	}, nil
+}
+
+// Start wires the consumer groups into a pipeline (every consumer of group i+1
+// reads a slot only after every consumer of group i has finished it; consumers of
+// one group run in parallel), and starts one goroutine per consumer. It may be
+// called once.
+func (r *Ring[T]) Start(groups ...[]Consumer) error {
+	if r.sig.closing.Load() {
+		return ErrClosed
+	}
+	if r.started {
+		return errors.New("ringbuffer: Start called twice")
+	}
+	if len(groups) == 0 {
+		return errors.New("ringbuffer: Start needs at least one consumer group")
+	}
+	for g, group := range groups {
+		if len(group) == 0 {
+			return fmt.Errorf("ringbuffer: consumer group %d is empty", g)
+		}
+		for i, c := range group {
+			if c == nil {
+				return fmt.Errorf("ringbuffer: consumer %d of group %d is nil", i, g)
+			}
+			if p, ok := c.(*PinnedConsumer); ok && (p == nil || p.consumer == nil) {
+				return fmt.Errorf("ringbuffer: consumer %d of group %d is Pinned around nil", i, g)
+			}
+		}
+	}
+
+	// The same wiring as disruptor.Wireup.Build, but with one wait strategy per
+	// reader (see waiter) and with the cursors kept for metrics and Block.
+	r.written = disruptor.NewCursor()
+	var upstream disruptor.Barrier = r.written
+	for g, group := range groups {
+		cursors := make([]*disruptor.Cursor, len(group))
+		for i, c := range group {
+			cursor := disruptor.NewCursor()
+			a := &adapter{consumer: c, cursor: cursor}
+			if r.wait == Block && g < len(groups)-1 {
+				a.sig = r.sig // a later group may park on this consumer's progress
+			}
+			w := &waiter{
+				kind:     r.wait,
+				seen:     -1,
+				cursor:   cursor,
+				written:  r.written,
+				upstream: upstream,
+				sig:      r.sig,
+				timeout:  r.parkTimeout,
+			}
+			if r.wait == Block {
+				w.wake = make(chan struct{}, 1)
+				w.timer = time.NewTimer(time.Hour)
+				w.timer.Stop()
+				r.sig.wakes = append(r.sig.wakes, w.wake)
+			}
+			r.readers = append(r.readers, disruptor.NewReader(cursor, r.written, upstream, w, a))
+			r.adapters = append(r.adapters, a)
+			cursors[i] = cursor
+		}
+		upstream = disruptor.NewCompositeBarrier(cursors...)
+		r.last = cursors
+	}
+	r.writer = disruptor.NewWriter(r.written, upstream, r.capacity)
+	r.started = true
+
+	r.wg.Add(len(r.readers))
+	for _, rd := range r.readers {
+		go func() {
+			defer r.wg.Done()
+			rd.Read()
+		}()
+	}
+	return nil
+}
+
+// Capacity returns the number of slots.
+func (r *Ring[T]) Capacity() int64 { return r.capacity }
+
+// Slot returns the slot of sequence seq. The writer may fill it between Reserve
+// and Commit; a consumer may read it during the Consume call that covers seq.
+func (r *Ring[T]) Slot(seq int64) *T { return &r.slots[seq&r.mask] }
+
+// Reserve claims the next n slots (1 <= n, and at most Capacity outstanding
+// uncommitted) and returns the highest claimed sequence; the claim is hi-n+1..hi.
+// It waits while the ring is full. Single writer: one goroutine at a time.
+func (r *Ring[T]) Reserve(n int64) (hi int64, err error) {
+	if !r.started {
+		return -1, errors.New("ringbuffer: Reserve before Start")
+	}
+	if n < 1 || n > r.capacity-(r.reserved-r.committed) {
+		return -1, fmt.Errorf("ringbuffer: cannot reserve %d slots with %d uncommitted in a ring of %d", n, r.reserved-r.committed, r.capacity)
+	}
+	if r.sig.closing.Load() {
+		return -1, ErrClosed
+	}
+	hi = r.writer.Reserve(n)
+	r.reserved = hi
+	return hi, nil
+}
+
+// Commit makes the reserved slots lo..hi visible to the consumers. lo must follow
+// the last committed sequence and hi must be reserved; a reservation may be
+// committed in several pieces.
+func (r *Ring[T]) Commit(lo, hi int64) error {
+	if lo != r.committed+1 || hi < lo || hi > r.reserved {
+		return fmt.Errorf("ringbuffer: cannot commit %d..%d: committed up to %d, reserved up to %d", lo, hi, r.committed, r.reserved)
+	}
+	r.committed = hi
+	r.writer.Commit(lo, hi)
+	r.sig.wake()
+	return nil
+}
+
+// Written returns the highest committed sequence (-1 before the first Commit).
+// It is one atomic load and may be called from any goroutine.
+func (r *Ring[T]) Written() int64 {
+	if r.written == nil {
+		return -1
+	}
+	return r.written.Load()
+}
+
+// Consumed returns the highest sequence that every consumer has finished (the
+// slowest consumer's position; -1 before any). Written()-Consumed() is the ring's
+// occupancy. It loads the last group's cursors and may be called from any
+// goroutine.
+func (r *Ring[T]) Consumed() int64 {
+	if r.last == nil {
+		return -1
+	}
+	lowest := r.last[0].Load()
+	for _, c := range r.last[1:] {
+		if v := c.Load(); v < lowest {
+			lowest = v
+		}
+	}
+	return lowest
+}
+
+// Close stops the consumers after they have consumed everything committed so
+// far, waits for their goroutines to exit, and returns the errors of the
+// consumers' Close methods. The writer must be done: a reservation that is not
+// committed is dropped, and Reserve fails from now on. Close is idempotent;
+// concurrent calls all wait for the first to finish.
+func (r *Ring[T]) Close() error {
+	r.closeOnce.Do(func() {
+		r.sig.closing.Store(true)
+		for _, rd := range r.readers {
+			_ = rd.Close() // only marks the reader closed; it drains, then exits
+		}
+		r.sig.wakeAll()
+		r.wg.Wait()
+		var errs []error
+		for _, a := range r.adapters {
+			if a.closeErr != nil {
+				errs = append(errs, a.closeErr)
+			}
+		}
+		r.closeErr = errors.Join(errs...)
+	})
+	return r.closeErr
+}
+
+// adapter sits between a library reader and the caller's consumer: it forwards
+// Close (the library calls io.Closer on the consumer it was given) and keeps the
+// error, and under Block it publishes this consumer's progress and wakes readers
+// of later groups that parked waiting for it.
+type adapter struct {
+	consumer Consumer
+	cursor   *disruptor.Cursor
+	sig      *signal // non-nil only if a later group may park on this consumer
+	closeErr error   // written by the reader goroutine before wg.Done
+}
+
+// Consume forwards to the consumer.
+func (a *adapter) Consume(lower, upper int64) {
+	a.consumer.Consume(lower, upper)
+	if a.sig != nil {
+		// The library stores the same value right after we return; storing it
+		// first lets the parked reader's re-check see it, so no wake-up is lost.
+		a.cursor.Store(upper)
+		a.sig.wake()
+	}
+}
+
+// Close closes the consumer if it is an io.Closer.
+func (a *adapter) Close() error {
+	if c, ok := a.consumer.(io.Closer); ok {
+		a.closeErr = c.Close()
+	}
+	return nil
+}
+
+var _ io.Closer = (*adapter)(nil)
