@@ -1,0 +1,366 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// MaxOps bounds LoadConfig's op count: a Load keeps 24 bytes per op
+// (intended, sent and completion times), so this is 2.4 GB.
+const MaxOps = 100_000_000
+
+// Waiting tactics of the sender. time.Sleep overshoots by up to ~1.1 ms on
+// the VMs we run on, so it is used only while more than sleepAbove remains,
+// and only for the time beyond sleepSlack; the rest is spent yielding
+// (runtime.Gosched) in a loop that reads the clock.
+const (
+	sleepAbove = 2 * time.Millisecond
+	sleepSlack = 1500 * time.Microsecond
+	maxSleep   = 50 * time.Millisecond // so cancellation is noticed at low rates
+	leadIn     = time.Millisecond      // between Run's start and the first intended send
+)
+
+// LoadConfig describes an open-loop load.
+type LoadConfig struct {
+	// Rate is the target in operations per second (> 0). Op i is intended
+	// to be sent at start + i/Rate.
+	Rate float64
+	// Count is the number of ops. If 0, Count = Rate * Duration.
+	Count int
+	// Duration is the length of the schedule when Count is 0.
+	Duration time.Duration
+	// Grace is how long Run waits after the last send for completions;
+	// ops not completed by then are lost. Default 1s.
+	Grace time.Duration
+	// LateAfter is the send lag (actual - intended send time) above which
+	// an op counts as late. Default: one interval (1/Rate), but at least
+	// 10µs so that clock-read jitter is not counted.
+	LateAfter time.Duration
+}
+
+// withDefaults validates c and fills its defaults.
+func (c LoadConfig) withDefaults() (LoadConfig, error) {
+	if !(c.Rate > 0) || math.IsInf(c.Rate, 0) {
+		return c, fmt.Errorf("bench: load rate must be a positive number of ops per second, not %v", c.Rate)
+	}
+	if c.Count < 0 || c.Duration < 0 || c.Grace < 0 || c.LateAfter < 0 {
+		return c, errors.New("bench: load count, duration, grace and late-after must not be negative")
+	}
+	if c.Count == 0 {
+		n := c.Rate * c.Duration.Seconds()
+		if n > MaxOps {
+			return c, fmt.Errorf("bench: load of %.0f ops exceeds the limit of %d", n, MaxOps)
+		}
+		c.Count = int(n)
+	}
+	if c.Count == 0 {
+		return c, errors.New("bench: load needs a count or a duration of at least one op")
+	}
+	if c.Count > MaxOps {
+		return c, fmt.Errorf("bench: load of %d ops exceeds the limit of %d", c.Count, MaxOps)
+	}
+	if c.Grace == 0 {
+		c.Grace = time.Second
+	}
+	if c.LateAfter == 0 {
+		c.LateAfter = max(time.Duration(float64(time.Second)/c.Rate), 10*time.Microsecond)
+	}
+	return c, nil
+}
+
+// Load runs an open-loop, coordinated-omission-correct schedule: op i is
+// sent at its intended time start + i/Rate whatever happened to earlier ops,
+// and its latency is measured from that intended time to its completion. All
+// per-op storage is allocated by NewLoad; sending and completing allocate
+// nothing.
+//
+// A Load is used once: NewLoad, then Run from one goroutine, with any number
+// of goroutines calling Done or DoneAt meanwhile.
+type Load struct {
+	cfg      LoadConfig
+	base     time.Time      // origin of the load clock (monotonic)
+	start    int64          // load-clock time of op 0's intended send; set by Run before any send
+	intended []int64        // op i's intended send time, relative to start
+	sentAt   []int64        // op i's actual send time; written and read by Run's goroutine only
+	done     []atomic.Int64 // op i's completion time; 0 until completed
+	ran      atomic.Bool
+
+	// Counters that cross goroutines, each on its own cache line.
+	_         [64]byte
+	sent      atomic.Int64 // ops handed to send; written by Run's goroutine
+	_         [56]byte
+	completed atomic.Int64 // accepted completions; written by completers
+	_         [56]byte
+	spurious  atomic.Int64 // rejected completions
+	_         [56]byte
+	closed    atomic.Bool // set when Run stops accepting completions
+}
+
+// NewLoad validates cfg and allocates the schedule.
+func NewLoad(cfg LoadConfig) (*Load, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	l := &Load{
+		cfg:      cfg,
+		base:     time.Now(),
+		intended: make([]int64, cfg.Count),
+		sentAt:   make([]int64, cfg.Count),
+		done:     make([]atomic.Int64, cfg.Count),
+	}
+	interval := float64(time.Second) / cfg.Rate
+	for i := range l.intended {
+		l.intended[i] = int64(float64(i) * interval)
+	}
+	return l, nil
+}
+
+// Count is the number of ops in the schedule.
+func (l *Load) Count() int { return l.cfg.Count }
+
+// Config returns the configuration with defaults filled in.
+func (l *Load) Config() LoadConfig { return l.cfg }
+
+// Now reads the load's monotonic clock: nanoseconds since NewLoad. Use it to
+// timestamp a completion for DoneAt.
+func (l *Load) Now() int64 { return int64(time.Since(l.base)) }
+
+// Done records that op i completed now. It is DoneAt(i, l.Now()).
+func (l *Load) Done(i int) { l.DoneAt(i, l.Now()) }
+
+// DoneAt records that op i completed at load-clock time t (from Now). It
+// is safe to call from any goroutine and allocates nothing. A completion for
+// an op that does not exist, has not been sent yet, was already completed, or
+// arrives after Run stopped waiting is not recorded and counts as spurious.
+func (l *Load) DoneAt(i int, t int64) {
+	if uint(i) >= uint(len(l.done)) || int64(i) >= l.sent.Load() || l.closed.Load() {
+		l.spurious.Add(1)
+		return
+	}
+	if t <= 0 {
+		t = 1 // 0 means "not completed"; a real completion is never at the clock origin
+	}
+	if !l.done[i].CompareAndSwap(0, t) {
+		l.spurious.Add(1)
+		return
+	}
+	l.completed.Add(1)
+}
+
+// LoadResult is what an open-loop run measured.
+type LoadResult struct {
+	// Stats are the counters (sent, completed, lost, late, ...).
+	Stats LoadStats
+	// Start is the wall-clock time of op 0's intended send.
+	Start time.Time
+	// Elapsed runs from op 0's intended send to the last completion (or the
+	// last send, if later).
+	Elapsed time.Duration
+	// Latency is the corrected histogram: completion - intended send time,
+	// in ns, for every completed op. This is what a user of the system sees.
+	Latency *hdrhistogram.Histogram
+	// Service is the uncorrected histogram: completion - actual send time.
+	// When send blocks (a closed-loop client), this is the naive
+	// measurement that coordinated omission makes too optimistic; it is kept
+	// to show the difference, not to be reported as the latency.
+	Service *hdrhistogram.Histogram
+}
+
+// Run sends the schedule: for each op i in order it waits until the op's
+// intended time, then calls send(i). send must hand the op over and return;
+// its completion is reported later through Done or DoneAt (send may also call
+// Done itself for synchronous work). If send or anything else delays the
+// sender, later ops are sent as soon as possible, late, but their latency is
+// still measured from their intended times: that is the coordinated-omission
+// correction.
+//
+// After the last send Run waits until every sent op has completed or Grace
+// has passed. If progress is not nil, a goroutine updates it a few times a
+// second. Run stops early if ctx is canceled or send returns an error; it
+// then returns the result for the ops sent so far together with the error.
+func (l *Load) Run(ctx context.Context, send func(i int) error, progress *Progress) (*LoadResult, error) {
+	if !l.ran.CompareAndSwap(false, true) {
+		return nil, errors.New("bench: Load.Run called twice; make a new Load")
+	}
+	l.start = l.Now() + int64(leadIn)
+
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	if progress != nil && progress.Enabled() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.watch(progress, stop)
+		}()
+	}
+
+	var err error
+	var late, maxLag int64
+	lateAfter := int64(l.cfg.LateAfter)
+	ctxDone := ctx.Done()
+	for i := range l.intended {
+		due := l.start + l.intended[i]
+		now, ok := l.waitUntil(due, ctxDone)
+		if !ok {
+			err = ctx.Err()
+			break
+		}
+		lag := now - due
+		maxLag = max(maxLag, lag)
+		if lag > lateAfter {
+			late++
+		}
+		l.sentAt[i] = now
+		l.sent.Store(int64(i + 1)) // before send: a synchronous send may complete the op
+		if e := send(i); e != nil {
+			err = fmt.Errorf("bench: send of op %d: %w", i, e)
+			break
+		}
+	}
+
+	lastSend := l.Now()
+	if err == nil {
+		deadline := lastSend + int64(l.cfg.Grace)
+		for l.completed.Load() < l.sent.Load() {
+			left := deadline - l.Now()
+			if left <= 0 || canceled(ctxDone) {
+				break
+			}
+			time.Sleep(min(time.Duration(left), time.Millisecond))
+		}
+	}
+	l.closed.Store(true)
+	close(stop)
+	wg.Wait()
+	if progress != nil {
+		progress.Finish()
+	}
+	return l.result(late, maxLag, lastSend), err
+}
+
+// waitUntil returns once the load clock reaches due, with the clock's
+// reading, or ok=false if ctxDone closes first.
+func (l *Load) waitUntil(due int64, ctxDone <-chan struct{}) (now int64, ok bool) {
+	for {
+		if canceled(ctxDone) {
+			return 0, false
+		}
+		now = l.Now()
+		left := time.Duration(due - now)
+		switch {
+		case left <= 0:
+			return now, true
+		case left > sleepAbove:
+			time.Sleep(min(left-sleepSlack, maxSleep))
+		default:
+			runtime.Gosched()
+		}
+	}
+}
+
+// canceled reports whether ch is closed, without blocking.
+func canceled(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// result builds the histograms from the per-op times. Completions are
+// counted from the done array itself, so the result is consistent even if a
+// completer raced with the end of the run.
+func (l *Load) result(late, maxLag, lastSend int64) *LoadResult {
+	r := &LoadResult{
+		Start:   l.base.Add(time.Duration(l.start)),
+		Latency: NewHistogram(),
+		Service: NewHistogram(),
+	}
+	sent := l.sent.Load()
+	last := lastSend
+	var completed, clamped int64
+	for i := range sent {
+		d := l.done[i].Load()
+		if d == 0 {
+			continue
+		}
+		completed++
+		last = max(last, d)
+		if !Record(r.Latency, d-(l.start+l.intended[i])) {
+			clamped++
+		}
+		Record(r.Service, d-l.sentAt[i])
+	}
+	r.Elapsed = time.Duration(max(last-l.start, 0))
+	r.Stats = LoadStats{
+		TargetRate: l.cfg.Rate,
+		Scheduled:  int64(l.cfg.Count),
+		Sent:       sent,
+		Completed:  completed,
+		Lost:       sent - completed,
+		Late:       late,
+		MaxLagNs:   maxLag,
+		Spurious:   l.spurious.Load(),
+		Clamped:    clamped,
+	}
+	return r
+}
+
+// Run packages the corrected latencies as a Run named name, with the load
+// counters attached and throughput = completed ops / Elapsed.
+func (r *LoadResult) Run(name string, settings map[string]string) *Run {
+	run := NewRun(name, settings, r.Latency, r.Start, r.Elapsed)
+	stats := r.Stats
+	run.Load = &stats
+	return run
+}
+
+// status samples the load for a progress line at load-clock time now. The
+// p99 covers ops whose intended time lies in the last second (at most about
+// 20000 of them, evenly spaced); an op still outstanding counts with its age
+// so far, a lower bound of its latency, so a stall shows while it happens.
+// h is scratch space, reset here.
+func (l *Load) status(h *hdrhistogram.Histogram, now int64) Status {
+	sent := int(l.sent.Load())
+	s := Status{Sent: int64(sent), Total: int64(len(l.intended)), Completed: l.completed.Load()}
+	from := now - l.start - int64(time.Second)
+	lo := sort.Search(sent, func(i int) bool { return l.intended[i] >= from })
+	stride := max(1, (sent-lo)/20000)
+	h.Reset()
+	for i := lo; i < sent; i += stride {
+		due := l.start + l.intended[i]
+		end := l.done[i].Load()
+		if end == 0 {
+			end = now
+		}
+		Record(h, end-due)
+	}
+	s.P99 = h.ValueAtQuantile(99)
+	return s
+}
+
+// watch updates p until stop closes.
+func (l *Load) watch(p *Progress, stop <-chan struct{}) {
+	h := NewHistogram()
+	t := time.NewTicker(p.Interval())
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			p.Update(now, l.status(h, l.Now()))
+		}
+	}
+}
