@@ -7,8 +7,9 @@
 //
 // Readings of the documentation where it is terse, pinned by the scenario files
 // in engine/testdata:
-//   - A price level is (symbol, side, price): a buy at a price where only asks
-//     rest needs a bid level of its own.
+//   - "The order's price has no level" (capacity) looks at both sides of the
+//     symbol's book: a level on the opposite side at that price counts, since
+//     the order must trade it away completely before it could rest there.
 //   - Priority is kept only when the quantity is strictly reduced at an
 //     unchanged price; an unchanged quantity at an unchanged price loses it.
 //   - Replace checks its 99 reasons in the order doc.go lists them: Side,
@@ -263,10 +264,15 @@ func (b *Book) levelsInUse() int {
 	return n
 }
 
-func (b *Book) hasLevel(sym uint32, s engine.Side, price int64) bool {
-	for _, o := range *b.side(sym, s) {
-		if o.price == price {
-			return true
+// hasLevel reports whether symbol sym has a level at price, on either side. A
+// level on the opposite side counts: an order at that price either trades it
+// away completely before it could rest there, or never rests.
+func (b *Book) hasLevel(sym uint32, price int64) bool {
+	for _, book := range [][]*order{b.bids[sym], b.asks[sym]} {
+		for _, o := range book {
+			if o.price == price {
+				return true
+			}
 		}
 	}
 	return false
@@ -438,7 +444,7 @@ func (b *Book) newOrder() {
 	// 6. Capacity, for the orders that may rest; before matching, conservatively.
 	if c.Type == engine.Limit && (c.TIF == engine.Day || c.TIF == engine.GTC) {
 		if b.restingOrders() >= b.cfg.MaxOrders ||
-			(!b.hasLevel(c.Symbol, c.Side, c.Price) && b.levelsInUse() >= b.cfg.MaxLevels) {
+			(!b.hasLevel(c.Symbol, c.Price) && b.levelsInUse() >= b.cfg.MaxLevels) {
 			rej(engine.ReasonOther, engine.TextBookFull)
 			return
 		}
@@ -556,7 +562,7 @@ func (b *Book) replace() {
 		rej(t)
 		return
 	}
-	if c.Price != o.price && !b.hasLevel(o.symbol, o.side, c.Price) && b.levelsInUse() >= b.cfg.MaxLevels {
+	if c.Price != o.price && !b.hasLevel(o.symbol, c.Price) && b.levelsInUse() >= b.cfg.MaxLevels {
 		rej(engine.TextBookFull)
 		return
 	}
