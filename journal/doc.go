@@ -1,0 +1,131 @@
+// Package journal is the engine's append-only command log: every command that
+// reaches the matching engine is appended here before any report it causes is
+// sent, and replaying the journal through the same engine reproduces every
+// event. The journal treats payloads as opaque bytes (the pipeline stores
+// engine.AppendCommand encodings and checkpoints); it never imports engine.
+// The design follows cockroachdb/pebble's record package: per-record CRC-32C,
+// a torn tail treated as the end of the log, corruption in the middle a hard
+// error with its position.
+//
+// # Segments
+//
+// A journal is a directory of segment files named by a zero-padded segment
+// number, 00000000000000000001.log, 00000000000000000002.log, ... Records are
+// numbered from 1 across the whole journal. Each segment starts with a header:
+//
+//	+-------+---------+----------+-----------+-------------+------------+
+//	| magic | version | reserved |  segment  | first index | header CRC |
+//	|  4 B  |   2 B   |   2 B    |    8 B    |     8 B     |    4 B     |
+//	+-------+---------+----------+-----------+-------------+------------+
+//	  "MJNL"    1         0        = file name  index of its   CRC-32C of
+//	                                            first record   bytes 0..23
+//
+// followed by records, each framed as
+//
+//	+---------+---------+------+-------------------+
+//	|   CRC   | length  | type |      payload      |
+//	|   4 B   |   4 B   | 1 B  |   length bytes    |
+//	+---------+---------+------+-------------------+
+//	  CRC-32C (Castagnoli) of length, type and payload
+//
+// All integers are little-endian. A frame never spans segments. Types 1 to 127
+// belong to the caller (TypeCommand, TypeCheckpoint, and room for more); 0 is
+// never valid, so zeroed blocks never parse; 128 to 255 are reserved for
+// framing. length is at most MaxPayload.
+//
+// Once a segment reaches Options.SegmentSize (checked after each group, default
+// 64 MiB) it is sealed with a footer record, type 255, whose 12-byte payload
+// holds the segment's record count (8 B) and a chain checksum (4 B): the
+// CRC-32C of the concatenated CRCs of its records. The footer is the last frame
+// of a sealed segment. Together with the first index in each header it makes
+// truncation and gaps detectable even at a record boundary: a segment that is
+// not the last must end in a footer that matches what was read; each segment's
+// number must follow the previous one's and its first index must continue the
+// previous count.
+//
+// # Torn tails and corruption
+//
+// A crash can leave the last segment ending in a partial record or a record
+// whose bytes did not all reach the disk (or a partial header, for a segment
+// being created). Reading the last segment, the first damaged frame (too short,
+// impossible length, invalid type, bad checksum) at offset X is a torn tail if
+// no complete frame with a valid checksum starts anywhere after X: everything
+// from X to the end of file is then dropped. This covers a partial final
+// record, a final record with a bad checksum, and such a record followed by
+// zeros or other garbage. If a valid frame does follow, the bad frame is
+// corruption: good data after it would otherwise be lost silently.
+//
+// Every other fault is corruption, reported as a *CorruptionError (errors.Is
+// ErrCorrupt) naming the segment and byte offset: a damaged frame in a segment
+// that is not the last, a damaged frame followed by valid ones, a bad header
+// with data after it, a segment that should be sealed and has no footer (a
+// truncated sealed segment), a footer whose count or chain checksum disagrees,
+// bytes after a footer, a missing segment file, or a first index that does not
+// continue the previous segment. Nothing panics on any input.
+//
+// What cannot be detected: the loss of whole trailing segments, or the last
+// segment cut exactly at a record boundary, is indistinguishable from a
+// shorter journal. (The header of segment N+1 is written only after segment N
+// is sealed and fsynced, so this needs the newest files to vanish, not a crash.)
+// Likewise a journal whose first segments were deleted starts at a later index;
+// a caller that never prunes should check that the first record has Index 1.
+//
+// # What the caller does
+//
+// Open (for appending) reads and checks every segment, truncates a torn tail
+// and returns a Recovery saying what it cut (segment, offset, bytes dropped,
+// why), which the caller should log: the library never logs. Records in a torn
+// tail were never acknowledged under batch or every, since a record is
+// acknowledged only once it is durable. Open returns a *CorruptionError for
+// anything else and modifies nothing; the operator must then restore the
+// journal (or cut it by hand knowingly) before the engine can start.
+//
+// A Reader returns records in order. At the clean end it returns io.EOF; at a
+// torn tail, after every good record, it returns a *TornTailError (errors.Is
+// ErrTornTail) with the position of the end of the good data, which a replay
+// may treat as the end of the log (Open would truncate there); at corruption,
+// after every good record before it, a *CorruptionError. Replay therefore sees
+// exactly the records Open keeps.
+//
+// # Durability policies
+//
+// A group is the records appended between two Commits. Append only copies a
+// record into the Writer's buffer (no I/O, no allocation once warm); Commit
+// writes the group and makes it durable per Options.Policy, then advances
+// DurableIndex, an atomic a report publisher on another goroutine can gate on:
+//
+//   - batch (the default): one write and one fsync per group, before Commit
+//     returns. The Writer has no goroutine: the caller commits once per batch
+//     of work it has on hand (for a ring consumer, every slot available), so a
+//     group is naturally everything that accumulated while the previous fsync
+//     ran; under light load groups are small and fsyncs cheap, under heavy load
+//     groups grow. Every Commit fsyncs, however small its group, so no
+//     committed record waits for a later fsync. Options.MaxDelay (default 1 ms)
+//     bounds the other way a record can wait, in the buffer while the caller
+//     keeps appending without committing: an Append that finds the oldest
+//     buffered record MaxDelay old commits (writes and fsyncs) the group before
+//     adding its record. Records appended and then left without a Commit are
+//     not written at all until the next Append, Commit, Sync or Close.
+//   - none: one write per group, never an fsync except on Sync and Close.
+//     DurableIndex advances once the group is written to the OS: the records
+//     survive a crash of the process, not of the machine.
+//   - every: each record is written and fsynced on its own; DurableIndex
+//     advances after each.
+//
+// Under every policy, sealing a segment fsyncs it and creating a segment
+// fsyncs it and the directory (once per SegmentSize bytes), so that a sealed
+// segment is never missing data behind its footer.
+//
+// # Snapshots
+//
+// WriteSnapshot stores an opaque state snapshot taken at a sequence number as
+// snapshot-<seq>.snap (seq zero-padded to 20 digits), written atomically
+// (temporary file, fsync, rename, fsync of the directory) with a 32-byte
+// header: magic "MSNP" (4 B), version (2 B), reserved (2 B), seq (8 B),
+// payload length (8 B), CRC-32C of the payload (4 B), CRC-32C of the header's
+// first 28 bytes (4 B). LatestSnapshot returns the newest snapshot that
+// verifies and lists each newer damaged one it skipped with the reason, so the
+// caller can fall back to an older one and report. WriteSnapshot keeps the
+// newest DefaultSnapshotKeep valid snapshots; WriteSnapshotKeep and
+// PruneSnapshots take the number to keep.
+package journal

@@ -1,0 +1,195 @@
+package journal
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+)
+
+// RecordType is the one-byte type of a record. Types 1 to MaxUserType belong to
+// the caller; the journal stores their payloads as opaque bytes. Type 0 is never
+// valid (so zeroed disk blocks never parse as a record) and types above
+// MaxUserType are reserved for framing records such as the segment footer.
+type RecordType uint8
+
+const (
+	// TypeCommand holds one engine command (engine.AppendCommand encoding).
+	TypeCommand RecordType = 1
+	// TypeCheckpoint holds a checkpoint written by the pipeline (sequence
+	// number, state hash, events hash); opaque to the journal.
+	TypeCheckpoint RecordType = 2
+
+	// MaxUserType is the highest record type a caller may append. Types 3 to
+	// MaxUserType are free for future use; readers hand them back unchanged.
+	MaxUserType RecordType = 127
+
+	// typeFooter seals a segment. It is never returned by a Reader.
+	typeFooter RecordType = 255
+)
+
+// String names the record type.
+func (t RecordType) String() string {
+	switch t {
+	case TypeCommand:
+		return "command"
+	case TypeCheckpoint:
+		return "checkpoint"
+	case typeFooter:
+		return "footer"
+	}
+	return fmt.Sprintf("type-%d", uint8(t))
+}
+
+const (
+	// segmentMagic opens every segment file: "MJNL" read as bytes.
+	segmentMagic = "MJNL"
+	// formatVersion is the segment format version written in the header.
+	formatVersion = 1
+
+	// headerSize is the length of a segment header:
+	// magic(4) version(2) reserved(2) segment(8) firstIndex(8) crc(4).
+	headerSize = 28
+
+	// frameHeaderSize is the length of a record's framing before its payload:
+	// crc(4) length(4) type(1).
+	frameHeaderSize = 9
+
+	// footerPayloadSize is the footer's payload: record count(8) chain crc(4).
+	footerPayloadSize = 12
+
+	// MaxPayload is the largest payload a record may carry. A length field
+	// above it is an impossible length, reported as damage.
+	MaxPayload = 16 << 20
+)
+
+// castagnoli is the CRC-32C table; crc32 uses the CPU instruction with it.
+// It is written once by MakeTable and only read afterwards.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// segmentHeader is the decoded header of a segment file.
+type segmentHeader struct {
+	segment    uint64
+	firstIndex uint64
+}
+
+// appendHeader appends the encoded header h to dst.
+func appendHeader(dst []byte, h segmentHeader) []byte {
+	n := len(dst)
+	dst = append(dst, segmentMagic...)
+	dst = binary.LittleEndian.AppendUint16(dst, formatVersion)
+	dst = binary.LittleEndian.AppendUint16(dst, 0)
+	dst = binary.LittleEndian.AppendUint64(dst, h.segment)
+	dst = binary.LittleEndian.AppendUint64(dst, h.firstIndex)
+	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(dst[n:], castagnoli))
+}
+
+// parseHeader decodes a segment header; the string names what is wrong.
+func parseHeader(b []byte) (segmentHeader, string) {
+	if len(b) < headerSize {
+		return segmentHeader{}, "incomplete segment header"
+	}
+	if string(b[0:4]) != segmentMagic {
+		return segmentHeader{}, "bad segment magic"
+	}
+	if crc32.Checksum(b[:headerSize-4], castagnoli) != binary.LittleEndian.Uint32(b[headerSize-4:]) {
+		return segmentHeader{}, "segment header checksum mismatch"
+	}
+	if v := binary.LittleEndian.Uint16(b[4:]); v != formatVersion {
+		return segmentHeader{}, fmt.Sprintf("unsupported format version %d", v)
+	}
+	h := segmentHeader{
+		segment:    binary.LittleEndian.Uint64(b[8:]),
+		firstIndex: binary.LittleEndian.Uint64(b[16:]),
+	}
+	if h.firstIndex == 0 {
+		return segmentHeader{}, "segment header has first index 0"
+	}
+	return h, ""
+}
+
+// validType reports whether t may appear in a segment.
+func validType(t RecordType) bool {
+	return (t >= 1 && t <= MaxUserType) || t == typeFooter
+}
+
+// checkFrame checks the frame starting at b[off:] and returns its type, payload
+// bounds and total length. On damage it returns a reason instead.
+func checkFrame(b []byte, off int) (typ RecordType, payload []byte, size int, reason string) {
+	rest := len(b) - off
+	if rest < frameHeaderSize {
+		return 0, nil, 0, "incomplete record header"
+	}
+	n := binary.LittleEndian.Uint32(b[off+4:])
+	typ = RecordType(b[off+8])
+	if n > MaxPayload {
+		return 0, nil, 0, fmt.Sprintf("impossible record length %d", n)
+	}
+	if !validType(typ) {
+		return 0, nil, 0, fmt.Sprintf("invalid record type %d", uint8(typ))
+	}
+	if int(n) > rest-frameHeaderSize {
+		return 0, nil, 0, fmt.Sprintf("record of %d bytes runs past the end of the segment", n)
+	}
+	size = frameHeaderSize + int(n)
+	if crc32.Checksum(b[off+4:off+size], castagnoli) != binary.LittleEndian.Uint32(b[off:]) {
+		return 0, nil, 0, "record checksum mismatch"
+	}
+	return typ, b[off+frameHeaderSize : off+size], size, ""
+}
+
+// frameAt reports whether a complete frame with a matching checksum starts at
+// b[off:]. It is checkFrame without the reasons, for scanning.
+func frameAt(b []byte, off int) bool {
+	if len(b)-off < frameHeaderSize || !validType(RecordType(b[off+8])) {
+		return false
+	}
+	n := binary.LittleEndian.Uint32(b[off+4:])
+	if n > MaxPayload || int(n) > len(b)-off-frameHeaderSize {
+		return false
+	}
+	end := off + frameHeaderSize + int(n)
+	return crc32.Checksum(b[off+4:end], castagnoli) == binary.LittleEndian.Uint32(b[off:])
+}
+
+// frameAfter reports whether any complete, checksummed frame starts after off.
+// It decides whether damage at off is a torn tail (nothing valid follows) or
+// corruption (good data follows the bad bytes).
+func frameAfter(b []byte, off int) bool {
+	for q := off + 1; q+frameHeaderSize <= len(b); q++ {
+		if frameAt(b, q) {
+			return true
+		}
+	}
+	return false
+}
+
+// chainCRC folds a record's checksum into a segment's chain checksum, which
+// the footer stores so that a sealed segment missing records is detected.
+func chainCRC(chain uint32, recordCRC []byte) uint32 {
+	return crc32.Update(chain, castagnoli, recordCRC)
+}
+
+// segmentName is the file name of segment n.
+func segmentName(n uint64) string {
+	return fmt.Sprintf("%020d.log", n)
+}
+
+// parseSegmentName returns the segment number of a file name, if it is one.
+func parseSegmentName(name string) (uint64, bool) {
+	if len(name) != 24 || name[20:] != ".log" {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < 20; i++ {
+		c := name[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (^uint64(0)-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
+}

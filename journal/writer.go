@@ -1,0 +1,423 @@
+package journal
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+)
+
+const (
+	// DefaultSegmentSize is the size at which a segment is sealed.
+	DefaultSegmentSize = 64 << 20
+	// DefaultMaxDelay bounds how long a record may wait in the Writer's
+	// buffer for a Commit; see Options.MaxDelay.
+	DefaultMaxDelay = time.Millisecond
+	// defaultBufferSize is the group buffer's initial capacity.
+	defaultBufferSize = 64 << 10
+)
+
+// Options configures a Writer.
+type Options struct {
+	// Dir is the journal directory; Open creates it if needed.
+	Dir string
+	// Policy is the durability policy; the zero value is PolicyBatch.
+	Policy Policy
+	// SegmentSize is the size in bytes at which a segment is sealed and a new
+	// one begun (checked after each group, so a segment may exceed it by one
+	// group). 0 means DefaultSegmentSize.
+	SegmentSize int64
+	// MaxDelay bounds how long a record may sit in the buffer when the caller
+	// keeps appending without committing: an Append that finds the oldest
+	// buffered record MaxDelay old or older commits the group first (and so,
+	// under batch, fsyncs it). 0 means DefaultMaxDelay; a negative value turns
+	// the bound off (and the clock reads it costs). The Writer has no timer:
+	// a caller that stops appending must call Commit.
+	MaxDelay time.Duration
+	// BufferSize is the initial capacity in bytes of the group buffer; it grows
+	// to the largest group and is then reused. 0 means 64 KiB.
+	BufferSize int
+}
+
+// Recovery describes what Open found and repaired, for the caller to log.
+type Recovery struct {
+	// Segments is the number of segment files found.
+	Segments int
+	// NextIndex is the index the next appended record gets.
+	NextIndex uint64
+	// Truncated is true if a torn tail was cut off the last segment; Segment,
+	// Offset, Dropped and Reason then describe it (see TornTailError).
+	Truncated bool
+	// Segment is the segment that was truncated.
+	Segment uint64
+	// Offset is the new length of that segment file, the end of good data.
+	Offset int64
+	// Dropped is the number of bytes removed.
+	Dropped int64
+	// Reason says what was wrong with the first dropped record.
+	Reason string
+}
+
+// String summarises the recovery in one line.
+func (r Recovery) String() string {
+	if !r.Truncated {
+		return fmt.Sprintf("journal: %d segments, clean, next record %d", r.Segments, r.NextIndex)
+	}
+	return fmt.Sprintf("journal: %d segments, torn tail truncated at segment %d offset %d (%d bytes dropped: %s), next record %d",
+		r.Segments, r.Segment, r.Offset, r.Dropped, r.Reason, r.NextIndex)
+}
+
+// Writer appends records to a journal. Its methods must be called from one
+// goroutine, except DurableIndex, which any goroutine may call.
+type Writer struct {
+	dir      string
+	policy   Policy
+	segLimit int64
+	maxDelay time.Duration
+	now      func() time.Time // time.Now; replaced by tests
+
+	f        *os.File
+	seg      uint64 // current segment number
+	segSize  int64  // bytes in the current segment file
+	segCount uint64 // records in the current segment, buffered ones included
+	chain    uint32 // chain checksum of those records
+
+	buf        []byte    // framed records of the open group
+	pending    int       // records in buf
+	groupStart time.Time // when the first record in buf was appended
+	next       uint64    // index the next Append assigns
+	dirty      bool      // written since the last fsync
+	syncs      uint64    // fsyncs of segment files, for tests
+	err        error     // sticky: a failed write or sync, or ErrClosed
+
+	// durable is read by other goroutines; the padding keeps it off the
+	// cache lines the fields above dirty on every Append.
+	_       [64]byte
+	durable atomic.Uint64
+	_       [56]byte
+}
+
+// Open opens or creates the journal in opts.Dir for appending. It reads and
+// checks every existing segment. A torn tail of the last segment is truncated
+// and described in the Recovery; any other damage is returned as a
+// *CorruptionError and nothing is modified.
+func Open(opts Options) (*Writer, Recovery, error) {
+	if opts.Dir == "" {
+		return nil, Recovery{}, errors.New("journal: Options.Dir is empty")
+	}
+	if opts.Policy > PolicyEvery {
+		return nil, Recovery{}, fmt.Errorf("journal: unknown durability policy %d", opts.Policy)
+	}
+	if opts.SegmentSize < 0 {
+		return nil, Recovery{}, fmt.Errorf("journal: negative SegmentSize %d", opts.SegmentSize)
+	}
+	if opts.SegmentSize == 0 {
+		opts.SegmentSize = DefaultSegmentSize
+	}
+	if opts.MaxDelay == 0 {
+		opts.MaxDelay = DefaultMaxDelay
+	}
+	if opts.BufferSize <= 0 {
+		opts.BufferSize = defaultBufferSize
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, Recovery{}, fmt.Errorf("journal: %w", err)
+	}
+	r, err := newReader(opts.Dir)
+	if err != nil {
+		return nil, Recovery{}, err
+	}
+	for err == nil {
+		_, err = r.Next()
+	}
+	rec := Recovery{Segments: len(r.segs)}
+	var torn *TornTailError
+	if err != io.EOF && !errors.As(err, &torn) {
+		return nil, rec, err
+	}
+	w := &Writer{
+		dir:      opts.Dir,
+		policy:   opts.Policy,
+		segLimit: opts.SegmentSize,
+		maxDelay: opts.MaxDelay,
+		now:      time.Now,
+		buf:      make([]byte, 0, opts.BufferSize),
+	}
+	if err := w.resume(r, torn); err != nil {
+		return nil, rec, err
+	}
+	if torn != nil {
+		rec.Truncated = true
+		rec.Segment, rec.Offset, rec.Dropped, rec.Reason = torn.Segment, torn.Offset, torn.Dropped, torn.Reason
+	}
+	rec.NextIndex = w.next
+	w.durable.Store(w.next - 1)
+	return w, rec, nil
+}
+
+// resume positions w after the last good record the Reader found.
+func (w *Writer) resume(r *Reader, torn *TornTailError) error {
+	switch {
+	case len(r.segs) == 0:
+		w.next = 1
+		return w.create(1, 1, true)
+	case r.headerTorn:
+		first := r.next
+		if r.si == 0 {
+			if r.seg != 1 {
+				return &CorruptionError{Segment: r.seg, Reason: "segment header torn and no earlier segment gives its first index"}
+			}
+			first = 1
+		}
+		w.next = first
+		return w.create(r.seg, first, false)
+	case r.sealed:
+		w.next = r.next
+		return w.create(r.seg+1, r.next, true)
+	}
+	f, err := os.OpenFile(filepath.Join(w.dir, segmentName(r.seg)), os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	if torn != nil {
+		if err := f.Truncate(int64(r.off)); err == nil {
+			err = f.Sync()
+		}
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("journal: truncate torn tail: %w", err)
+		}
+	}
+	w.f, w.seg, w.segSize = f, r.seg, int64(r.off)
+	w.segCount, w.chain, w.next = r.count, r.chain, r.next
+	return nil
+}
+
+// Append adds a record to the open group, copying payload. It does no I/O
+// unless the MaxDelay bound makes it commit the group first, and allocates
+// nothing once the buffer has grown to the largest group.
+func (w *Writer) Append(typ RecordType, payload []byte) error {
+	if w.err != nil {
+		return w.err
+	}
+	if typ == 0 || typ > MaxUserType {
+		return ErrBadType
+	}
+	if len(payload) > MaxPayload {
+		return ErrTooLarge
+	}
+	if w.maxDelay > 0 {
+		if w.pending == 0 {
+			w.groupStart = w.now()
+		} else if now := w.now(); now.Sub(w.groupStart) >= w.maxDelay {
+			if err := w.Commit(); err != nil {
+				return err
+			}
+			w.groupStart = now
+		}
+	}
+	n := len(w.buf)
+	w.buf = append(w.buf, 0, 0, 0, 0, 0, 0, 0, 0, byte(typ))
+	binary.LittleEndian.PutUint32(w.buf[n+4:], uint32(len(payload)))
+	w.buf = append(w.buf, payload...)
+	binary.LittleEndian.PutUint32(w.buf[n:], crc32.Checksum(w.buf[n+4:], castagnoli))
+	w.chain = chainCRC(w.chain, w.buf[n:n+4])
+	w.segCount++
+	w.pending++
+	w.next++
+	return nil
+}
+
+// Commit ends the open group: it writes the buffered records and makes them
+// durable according to the policy, then advances DurableIndex. It seals the
+// segment and starts the next one once the segment has reached SegmentSize.
+// After an error the Writer is unusable: Close it and Open again, which
+// truncates whatever part of the group reached the disk.
+func (w *Writer) Commit() error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.pending == 0 {
+		return nil
+	}
+	var err error
+	if w.policy == PolicyEvery {
+		err = w.writeEach()
+	} else {
+		err = w.writeGroup()
+	}
+	if err == nil && w.segSize >= w.segLimit {
+		err = w.roll()
+	}
+	if err != nil {
+		return w.fail(err)
+	}
+	return nil
+}
+
+// Sync commits the open group and fsyncs whatever the policy left unsynced.
+// Only PolicyNone ever leaves anything unsynced.
+func (w *Writer) Sync() error {
+	if err := w.Commit(); err != nil {
+		return err
+	}
+	if w.dirty {
+		if err := w.sync(); err != nil {
+			return w.fail(err)
+		}
+	}
+	return nil
+}
+
+// DurableIndex returns the index of the last record made durable under the
+// policy (written to the OS for PolicyNone, fsynced otherwise), or the index
+// before the first record if there is none. It is safe to call from any
+// goroutine, e.g. to hold back reports until their command is durable.
+func (w *Writer) DurableIndex() uint64 { return w.durable.Load() }
+
+// NextIndex returns the index the next Append will give its record.
+func (w *Writer) NextIndex() uint64 { return w.next }
+
+// Close commits the open group, fsyncs and closes the segment. It returns the
+// Writer's earlier error, if any.
+func (w *Writer) Close() error {
+	if w.err == ErrClosed {
+		return ErrClosed
+	}
+	err := w.Sync()
+	if w.f != nil {
+		if cerr := w.f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("journal: %w", cerr)
+		}
+		w.f = nil
+	}
+	w.err = ErrClosed
+	return err
+}
+
+// writeGroup writes the whole group with one write, fsyncing under batch.
+func (w *Writer) writeGroup() error {
+	if _, err := w.f.WriteAt(w.buf, w.segSize); err != nil {
+		return err
+	}
+	w.segSize += int64(len(w.buf))
+	w.buf = w.buf[:0]
+	w.pending = 0
+	w.dirty = true
+	if w.policy == PolicyBatch {
+		if err := w.sync(); err != nil {
+			return err
+		}
+	}
+	w.durable.Store(w.next - 1)
+	return nil
+}
+
+// writeEach writes and fsyncs the group's records one at a time.
+func (w *Writer) writeEach() error {
+	idx := w.next - uint64(w.pending)
+	for off := 0; off < len(w.buf); idx++ {
+		end := off + frameHeaderSize + int(binary.LittleEndian.Uint32(w.buf[off+4:]))
+		if _, err := w.f.WriteAt(w.buf[off:end], w.segSize); err != nil {
+			return err
+		}
+		w.segSize += int64(end - off)
+		w.dirty = true
+		if err := w.sync(); err != nil {
+			return err
+		}
+		w.durable.Store(idx)
+		off = end
+	}
+	w.buf = w.buf[:0]
+	w.pending = 0
+	return nil
+}
+
+// roll seals the current segment with a footer, fsyncs it whatever the policy
+// and starts the next segment.
+func (w *Writer) roll() error {
+	w.buf = append(w.buf[:0], 0, 0, 0, 0, footerPayloadSize, 0, 0, 0, byte(typeFooter))
+	w.buf = binary.LittleEndian.AppendUint64(w.buf, w.segCount)
+	w.buf = binary.LittleEndian.AppendUint32(w.buf, w.chain)
+	binary.LittleEndian.PutUint32(w.buf, crc32.Checksum(w.buf[4:], castagnoli))
+	_, err := w.f.WriteAt(w.buf, w.segSize)
+	w.buf = w.buf[:0]
+	if err != nil {
+		return err
+	}
+	w.dirty = true
+	if err := w.sync(); err != nil {
+		return err
+	}
+	if err := w.f.Close(); err != nil {
+		return err
+	}
+	w.f = nil
+	return w.create(w.seg+1, w.next, true)
+}
+
+// create writes a new segment's header (replacing a torn one unless excl),
+// fsyncs it and the directory, and makes it current.
+func (w *Writer) create(seg, first uint64, excl bool) error {
+	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if excl {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	}
+	f, err := os.OpenFile(filepath.Join(w.dir, segmentName(seg)), flag, 0o644)
+	if err != nil {
+		return fmt.Errorf("journal: create segment: %w", err)
+	}
+	w.buf = appendHeader(w.buf[:0], segmentHeader{segment: seg, firstIndex: first})
+	_, err = f.WriteAt(w.buf, 0)
+	w.buf = w.buf[:0]
+	if err == nil {
+		err = f.Sync()
+	}
+	if err == nil {
+		err = syncDir(w.dir)
+	}
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("journal: create segment %d: %w", seg, err)
+	}
+	w.f, w.seg, w.segSize, w.segCount, w.chain = f, seg, headerSize, 0, 0
+	w.dirty = false
+	return nil
+}
+
+// sync fsyncs the current segment.
+func (w *Writer) sync() error {
+	w.syncs++
+	if err := w.f.Sync(); err != nil {
+		return err
+	}
+	w.dirty = false
+	return nil
+}
+
+// fail makes err sticky and returns it.
+func (w *Writer) fail(err error) error {
+	if w.err == nil {
+		w.err = fmt.Errorf("journal: segment %d: %w", w.seg, err)
+	}
+	return w.err
+}
+
+// syncDir fsyncs a directory so that created or renamed entries persist.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
