@@ -15,7 +15,7 @@ type Wait uint8
 
 // Wait strategies. See the package doc for how they behave and what they cost.
 const (
-	// Spin polls without ever giving up its core (a Gosched every 65536 polls only
+	// Spin polls without ever giving up its core (a Gosched every 4096 polls only
 	// guards against starving other goroutines on an oversubscribed machine).
 	// Lowest latency; burns a full core per idle consumer.
 	Spin Wait = iota + 1
@@ -37,7 +37,7 @@ const DefaultWait = Block
 // Tuning of the strategies, in polls (one poll is one trip around the reader's
 // loop: two or three atomic loads, ~5-10 ns when the line is local).
 const (
-	spinGuardMask    = 1<<16 - 1 // Spin: Gosched once every 65536 polls
+	spinGuardMask    = 1<<12 - 1 // Spin: Gosched once every 4096 polls
 	spinYieldSpins   = 256       // SpinYield: pure polls before yielding
 	blockSpins       = 256       // Block: pure polls, then ...
 	blockYields      = 64        // ... this many Gosched polls (~10-20 µs), then park
