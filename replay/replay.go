@@ -1,0 +1,328 @@
+// Package replay re-runs a journal through a fresh engine: for audits (events as
+// JSON lines, books as they stood at a sequence number or time, hashes of the
+// event stream and of the final state, verification of the checkpoints and
+// snapshots the server wrote) and for crash recovery (the pipeline restores the
+// newest snapshot and replays the journal after it).
+//
+// Replay calls the same engine.Apply as the live matcher, with the commands as
+// journaled, so it reproduces the live events byte for byte: the engine reads no
+// clock and every identifier comes from the commands.
+//
+// # Data directory
+//
+//	DIR/journal/      segments (package journal)
+//	DIR/snapshots/    snapshot-<seq>.snap files (package journal)
+//
+// # Checkpoint records
+//
+// A journal.TypeCheckpoint record's payload is seq u64 | state hash u64
+// (little-endian): the engine's StateHash right after applying the command with
+// that Seq. The matcher computes it and the journaler appends it when it gets it,
+// so it usually follows its command by a few records; -verify therefore collects
+// the checkpoints in a first pass and compares them as the replay passes each Seq.
+package replay
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/journal"
+)
+
+// JournalDir and SnapshotDir name the parts of a data directory.
+func JournalDir(dataDir string) string { return filepath.Join(dataDir, "journal") }
+
+// SnapshotDir is where snapshots of the books are kept.
+func SnapshotDir(dataDir string) string { return filepath.Join(dataDir, "snapshots") }
+
+// CheckpointSize is the length of a checkpoint record's payload.
+const CheckpointSize = 16
+
+// AppendCheckpoint encodes a checkpoint record payload.
+func AppendCheckpoint(dst []byte, seq, stateHash uint64) []byte {
+	dst = binary.LittleEndian.AppendUint64(dst, seq)
+	return binary.LittleEndian.AppendUint64(dst, stateHash)
+}
+
+// Options control a replay.
+type Options struct {
+	// Dir is the server's data directory.
+	Dir string
+	// Engine is the configuration the server ran with.
+	Engine engine.Config
+	// FromSnapshot starts from the newest valid snapshot (at or before StopSeq,
+	// when set) instead of from the first command. Events before it are not
+	// regenerated, so EventsHash then covers only the replayed tail.
+	FromSnapshot bool
+	// StopSeq, when non-zero, stops after the command with this Seq.
+	StopSeq uint64
+	// StopTime, when non-zero, stops before the first command whose Time (Unix
+	// nanoseconds) is later.
+	StopTime int64
+	// OnEvent, if set, receives every regenerated event in order. The pointer is
+	// valid only during the call. An error stops the replay.
+	OnEvent func(ev *engine.Event) error
+	// Verify compares every checkpoint record and every snapshot file with the
+	// state replay computes at that Seq and fails on the first difference.
+	Verify bool
+	// Progress, if set, is called now and then with the bytes of journal read so
+	// far and the total.
+	Progress func(done, total int64)
+}
+
+// Result describes a finished replay.
+type Result struct {
+	// Engine holds the books as they stood where the replay stopped.
+	Engine *engine.Engine
+	// FromSnapshot is the Seq of the snapshot the replay started from (0: none).
+	FromSnapshot uint64
+	// DamagedSnapshots were newer than the one used and failed their checksum.
+	DamagedSnapshots []journal.DamagedSnapshot
+	// Commands is the number of commands applied (after the snapshot).
+	Commands uint64
+	// LastSeq and LastTime describe the last command applied (or the snapshot).
+	LastSeq  uint64
+	LastTime int64
+	// StateHash is the engine's state hash at the end.
+	StateHash uint64
+	// EventsHash is engine.HashEvent folded over every regenerated event.
+	EventsHash uint64
+	// Checkpoints and Snapshots count what Verify compared.
+	Checkpoints, Snapshots int
+	// Torn is set when the journal ends in a torn record (a crash during a
+	// write): everything before it was replayed; the torn bytes were never
+	// acknowledged to anyone.
+	Torn *journal.TornTailError
+}
+
+// Run replays the journal in opts.Dir.
+func Run(opts Options) (Result, error) {
+	var res Result
+	jdir := JournalDir(opts.Dir)
+	if _, err := os.Stat(jdir); err != nil {
+		return res, fmt.Errorf("replay: no journal in %s: %w", opts.Dir, err)
+	}
+	var expect map[uint64]expectation
+	var err error
+	if opts.Verify {
+		if expect, err = collectExpectations(opts); err != nil {
+			return res, err
+		}
+	}
+	eng, err := start(opts, &res)
+	if err != nil {
+		return res, err
+	}
+	res.Engine = eng
+	res.EventsHash = engine.EventsHashSeed
+	res.LastSeq = eng.LastSeq()
+	res.StateHash = eng.StateHash()
+
+	r, err := journal.OpenReader(jdir)
+	if err != nil {
+		return res, fmt.Errorf("replay: %w", err)
+	}
+	defer r.Close()
+	total := journalSize(jdir)
+	out := engine.NewEvents(1024)
+	var cmd engine.Command
+	var n uint64
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		var torn *journal.TornTailError
+		if errors.As(err, &torn) {
+			res.Torn = torn
+			break
+		}
+		if err != nil {
+			return res, fmt.Errorf("replay: %w", err)
+		}
+		if n++; opts.Progress != nil && n%65536 == 0 {
+			opts.Progress(segmentBytesBefore(jdir, rec.Segment)+rec.Offset, total)
+		}
+		switch rec.Type {
+		case journal.TypeCheckpoint:
+			if len(rec.Payload) != CheckpointSize {
+				return res, fmt.Errorf("replay: checkpoint record of %d bytes at segment %d offset %d", len(rec.Payload), rec.Segment, rec.Offset)
+			}
+			continue
+		case journal.TypeCommand:
+		default:
+			return res, fmt.Errorf("replay: unknown record type %d at segment %d offset %d", rec.Type, rec.Segment, rec.Offset)
+		}
+		if err := engine.DecodeCommand(rec.Payload, &cmd); err != nil {
+			return res, fmt.Errorf("replay: %v at segment %d offset %d", err, rec.Segment, rec.Offset)
+		}
+		if cmd.Seq <= res.LastSeq {
+			if res.FromSnapshot != 0 {
+				continue // covered by the snapshot
+			}
+			return res, fmt.Errorf("replay: sequence %d after %d at segment %d offset %d: out of order", cmd.Seq, res.LastSeq, rec.Segment, rec.Offset)
+		}
+		if cmd.Seq != res.LastSeq+1 {
+			return res, fmt.Errorf("replay: sequence gap at segment %d offset %d: expected %d, found %d", rec.Segment, rec.Offset, res.LastSeq+1, cmd.Seq)
+		}
+		if opts.StopTime != 0 && cmd.Time > opts.StopTime {
+			break
+		}
+		out.Reset()
+		eng.Apply(&cmd, out)
+		res.Commands++
+		res.LastSeq, res.LastTime = cmd.Seq, cmd.Time
+		for i := 0; i < out.Len(); i++ {
+			ev := out.At(i)
+			res.EventsHash = engine.HashEvent(res.EventsHash, ev)
+			if opts.OnEvent != nil {
+				if err := opts.OnEvent(ev); err != nil {
+					return res, err
+				}
+			}
+		}
+		if x, ok := expect[cmd.Seq]; ok {
+			if err := x.check(eng.StateHash(), &res); err != nil {
+				return res, err
+			}
+		}
+		if opts.StopSeq != 0 && cmd.Seq >= opts.StopSeq {
+			break
+		}
+	}
+	if opts.Progress != nil {
+		opts.Progress(total, total)
+	}
+	res.StateHash = eng.StateHash()
+	return res, nil
+}
+
+// start builds the engine: fresh, or from the newest usable snapshot.
+func start(opts Options, res *Result) (*engine.Engine, error) {
+	if !opts.FromSnapshot {
+		return engine.New(opts.Engine)
+	}
+	sdir := SnapshotDir(opts.Dir)
+	infos, err := journal.ListSnapshots(sdir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	// Newest first; skip those past StopSeq and those that fail to verify.
+	for i := len(infos) - 1; i >= 0; i-- {
+		info := infos[i]
+		if opts.StopSeq != 0 && info.Seq > opts.StopSeq {
+			continue
+		}
+		snap, err := journal.ReadSnapshot(info)
+		if err != nil {
+			res.DamagedSnapshots = append(res.DamagedSnapshots, journal.DamagedSnapshot{Path: info.Path, Seq: info.Seq, Reason: err.Error()})
+			continue
+		}
+		eng, err := engine.Restore(opts.Engine, snap.Payload)
+		if err != nil {
+			res.DamagedSnapshots = append(res.DamagedSnapshots, journal.DamagedSnapshot{Path: info.Path, Seq: info.Seq, Reason: err.Error()})
+			continue
+		}
+		if eng.LastSeq() != info.Seq {
+			res.DamagedSnapshots = append(res.DamagedSnapshots, journal.DamagedSnapshot{Path: info.Path, Seq: info.Seq,
+				Reason: fmt.Sprintf("snapshot content is at seq %d", eng.LastSeq())})
+			continue
+		}
+		res.FromSnapshot = info.Seq
+		return eng, nil
+	}
+	return engine.New(opts.Engine)
+}
+
+// expectation is a state hash the replay must reach at some Seq.
+type expectation struct {
+	hash   uint64
+	what   string // "checkpoint" or "snapshot"
+	where  string
+	isSnap bool
+}
+
+func (x expectation) check(got uint64, res *Result) error {
+	if got != x.hash {
+		return fmt.Errorf("replay: verify: state hash %016x after replay differs from %s %016x at %s", got, x.what, x.hash, x.where)
+	}
+	if x.isSnap {
+		res.Snapshots++
+	} else {
+		res.Checkpoints++
+	}
+	return nil
+}
+
+// collectExpectations reads every checkpoint record and every snapshot file.
+func collectExpectations(opts Options) (map[uint64]expectation, error) {
+	m := make(map[uint64]expectation)
+	r, err := journal.OpenReader(JournalDir(opts.Dir))
+	if err != nil {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	defer r.Close()
+	for {
+		rec, err := r.Next()
+		if err == io.EOF || errors.As(err, new(*journal.TornTailError)) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("replay: %w", err)
+		}
+		if rec.Type != journal.TypeCheckpoint || len(rec.Payload) != CheckpointSize {
+			continue
+		}
+		seq := binary.LittleEndian.Uint64(rec.Payload)
+		m[seq] = expectation{hash: binary.LittleEndian.Uint64(rec.Payload[8:]), what: "checkpoint",
+			where: fmt.Sprintf("seq %d (record at segment %d offset %d)", seq, rec.Segment, rec.Offset)}
+	}
+	infos, err := journal.ListSnapshots(SnapshotDir(opts.Dir))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	for _, info := range infos {
+		snap, err := journal.ReadSnapshot(info)
+		if err != nil {
+			return nil, fmt.Errorf("replay: verify: %w", err)
+		}
+		eng, err := engine.Restore(opts.Engine, snap.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("replay: verify: snapshot %s: %w", info.Path, err)
+		}
+		m[info.Seq] = expectation{hash: eng.StateHash(), what: "snapshot", where: info.Path, isSnap: true}
+	}
+	return m, nil
+}
+
+func journalSize(dir string) int64 {
+	var total int64
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && !e.IsDir() {
+			total += info.Size()
+		}
+	}
+	return total
+}
+
+// segmentBytesBefore sums the sizes of the segments numbered below seg, for
+// progress reporting.
+func segmentBytesBefore(dir string, seg uint64) int64 {
+	var total int64
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		var n uint64
+		if _, err := fmt.Sscanf(e.Name(), "%d.log", &n); err == nil && n < seg {
+			if info, err := e.Info(); err == nil {
+				total += info.Size()
+			}
+		}
+	}
+	return total
+}
