@@ -1,0 +1,350 @@
+package engine_test
+
+// TestDifferential drives the fast engine and the reference book with the same
+// seeded random command streams and compares, after every command, the events
+// (field by field), the state hash and the engine's invariants.
+//
+//	go test ./engine -run TestDifferential              # the default seeds
+//	go test ./engine -run TestDifferential -seed 12345  # one seed, e.g. from a failure
+//	go test ./engine -run TestDifferential -diffcmds 100000 -seed 7
+
+import (
+	"flag"
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+
+	"github.com/openmatch/matchd/engine"
+)
+
+var (
+	flagSeed     = flag.Int64("seed", 0, "TestDifferential: run only this seed (0: the default seeds)")
+	flagDiffCmds = flag.Int("diffcmds", 0, "TestDifferential: commands per seed (0: the default)")
+)
+
+func TestDifferential(t *testing.T) {
+	if !engineImplemented() {
+		t.Skip("engine not implemented yet (its methods panic TODO)")
+	}
+	// 40 seeds x 2,500 commands = 100,000 commands by default.
+	seeds, cmds := 40, 2500
+	if testing.Short() {
+		seeds, cmds = 8, 1000
+	}
+	if *flagDiffCmds > 0 {
+		cmds = *flagDiffCmds
+	}
+	list := make([]int64, 0, seeds)
+	if *flagSeed != 0 {
+		list = append(list, *flagSeed)
+	} else {
+		for i := 1; i <= seeds; i++ {
+			list = append(list, int64(i))
+		}
+	}
+	total := 0
+	for _, seed := range list {
+		n, msg := runDifferential(seed, cmds)
+		total += n
+		if msg != "" {
+			t.Fatalf("seed %d (reproduce: go test ./engine -run 'TestDifferential$' -seed %d -diffcmds %d):\n%s",
+				seed, seed, cmds, msg)
+		}
+	}
+	t.Logf("%d commands over %d seeds agree", total, len(list))
+}
+
+// runDifferential runs one seed; it returns the number of commands applied and
+// a description of the first disagreement, or "".
+func runDifferential(seed int64, cmds int) (int, string) {
+	r := rand.New(rand.NewSource(seed))
+	cfg := randomConfig(r)
+	eng, err := newEngineMatcher(cfg)
+	if err != nil {
+		return 0, "engine.New: " + err.Error()
+	}
+	ref, err := newRefMatcher(cfg)
+	if err != nil {
+		return 0, "refbook.New: " + err.Error()
+	}
+	g := newCommandGen(r, cfg)
+	var rs, es engine.State
+	var recent []string
+	for i := 0; i < cmds; i++ {
+		c := g.next(&rs)
+		line := formatCommand(&cfg, &c)
+		if recent = append(recent, line); len(recent) > 12 {
+			recent = recent[1:]
+		}
+		fail := func(what string) (int, string) {
+			return i + 1, fmt.Sprintf("config: %s\ncommand %d: %s\n%s\nlast commands:\n  %s",
+				formatConfig(&cfg), i, line, what, strings.Join(recent, "\n  "))
+		}
+		got := eng.apply(&c)
+		want := ref.apply(&c)
+		if d := compareEvents(&cfg, got, want); d != "" {
+			return fail(d)
+		}
+		if err := eng.check(); err != nil {
+			return fail("CheckInvariants: " + err.Error())
+		}
+		ref.state(&rs)
+		if eh, rh := eng.hash(), rs.Hash(); eh != rh {
+			eng.state(&es)
+			return fail(fmt.Sprintf("state hash engine %#x, ref %#x; %s", eh, rh,
+				diffLines(formatState(&cfg, &es), formatState(&cfg, &rs))))
+		}
+	}
+	return cmds, ""
+}
+
+func formatConfig(c *engine.Config) string {
+	var b strings.Builder
+	b.WriteString("symbols=(")
+	for i, s := range c.Symbols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s:%d:%d", s.Name, s.MinPrice, s.MaxPrice)
+	}
+	fmt.Fprintf(&b, ") max-orders=%d max-levels=%d history=%d max-qty=%d", c.MaxOrders, c.MaxLevels, c.History, c.MaxQty)
+	return b.String()
+}
+
+// randomConfig picks a small configuration; tight capacities make capacity
+// rejects and history evictions common.
+func randomConfig(r *rand.Rand) engine.Config {
+	cfg := engine.Config{
+		MaxOrders: []int{2, 6, 20, 200}[r.Intn(4)],
+		MaxLevels: []int{1, 3, 8, 100}[r.Intn(4)],
+		History:   []int{0, 1, 3, 16, 1 << 12}[r.Intn(5)],
+		MaxQty:    []int64{5, 50, 1000}[r.Intn(3)],
+	}
+	for i := range 1 + r.Intn(3) {
+		lo := 1 + r.Int63n(50)
+		cfg.Symbols = append(cfg.Symbols, engine.SymbolConfig{
+			Name: fmt.Sprintf("S%d", i), TickDecimals: 2, TickSize: 1,
+			MinPrice: lo, MaxPrice: lo + 10 + r.Int63n(100),
+		})
+	}
+	return cfg
+}
+
+// commandGen makes random commands around a moving mid price per symbol, so
+// that orders cross often, with a share of invalid fields and of cancels and
+// replaces naming live, finished, other owners' and unknown ClOrdIDs.
+type commandGen struct {
+	r      *rand.Rand
+	cfg    engine.Config
+	mid    []int64
+	seq    uint64
+	owners int
+	// used holds every ClOrdID each owner has sent, accepted or not.
+	used [][]engine.ID
+	n    int
+}
+
+func newCommandGen(r *rand.Rand, cfg engine.Config) *commandGen {
+	g := &commandGen{r: r, cfg: cfg, owners: 2 + r.Intn(3)}
+	for _, s := range cfg.Symbols {
+		g.mid = append(g.mid, s.MinPrice+r.Int63n(s.MaxPrice-s.MinPrice+1))
+	}
+	g.used = make([][]engine.ID, g.owners+1)
+	return g
+}
+
+func (g *commandGen) chance(p float64) bool { return g.r.Float64() < p }
+
+func (g *commandGen) id(s string) engine.ID {
+	id, _ := engine.MakeID(s)
+	return id
+}
+
+// clOrdID is a fresh ID, now and then one the owner already used, or one of a
+// small shared pool.
+func (g *commandGen) clOrdID(owner uint32) engine.ID {
+	used := g.used[owner]
+	switch {
+	case len(used) > 0 && g.chance(0.06):
+		return used[g.r.Intn(len(used))]
+	case g.chance(0.03):
+		return g.id(fmt.Sprintf("k%d", g.r.Intn(4)))
+	}
+	g.n++
+	return g.id(fmt.Sprintf("o%d", g.n))
+}
+
+func (g *commandGen) price(sym int) int64 {
+	s := g.cfg.Symbols[sym]
+	switch {
+	case g.chance(0.01):
+		return 0
+	case g.chance(0.01):
+		return -1 - g.r.Int63n(5)
+	case g.chance(0.01):
+		return s.MinPrice - 1
+	case g.chance(0.01):
+		return s.MaxPrice + 1
+	}
+	return min(max(g.mid[sym]+g.r.Int63n(7)-3, s.MinPrice), s.MaxPrice)
+}
+
+func (g *commandGen) qty() int64 {
+	switch {
+	case g.chance(0.01):
+		return 0
+	case g.chance(0.01):
+		return -g.r.Int63n(5)
+	case g.chance(0.01):
+		return g.cfg.MaxQty + 1
+	case g.chance(0.05):
+		return g.cfg.MaxQty
+	}
+	return 1 + g.r.Int63n(min(g.cfg.MaxQty, 12))
+}
+
+func (g *commandGen) invalid() engine.Invalid {
+	if g.chance(0.02) {
+		return engine.Invalid(1 + g.r.Intn(4)) // includes an unknown value
+	}
+	return engine.InvalidNone
+}
+
+// next makes the next command; st is the reference's current state, used to
+// find live orders.
+func (g *commandGen) next(st *engine.State) engine.Command {
+	g.seq += 1 + uint64(g.r.Intn(2))
+	c := engine.Command{Seq: g.seq, Time: timeBase + int64(g.seq)*1000}
+	for i := range g.mid {
+		if g.chance(0.1) {
+			s := g.cfg.Symbols[i]
+			g.mid[i] = min(max(g.mid[i]+g.r.Int63n(3)-1, s.MinPrice), s.MaxPrice)
+		}
+	}
+	c.Owner = uint32(1 + g.r.Intn(g.owners))
+	switch x := g.r.Float64(); {
+	case x < 0.004:
+		c.Kind = engine.KindEndOfDay
+		return c
+	case x < 0.006:
+		c.Kind = engine.Kind([]uint8{0, 5, 200}[g.r.Intn(3)])
+		g.fillNew(&c)
+	case x < 0.56:
+		c.Kind = engine.KindNew
+		g.fillNew(&c)
+	case x < 0.74:
+		c.Kind = engine.KindCancel
+		g.fillTarget(&c, st)
+	default:
+		c.Kind = engine.KindReplace
+		if o := g.fillTarget(&c, st); o != nil && !g.chance(0.1) {
+			g.fillReplace(&c, o)
+		} else {
+			g.fillNew(&c)
+			c.ClOrdID = g.clOrdID(c.Owner)
+		}
+	}
+	g.used[c.Owner] = append(g.used[c.Owner], c.ClOrdID)
+	return c
+}
+
+func (g *commandGen) fillNew(c *engine.Command) {
+	sym := g.r.Intn(len(g.cfg.Symbols))
+	c.Symbol = uint32(sym)
+	c.Side = engine.Side(1 + g.r.Intn(2))
+	c.Type = engine.Limit
+	if g.chance(0.1) {
+		c.Type = engine.Market
+	}
+	c.TIF = []engine.TIF{engine.Day, engine.Day, engine.GTC, engine.IOC, engine.FOK}[g.r.Intn(5)]
+	c.Price = g.price(sym)
+	if c.Type == engine.Market && g.chance(0.7) {
+		c.Price = 0
+	}
+	c.Qty = g.qty()
+	c.Invalid = g.invalid()
+	c.ClOrdID = g.clOrdID(c.Owner)
+	// Occasional unsupported or unknown values.
+	switch g.r.Intn(100) {
+	case 0:
+		c.Side = engine.Side(g.r.Intn(256))
+	case 1:
+		c.Type = engine.OrdType(g.r.Intn(256))
+	case 2:
+		c.TIF = engine.TIF(g.r.Intn(256))
+	case 3:
+		c.Symbol = engine.NoSymbol
+	case 4:
+		c.Symbol = uint32(len(g.cfg.Symbols))
+	}
+}
+
+// fillTarget sets the ClOrdID and OrigClOrdID of a cancel or replace: a live
+// order of the owner (returned), another owner's live order, one of the owner's
+// earlier ClOrdIDs, or an unknown one. Side and Symbol are random (a cancel does
+// not compare them).
+func (g *commandGen) fillTarget(c *engine.Command, st *engine.State) *engine.OrderView {
+	c.ClOrdID = g.clOrdID(c.Owner)
+	c.Symbol = uint32(g.r.Intn(len(g.cfg.Symbols)))
+	c.Side = engine.Side(1 + g.r.Intn(2))
+	var mine, others []int
+	for i := range st.Orders {
+		if st.Orders[i].Owner == c.Owner {
+			mine = append(mine, i)
+		} else {
+			others = append(others, i)
+		}
+	}
+	switch x := g.r.Float64(); {
+	case x < 0.6 && len(mine) > 0:
+		o := &st.Orders[mine[g.r.Intn(len(mine))]]
+		c.OrigClOrdID = o.ClOrdID
+		return o
+	case x < 0.75 && len(others) > 0:
+		c.OrigClOrdID = st.Orders[others[g.r.Intn(len(others))]].ClOrdID
+	case x < 0.9 && len(g.used[c.Owner]) > 0:
+		c.OrigClOrdID = g.used[c.Owner][g.r.Intn(len(g.used[c.Owner]))]
+	default:
+		c.OrigClOrdID = g.id(fmt.Sprintf("u%d", g.r.Intn(1000)))
+	}
+	return nil
+}
+
+// fillReplace makes a replace of live order o: mostly valid, changing price
+// and/or quantity (down, up, unchanged, to CumQty, below it), sometimes with a
+// forbidden change or a bad field.
+func (g *commandGen) fillReplace(c *engine.Command, o *engine.OrderView) {
+	c.Symbol, c.Side, c.TIF, c.Type = o.Symbol, o.Side, o.TIF, engine.Limit
+	c.Price = o.Price
+	if g.chance(0.5) {
+		c.Price = g.price(int(o.Symbol))
+	}
+	switch g.r.Intn(6) {
+	case 0:
+		c.Qty = o.OrderQty
+	case 1:
+		c.Qty = max(o.OrderQty-1-g.r.Int63n(3), 1)
+	case 2:
+		c.Qty = min(o.OrderQty+1+g.r.Int63n(3), g.cfg.MaxQty)
+	case 3:
+		c.Qty = max(o.Cum, 1)
+	case 4:
+		c.Qty = max(o.Cum-g.r.Int63n(3), 1)
+	default:
+		c.Qty = g.qty()
+	}
+	c.Invalid = g.invalid()
+	switch g.r.Intn(60) {
+	case 0:
+		c.Side = 3 - c.Side
+	case 1:
+		c.Symbol = (c.Symbol + 1) % uint32(len(g.cfg.Symbols))
+	case 2:
+		c.TIF = []engine.TIF{engine.Day, engine.GTC, engine.IOC, engine.FOK}[g.r.Intn(4)]
+	case 3:
+		c.Type = engine.Market
+	case 4:
+		c.Type = engine.OrdType(g.r.Intn(256))
+	}
+}
