@@ -32,6 +32,16 @@ func MakeIDBytes(b []byte) (ID, bool) {
 	return id, true
 }
 
+// Canonicalize zeroes the bytes past N, so that equal IDs compare equal and
+// encode identically. It reports false when N is larger than MaxIDLen.
+func (id *ID) Canonicalize() bool {
+	if id.N > MaxIDLen {
+		return false
+	}
+	clear(id.B[id.N:])
+	return true
+}
+
 // Bytes returns the used part of the ID. The slice aliases id.
 func (id *ID) Bytes() []byte { return id.B[:id.N] }
 

@@ -121,6 +121,10 @@ type snapJob struct {
 	buf []byte
 }
 
+// ErrBadCommand is returned by Submit for a command that could not be journaled
+// faithfully (an ID longer than engine.MaxIDLen).
+var ErrBadCommand = errors.New("pipeline: malformed command")
+
 // ErrStopped is returned by Submit after Close or after the journal failed.
 var ErrStopped = errors.New("pipeline: stopped")
 
@@ -209,11 +213,17 @@ func (p *Pipeline) Submit(cmd *engine.Command) error {
 	if p.failed.Load() != nil {
 		return ErrStopped
 	}
+	// What is journaled must decode again at recovery: refuse malformed IDs here.
+	if cmd.ClOrdID.N > engine.MaxIDLen || cmd.OrigClOrdID.N > engine.MaxIDLen {
+		return ErrBadCommand
+	}
 	seq, slot, err := p.pub.Claim()
 	if err != nil {
 		return ErrStopped
 	}
 	*slot = *cmd
+	slot.ClOrdID.Canonicalize()
+	slot.OrigClOrdID.Canonicalize()
 	slot.Seq = p.base + uint64(seq) + 1
 	t := p.opts.Clock()
 	if t < p.lastTime {

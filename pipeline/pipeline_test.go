@@ -204,3 +204,31 @@ func TestSubmitDoesNotAllocate(t *testing.T) {
 		t.Fatalf("Submit: %.1f allocs per call", a)
 	}
 }
+
+// TestSubmitKeepsTheJournalReadable: IDs with junk past their length are
+// canonicalized before journaling, and impossible lengths are refused, so a
+// recovery can always decode what was journaled.
+func TestSubmitKeepsTheJournalReadable(t *testing.T) {
+	dir := t.TempDir()
+	p, _, err := Open(Options{Engine: testConfig(), Dir: dir, MatcherCPU: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := engine.Command{Kind: engine.KindCancel, Owner: 1}
+	c.ClOrdID, _ = engine.MakeID("c1")
+	c.OrigClOrdID.B[5] = 'x' // N is 0: junk in the padding
+	if err := p.Submit(&c); err != nil {
+		t.Fatal(err)
+	}
+	c.ClOrdID.N = engine.MaxIDLen + 1
+	if err := p.Submit(&c); err != ErrBadCommand {
+		t.Fatalf("Submit with an over-long ID: %v, want ErrBadCommand", err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := replay.Run(replay.Options{Dir: dir, Engine: testConfig()})
+	if err != nil || res.Commands != 1 {
+		t.Fatalf("replay: %d commands, %v", res.Commands, err)
+	}
+}
