@@ -149,8 +149,14 @@ func Open(opts Options) (*Pipeline, Recovered, error) {
 	if opts.Clock == nil {
 		opts.Clock = func() int64 { return time.Now().UnixNano() }
 	}
+	if err := opts.Engine.Validate(); err != nil {
+		return nil, rec, err
+	}
 	if err := os.MkdirAll(replay.SnapshotDir(opts.Dir), 0o755); err != nil {
 		return nil, rec, fmt.Errorf("pipeline: %w", err)
+	}
+	if err := checkAndStoreConfig(opts.Dir, opts.Engine); err != nil {
+		return nil, rec, err
 	}
 	// Open the journal first: it truncates a torn tail, so the replay below reads
 	// exactly what the writer will continue from.
@@ -169,7 +175,7 @@ func Open(opts Options) (*Pipeline, Recovered, error) {
 	rec.LastSeq, rec.StateHash, rec.Torn = res.LastSeq, res.StateHash, res.Torn
 
 	p := &Pipeline{opts: opts, eng: res.Engine, jw: jw, base: res.LastSeq, lastTime: res.LastTime,
-		checkpoints: make(chan [2]uint64, 16), snapReq: make(chan snapJob, 1), snapFree: make(chan []byte, 1),
+		checkpoints: make(chan [2]uint64, 1024), snapReq: make(chan snapJob, 1), snapFree: make(chan []byte, 1),
 		snapDone: make(chan struct{})}
 	p.durable.seq.Store(res.LastSeq)
 	p.matched.Store(res.LastSeq)
@@ -246,6 +252,10 @@ func (p *Pipeline) Close() error {
 		}
 		close(p.snapReq)
 		<-p.snapDone
+		// The journaler has stopped: append the checkpoints it had not picked up.
+		if p.failed.Load() == nil {
+			(&journaler{p: p}).appendCheckpoints()
+		}
 		if e := p.jw.Close(); err == nil {
 			err = e
 		}
@@ -318,7 +328,18 @@ func (j *journaler) Consume(lower, upper int64) {
 			return
 		}
 	}
-	for more := true; more; {
+	j.appendCheckpoints()
+	if err := p.jw.Commit(); err != nil {
+		p.fail(fmt.Errorf("pipeline: journal commit: %w", err))
+		return
+	}
+	p.durable.publish(p.in.Slot(upper).Seq)
+}
+
+// appendCheckpoints appends the checkpoints the matcher has handed over.
+func (j *journaler) appendCheckpoints() {
+	p := j.p
+	for {
 		select {
 		case c := <-p.checkpoints:
 			j.buf = replay.AppendCheckpoint(j.buf[:0], c[0], c[1])
@@ -327,14 +348,9 @@ func (j *journaler) Consume(lower, upper int64) {
 				return
 			}
 		default:
-			more = false
+			return
 		}
 	}
-	if err := p.jw.Commit(); err != nil {
-		p.fail(fmt.Errorf("pipeline: journal commit: %w", err))
-		return
-	}
-	p.durable.publish(p.in.Slot(upper).Seq)
 }
 
 // matcher applies commands and forwards their events to the outbound ring.

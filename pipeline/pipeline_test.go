@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"math/rand"
+	"strings"
 	"sync"
 	"testing"
 
@@ -231,4 +232,34 @@ func TestSubmitKeepsTheJournalReadable(t *testing.T) {
 	if err != nil || res.Commands != 1 {
 		t.Fatalf("replay: %d commands, %v", res.Commands, err)
 	}
+}
+
+// TestConfigGuard: the data directory remembers its symbols; reopening with
+// different symbols is refused with a message naming both lists, and capacity
+// changes are allowed.
+func TestConfigGuard(t *testing.T) {
+	dir := t.TempDir()
+	p, _, err := Open(Options{Engine: testConfig(), Dir: dir, MatcherCPU: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := LoadConfig(dir)
+	if err != nil || len(stored.Symbols) != 3 {
+		t.Fatalf("stored config: %+v, %v", stored, err)
+	}
+	other := testConfig()
+	other.Symbols = other.Symbols[:2]
+	if _, _, err := Open(Options{Engine: other, Dir: dir, MatcherCPU: -1}); err == nil || !strings.Contains(err.Error(), "symbols may not change") {
+		t.Fatalf("reopen with other symbols: %v", err)
+	}
+	bigger := testConfig()
+	bigger.MaxOrders *= 2
+	p, _, err = Open(Options{Engine: bigger, Dir: dir, MatcherCPU: -1})
+	if err != nil {
+		t.Fatalf("reopen with more capacity: %v", err)
+	}
+	_ = p.Close()
 }

@@ -107,7 +107,7 @@ func Run(opts Options) (Result, error) {
 	if _, err := os.Stat(jdir); err != nil {
 		return res, fmt.Errorf("replay: no journal in %s: %w", opts.Dir, err)
 	}
-	var expect map[uint64]expectation
+	var expect map[uint64][]expectation
 	var err error
 	if opts.Verify {
 		if expect, err = collectExpectations(opts); err != nil {
@@ -186,9 +186,12 @@ func Run(opts Options) (Result, error) {
 				}
 			}
 		}
-		if x, ok := expect[cmd.Seq]; ok {
-			if err := x.check(eng.StateHash(), &res); err != nil {
-				return res, err
+		if xs, ok := expect[cmd.Seq]; ok {
+			h := eng.StateHash()
+			for _, x := range xs {
+				if err := x.check(h, &res); err != nil {
+					return res, err
+				}
 			}
 		}
 		if opts.StopSeq != 0 && cmd.Seq >= opts.StopSeq {
@@ -260,8 +263,8 @@ func (x expectation) check(got uint64, res *Result) error {
 }
 
 // collectExpectations reads every checkpoint record and every snapshot file.
-func collectExpectations(opts Options) (map[uint64]expectation, error) {
-	m := make(map[uint64]expectation)
+func collectExpectations(opts Options) (map[uint64][]expectation, error) {
+	m := make(map[uint64][]expectation)
 	r, err := journal.OpenReader(JournalDir(opts.Dir))
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
@@ -279,8 +282,8 @@ func collectExpectations(opts Options) (map[uint64]expectation, error) {
 			continue
 		}
 		seq := binary.LittleEndian.Uint64(rec.Payload)
-		m[seq] = expectation{hash: binary.LittleEndian.Uint64(rec.Payload[8:]), what: "checkpoint",
-			where: fmt.Sprintf("seq %d (record at segment %d offset %d)", seq, rec.Segment, rec.Offset)}
+		m[seq] = append(m[seq], expectation{hash: binary.LittleEndian.Uint64(rec.Payload[8:]), what: "checkpoint",
+			where: fmt.Sprintf("seq %d (record at segment %d offset %d)", seq, rec.Segment, rec.Offset)})
 	}
 	infos, err := journal.ListSnapshots(SnapshotDir(opts.Dir))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -295,7 +298,7 @@ func collectExpectations(opts Options) (map[uint64]expectation, error) {
 		if err != nil {
 			return nil, fmt.Errorf("replay: verify: snapshot %s: %w", info.Path, err)
 		}
-		m[info.Seq] = expectation{hash: eng.StateHash(), what: "snapshot", where: info.Path, isSnap: true}
+		m[info.Seq] = append(m[info.Seq], expectation{hash: eng.StateHash(), what: "snapshot", where: info.Path, isSnap: true})
 	}
 	return m, nil
 }
