@@ -1,0 +1,297 @@
+package gateway
+
+import (
+	"strconv"
+
+	"github.com/quickfixgo/quickfix"
+
+	"github.com/openmatch/matchd/engine"
+)
+
+// FIX tags the gateway reads or writes (raw numbers: the generated fix42/fix44
+// packages are not used, see doc.go).
+const (
+	tagAvgPx            quickfix.Tag = 6
+	tagClOrdID          quickfix.Tag = 11
+	tagCumQty           quickfix.Tag = 14
+	tagExecID           quickfix.Tag = 17
+	tagExecTransType    quickfix.Tag = 20
+	tagLastPx           quickfix.Tag = 31
+	tagLastQty          quickfix.Tag = 32
+	tagLinesOfText      quickfix.Tag = 33
+	tagMsgType          quickfix.Tag = 35
+	tagOrderID          quickfix.Tag = 37
+	tagOrderQty         quickfix.Tag = 38
+	tagOrdStatus        quickfix.Tag = 39
+	tagOrdType          quickfix.Tag = 40
+	tagOrigClOrdID      quickfix.Tag = 41
+	tagPrice            quickfix.Tag = 44
+	tagSide             quickfix.Tag = 54
+	tagSymbol           quickfix.Tag = 55
+	tagText             quickfix.Tag = 58
+	tagTimeInForce      quickfix.Tag = 59
+	tagTransactTime     quickfix.Tag = 60
+	tagCxlRejReason     quickfix.Tag = 102
+	tagOrdRejReason     quickfix.Tag = 103
+	tagHeadline         quickfix.Tag = 148
+	tagExecType         quickfix.Tag = 150
+	tagLeavesQty        quickfix.Tag = 151
+	tagCxlRejResponseTo quickfix.Tag = 434
+	tagUsername         quickfix.Tag = 553
+	tagPassword         quickfix.Tag = 554
+)
+
+// RejectKind classifies the messages the gateway refuses itself, before anything
+// reaches the engine: the index into Counters.MessageRejects.
+type RejectKind uint8
+
+// Gateway-level rejects.
+const (
+	// RejectMissingTag: a required tag is absent (Reject(3), SessionRejectReason 1).
+	RejectMissingTag RejectKind = iota
+	// RejectBadValue: an enumerated value the gateway does not support, e.g.
+	// OrdType 3 (Reject(3), SessionRejectReason 5).
+	RejectBadValue
+	// RejectBadFormat: a number that is not a number (Reject(3), SessionRejectReason 6).
+	RejectBadFormat
+	// RejectIDTooLong: ClOrdID or OrigClOrdID longer than engine.MaxIDLen
+	// (Reject(3), SessionRejectReason 5).
+	RejectIDTooLong
+	// RejectUnsupportedMsgType: an application message other than D, F, G
+	// (BusinessMessageReject(j), BusinessRejectReason 3).
+	RejectUnsupportedMsgType
+	// RejectRateLimit: the session exceeded its message rate
+	// (BusinessMessageReject(j), BusinessRejectReason 0, Text "rate limit exceeded").
+	RejectRateLimit
+	// RejectUnavailable: the sink refused the command (shutting down or
+	// overloaded) (BusinessMessageReject(j), BusinessRejectReason 4).
+	RejectUnavailable
+	// NumRejectKinds is the number of RejectKinds.
+	NumRejectKinds
+)
+
+var rejectKindNames = [NumRejectKinds]string{
+	RejectMissingTag:         "missing_tag",
+	RejectBadValue:           "bad_value",
+	RejectBadFormat:          "bad_format",
+	RejectIDTooLong:          "id_too_long",
+	RejectUnsupportedMsgType: "unsupported_msg_type",
+	RejectRateLimit:          "rate_limit",
+	RejectUnavailable:        "unavailable",
+}
+
+// String returns a short label for metrics.
+func (k RejectKind) String() string {
+	if k < NumRejectKinds {
+		return rejectKindNames[k]
+	}
+	return "unknown"
+}
+
+// decodeError describes why a message was refused. It is a plain value so that
+// the decoder returns it without allocating; text is a constant.
+type decodeError struct {
+	kind RejectKind
+	tag  quickfix.Tag // the offending tag, 0 when none
+	text string
+	// got is the offending value (aliases the message; copied into the reject's
+	// text at once, truncated).
+	got []byte
+}
+
+// decoder turns NewOrderSingle, OrderCancelRequest and OrderCancelReplaceRequest
+// into engine commands. It holds no per-message state and is safe for concurrent
+// use; a successful decode allocates nothing (the first sight of an unknown
+// symbol name allocates its string once).
+type decoder struct {
+	syms *symbolTable
+}
+
+// decode fills cmd (all of it, Owner excluded) from msg. It reports false with the
+// reason when the message must be refused with a Reject or BusinessMessageReject.
+// Business problems the engine judges (unknown symbol, bad quantity, bad price)
+// are not errors here: they travel in cmd (Symbol index, Invalid) so that the
+// engine rejects them, numbered and journaled like every other outcome.
+func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeError, bool) {
+	*cmd = engine.Command{}
+	mt, rerr := msg.Header.GetBytes(tagMsgType)
+	if rerr != nil || len(mt) != 1 {
+		return decodeError{kind: RejectUnsupportedMsgType, text: "unsupported MsgType: only D, F and G are accepted", got: mt}, false
+	}
+	switch mt[0] {
+	case 'D':
+		cmd.Kind = engine.KindNew
+	case 'F':
+		cmd.Kind = engine.KindCancel
+	case 'G':
+		cmd.Kind = engine.KindReplace
+	default:
+		return decodeError{kind: RejectUnsupportedMsgType, text: "unsupported MsgType: only D, F and G are accepted", got: mt}, false
+	}
+	body := &msg.Body
+
+	// ClOrdID(11), all three.
+	v, ok := required(body, tagClOrdID)
+	if !ok {
+		return missing(tagClOrdID, "required tag missing: ClOrdID(11)"), false
+	}
+	if cmd.ClOrdID, ok = engine.MakeIDBytes(v); !ok {
+		return decodeError{kind: RejectIDTooLong, tag: tagClOrdID, text: "ClOrdID(11) longer than 39 characters"}, false
+	}
+	// OrigClOrdID(41), cancel and replace.
+	if cmd.Kind != engine.KindNew {
+		if v, ok = required(body, tagOrigClOrdID); !ok {
+			return missing(tagOrigClOrdID, "required tag missing: OrigClOrdID(41)"), false
+		}
+		if cmd.OrigClOrdID, ok = engine.MakeIDBytes(v); !ok {
+			return decodeError{kind: RejectIDTooLong, tag: tagOrigClOrdID, text: "OrigClOrdID(41) longer than 39 characters"}, false
+		}
+	}
+	// Symbol(55), all three. Only a new order needs the name of an unknown symbol
+	// (its reject echoes it); the engine ignores a cancel's Symbol and rejects a
+	// replace that changes it, by OrderCancelReject, which carries no Symbol.
+	sym, ok := required(body, tagSymbol)
+	if !ok {
+		return missing(tagSymbol, "required tag missing: Symbol(55)"), false
+	}
+	if cmd.Kind == engine.KindNew {
+		cmd.Symbol = d.syms.index(sym)
+	} else if i, known := d.syms.known(sym); known {
+		cmd.Symbol = i
+	} else {
+		cmd.Symbol = engine.NoSymbol
+	}
+	// Side(54), all three.
+	if v, ok = required(body, tagSide); !ok {
+		return missing(tagSide, "required tag missing: Side(54)"), false
+	}
+	if len(v) != 1 || (v[0] != '1' && v[0] != '2') {
+		return decodeError{kind: RejectBadValue, tag: tagSide, text: "unsupported Side(54): must be 1 (Buy) or 2 (Sell)", got: v}, false
+	}
+	cmd.Side = engine.Side(v[0] - '0')
+	if cmd.Kind == engine.KindCancel {
+		return decodeError{}, true
+	}
+
+	// New and replace: OrderQty(38), OrdType(40), TimeInForce(59), Price(44).
+	if v, ok = required(body, tagOrderQty); !ok {
+		return missing(tagOrderQty, "required tag missing: OrderQty(38)"), false
+	}
+	qty, inv, ok := parseQty(v)
+	if !ok {
+		return decodeError{kind: RejectBadFormat, tag: tagOrderQty, text: "OrderQty(38) is not a number", got: v}, false
+	}
+	cmd.Qty, cmd.Invalid = qty, inv
+	if v, ok = required(body, tagOrdType); !ok {
+		return missing(tagOrdType, "required tag missing: OrdType(40)"), false
+	}
+	if len(v) != 1 || (v[0] != '1' && v[0] != '2') {
+		return decodeError{kind: RejectBadValue, tag: tagOrdType, text: "unsupported OrdType(40): must be 1 (MARKET) or 2 (LIMIT)", got: v}, false
+	}
+	cmd.Type = engine.OrdType(v[0] - '0')
+	cmd.TIF = engine.Day
+	if body.Has(tagTimeInForce) {
+		v, _ = body.GetBytes(tagTimeInForce)
+		if len(v) != 1 || (v[0] != '0' && v[0] != '1' && v[0] != '3' && v[0] != '4') {
+			return decodeError{kind: RejectBadValue, tag: tagTimeInForce, text: "unsupported TimeInForce(59): must be 0 (DAY), 1 (GTC), 3 (IOC) or 4 (FOK)", got: v}, false
+		}
+		cmd.TIF = engine.TIF(v[0] - '0')
+	}
+	// A MARKET order's Price is ignored. A LIMIT order without one keeps Price 0,
+	// which the engine rejects (OrdRejReason 99, "limit order without a price").
+	// The price of an unknown symbol cannot be put on a grid: the engine rejects
+	// the symbol first.
+	if cmd.Type == engine.Limit && body.Has(tagPrice) {
+		if sc := d.syms.config(cmd.Symbol); sc != nil {
+			v, _ = body.GetBytes(tagPrice)
+			ticks, pinv := parsePrice(v, sc)
+			cmd.Price = ticks
+			if cmd.Invalid == engine.InvalidNone {
+				cmd.Invalid = pinv
+			}
+		}
+	}
+	return decodeError{}, true
+}
+
+// required returns a present, non-empty field. A missing field is the error path,
+// where QuickFIX's GetBytes allocates its own reject; the caller builds its own.
+func required(body *quickfix.Body, tag quickfix.Tag) ([]byte, bool) {
+	if !body.Has(tag) {
+		return nil, false
+	}
+	v, err := body.GetBytes(tag)
+	return v, err == nil && len(v) > 0
+}
+
+func missing(tag quickfix.Tag, text string) decodeError {
+	return decodeError{kind: RejectMissingTag, tag: tag, text: text}
+}
+
+// rejectError is the quickfix.MessageRejectError the gateway returns from FromApp
+// for a refused message: QuickFIX answers it with Reject(3) or
+// BusinessMessageReject(j) carrying Text(58) and keeps the session up.
+type rejectError struct {
+	text     string
+	reason   int
+	tag      quickfix.Tag
+	business bool
+	refID    string
+}
+
+func (e *rejectError) Error() string { return e.text }
+
+// RejectReason is SessionRejectReason(373) or BusinessRejectReason(380).
+func (e *rejectError) RejectReason() int { return e.reason }
+
+// BusinessRejectRefID is BusinessRejectRefID(379): the ClOrdID when there is one.
+func (e *rejectError) BusinessRejectRefID() string { return e.refID }
+
+// RefTagID is RefTagID(371), or nil.
+func (e *rejectError) RefTagID() *quickfix.Tag {
+	if e.tag == 0 {
+		return nil
+	}
+	t := e.tag
+	return &t
+}
+
+// IsBusinessReject selects BusinessMessageReject(j) over Reject(3).
+func (e *rejectError) IsBusinessReject() bool { return e.business }
+
+// SessionRejectReason and BusinessRejectReason values used.
+const (
+	sessRejRequiredTagMissing = 1
+	sessRejValueIncorrect     = 5
+	sessRejIncorrectFormat    = 6
+	bizRejOther               = 0
+	bizRejUnsupportedMsgType  = 3
+	bizRejAppNotAvailable     = 4
+)
+
+// messageReject converts a decodeError into the error QuickFIX answers with.
+func (de decodeError) messageReject() *rejectError {
+	e := &rejectError{text: de.text, tag: de.tag}
+	if de.got != nil {
+		got := de.got
+		if len(got) > 32 {
+			got = got[:32]
+		}
+		e.text += ", got " + strconv.Quote(string(got))
+	}
+	switch de.kind {
+	case RejectMissingTag:
+		e.reason = sessRejRequiredTagMissing
+	case RejectBadValue, RejectIDTooLong:
+		e.reason = sessRejValueIncorrect
+	case RejectBadFormat:
+		e.reason = sessRejIncorrectFormat
+	case RejectUnsupportedMsgType:
+		e.reason, e.business = bizRejUnsupportedMsgType, true
+	case RejectRateLimit:
+		e.reason, e.business = bizRejOther, true
+	case RejectUnavailable:
+		e.reason, e.business = bizRejAppNotAvailable, true
+	}
+	return e
+}

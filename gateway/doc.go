@@ -1,0 +1,113 @@
+// Package gateway is the FIX front door of the matching engine: a QuickFIX/Go
+// acceptor that decodes NewOrderSingle (D), OrderCancelRequest (F) and
+// OrderCancelReplaceRequest (G) into engine.Commands for a Sink, and formats the
+// engine's events into ExecutionReports (8) and OrderCancelRejects (9) for the
+// session that owns them (CONTRACT.md §1–§4).
+//
+// # Boundary
+//
+// Inbound, each session goroutine calls Sink.Submit with a decoded command; the
+// sink sequences, timestamps and copies it. Outbound, one publisher goroutine
+// calls (*Gateway).Deliver for every event, in order, after the event's command is
+// durable. The gateway itself starts no goroutines beyond QuickFIX's (one per
+// connection and session), runs nothing per message on another goroutine, and
+// logs nothing per message above debug level.
+//
+// # Messages
+//
+// Messages are built and read with raw tags on quickfix.Message: the generated
+// github.com/quickfixgo/fix44 and fix42 modules are not available through the
+// module proxy at versions matching v0.9.10, and they allocate per field. No data
+// dictionary is loaded; the gateway validates what it reads itself.
+//
+// Decoding (decode.go) allocates nothing once warm (QuickFIX's own parsing does).
+// Required: ClOrdID(11), Symbol(55), Side(54) on all three; OrigClOrdID(41) on F
+// and G; OrderQty(38) and OrdType(40) on D and G. TransactTime(60) and
+// HandlInst(21), required by the FIX specs, are accepted but neither required
+// nor checked. Refused by the gateway with Reject(3) and a Text, the session
+// staying up and nothing submitted: a missing required tag (reason 1), Side other
+// than 1/2, OrdType other than 1/2, TimeInForce other than 0/1/3/4, ClOrdID or
+// OrigClOrdID longer than engine.MaxIDLen (reason 5), an OrderQty that is not a
+// number (reason 6). Any other application MsgType gets BusinessMessageReject(j)
+// reason 3. Business errors travel to the engine inside the command so that the
+// engine rejects them, numbered and journaled like any other outcome: an unknown
+// symbol gets an index >= len(Symbols) (the name is kept in a bounded ring so the
+// reject echoes it, see symbols.go); a fractional or overflowing quantity sets
+// engine.InvalidQty; an off-grid price engine.InvalidTick; an unparseable or
+// overflowing price engine.InvalidPrice; a LIMIT without Price gets Price 0. A
+// MARKET order's Price is ignored. Prices are parsed from the field bytes into
+// integer ticks; no floating point is used anywhere.
+//
+// Reports (report.go) carry ExecType, OrdStatus, OrderID ("NONE" when 0), ExecID,
+// ClOrdID, OrigClOrdID, Symbol, Side, OrdType, TimeInForce, OrderQty, Price (LIMIT),
+// LastQty/LastPx (fills), LeavesQty, CumQty, AvgPx, TransactTime (the command's
+// sequencer time, UTC, microseconds), OrdRejReason or CxlRejReason and
+// CxlRejResponseTo, and Text from engine.TextOf. FIX 4.2 sessions get
+// ExecTransType 0 and ExecType 1/2 for partial/full fills instead of F. AvgPx is
+// Notional/CumQty computed in 128-bit integers, with the symbol's decimals plus up
+// to six more, rounded half up at the last.
+//
+// # Sessions
+//
+// Embedded settings (Options.SettingsFile empty), for local use: FIX 4.4 and 4.2,
+// SenderCompID ENGINE, port 5001, any client CompID (dynamic sessions), file store
+// under <DataDir>/fix with FileStoreSync=N, ResetOnLogon from Options. QuickFIX's
+// store is not our durability, the journal is: the file store only keeps FIX
+// sequence numbers and sent messages for resends, and a lost store tail costs at
+// most a sequence reset. A settings file (production) lists the sessions, with
+// optional Username and Password keys checked against Username(553) and
+// Password(554) at Logon. Refused at Logon, with a Logout whose Text(58) says why
+// and a warn-level structured log line: an unlisted CompID, a wrong TargetCompID
+// or BeginString, bad credentials, more than Options.MaxSessions sessions. An
+// unlisted CompID gets a memory store, so refused strangers create no files.
+//
+// Every application message counts against its session's token bucket
+// (Options.RatePerSecond, Options.RateBurst); one over the limit is answered with
+// BusinessMessageReject "rate limit exceeded" and not submitted.
+//
+// # Owners
+//
+// Each SessionID gets an owner id at its first logon, recorded in an append-only,
+// checksummed file (<DataDir>/owners) and fsynced before the logon is accepted, so
+// ids are stable across restarts and orders recovered from the journal keep their
+// owner. The engine scopes ClOrdIDs by owner. Ids are never reused; with dynamic
+// sessions every distinct CompID that ever logs on gets one.
+//
+// # Offline sessions
+//
+// A report is never dropped silently. Every session, listed or dynamic, is
+// "offline" until OnLogon and again from OnLogout; reports for an offline session
+// are kept in a per-session FIFO in memory and sent right after its next logon,
+// before any newer report (Deliver waits on the session's lock during the flush,
+// which runs in batches of 64). Why not rely on QuickFIX: SendToTarget to a
+// logged-out listed session does persist the message in the store (its in-memory
+// copy is dropped), and the client would get it through a ResendRequest at the
+// next logon — but not when the sequence is reset (ResetOnLogon, or a client
+// Logon with ResetSeqNumFlag=Y), and a dynamic session is unregistered while
+// disconnected, so SendToTarget fails. The gateway's queue behaves the same for
+// both kinds and any reset policy. A report QuickFIX accepted in the instant the
+// connection dropped, before OnLogout, is in QuickFIX's store and is resent on
+// ResendRequest — unless the next logon resets sequence numbers, in which case,
+// as for anything in flight on TCP, FIX itself cannot recover it.
+//
+// The queue holds at most Options.PendingLimit reports per session. Beyond that,
+// reports are dropped, counted (Counters.ReportsDropped) and logged at error
+// level, and at the next logon, after the kept reports, the session receives a
+// News (B) message saying how many were lost and the last lost ExecID. The queue
+// lives in memory: a restart loses it. Replaying the journal regenerates every
+// event (ExecIDs included), which is the way to reconstruct what an offline
+// client missed; the gateway does not persist a delivery watermark.
+//
+// # Ordering
+//
+// Reports for one session leave in event order: Deliver is called in order from
+// one goroutine and hands each report to QuickFIX under the session's lock;
+// QuickFIX numbers and queues them in that order.
+//
+// # Known limits of QuickFIX/Go
+//
+// QuickFIX/Go's per-session send queue is unbounded, and it sends session-level
+// messages (heartbeats, rejects) with a blocking write under its send lock: a
+// client that stops reading can eventually block Deliver. Its file store also
+// keeps every sent message of the current sequence in memory until a reset.
+package gateway

@@ -1,0 +1,375 @@
+package gateway
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/quickfixgo/quickfix"
+	"github.com/quickfixgo/quickfix/store/file"
+	"github.com/rs/zerolog"
+
+	"github.com/openmatch/matchd/engine"
+)
+
+// Sink receives the commands the gateway decodes: the boundary to the pipeline
+// (sequencer, ring, journal, matcher).
+type Sink interface {
+	// Submit hands cmd to the pipeline. It must be safe for concurrent use by every
+	// session goroutine. The sink assigns Seq and Time and copies the command
+	// before returning; the gateway reuses cmd afterwards. It returns an error
+	// only when shutting down or overloaded; the client is then told the order was
+	// not accepted.
+	Submit(cmd *engine.Command) error
+}
+
+// Counters are the gateway's statistics, plain atomics for the caller to export
+// (e.g. as Prometheus counters). All only ever increase.
+type Counters struct {
+	// OrdersIn counts D, F and G messages decoded and submitted to the Sink.
+	OrdersIn atomic.Uint64
+	// ReportsOut counts reports handed to QuickFIX for sending.
+	ReportsOut atomic.Uint64
+	// ReportsQueued counts reports parked for an offline session.
+	ReportsQueued atomic.Uint64
+	// ReportsDropped counts reports lost: a full pending queue, or an owner the
+	// gateway does not know. Each is logged at error level.
+	ReportsDropped atomic.Uint64
+	// MessageRejects counts messages the gateway refused itself, by RejectKind.
+	MessageRejects [NumRejectKinds]atomic.Uint64
+	// OrderRejects counts ExecutionReports with ExecType=8, by OrdRejReason(103).
+	OrderRejects [256]atomic.Uint64
+	// CancelRejects counts OrderCancelRejects, by CxlRejReason(102).
+	CancelRejects [256]atomic.Uint64
+	// LogonsAccepted counts successful logons.
+	LogonsAccepted atomic.Uint64
+	// LogonsRefused counts refused logons, by RefuseReason.
+	LogonsRefused [NumRefuseReasons]atomic.Uint64
+}
+
+// RefuseReason classifies refused logons: the index into Counters.LogonsRefused.
+type RefuseReason uint8
+
+// Logon refusals.
+const (
+	// RefusedUnknownSession: the CompID (or BeginString, or TargetCompID) is not
+	// one the gateway serves.
+	RefusedUnknownSession RefuseReason = iota
+	// RefusedBadCredentials: Username(553)/Password(554) missing or wrong.
+	RefusedBadCredentials
+	// RefusedTooManySessions: Options.MaxSessions are logged on.
+	RefusedTooManySessions
+	// RefusedInternal: the owner registry could not be written.
+	RefusedInternal
+	// NumRefuseReasons is the number of RefuseReasons.
+	NumRefuseReasons
+)
+
+var refuseReasonNames = [NumRefuseReasons]string{
+	RefusedUnknownSession:  "unknown_session",
+	RefusedBadCredentials:  "bad_credentials",
+	RefusedTooManySessions: "too_many_sessions",
+	RefusedInternal:        "internal",
+}
+
+// String returns a short label for metrics.
+func (r RefuseReason) String() string {
+	if r < NumRefuseReasons {
+		return refuseReasonNames[r]
+	}
+	return "unknown"
+}
+
+// logonGrace is how long a logon that passed the checks holds a session slot
+// before QuickFIX confirms it (OnLogon). A logon that fails after the checks (a
+// sequence number problem) gets no OnLogout, so the slot must expire by itself.
+const logonGrace = 30 * time.Second
+
+// flushBatch is how many pending reports a logon flushes per hold of the
+// session's lock, so that the publisher is never kept waiting long.
+const flushBatch = 64
+
+// Gateway is the FIX acceptor in front of the engine. Create it with New, then
+// Start; Deliver reports from the publisher goroutine; Stop at the end.
+type Gateway struct {
+	opts     Options
+	log      zerolog.Logger
+	sink     Sink
+	syms     *symbolTable
+	dec      decoder
+	owners   *ownerRegistry
+	cfg      *sessionConfig
+	stores   *storeFactory
+	acceptor *quickfix.Acceptor
+	epoch    time.Time // for the rate limiter's monotonic clock
+	interval int64     // rate limiter: ns per message (0: unlimited)
+	tau      int64     // rate limiter: burst tolerance
+
+	// Counters are the gateway's statistics.
+	Counters Counters
+
+	// bySID and byOwner are copy-on-write snapshots, replaced under mu when a new
+	// owner appears, so FromApp and Deliver read them without a lock.
+	bySID   atomic.Pointer[map[quickfix.SessionID]*session]
+	byOwner atomic.Pointer[[]*session] // index = owner id; [0] is nil
+
+	mu       sync.Mutex
+	active   map[quickfix.SessionID]bool      // logged on (OnLogon .. OnLogout)
+	reserved map[quickfix.SessionID]time.Time // passed the logon checks, OnLogon pending
+	started  bool
+	stopped  bool
+}
+
+// New builds a gateway from opts: it loads the settings and the owner registry and
+// creates the acceptor, but does not listen until Start.
+func New(opts Options) (*Gateway, error) {
+	if opts.DataDir == "" {
+		return nil, errors.New("gateway: Options.DataDir is required")
+	}
+	if opts.Sink == nil {
+		return nil, errors.New("gateway: Options.Sink is required")
+	}
+	o := opts.withDefaults()
+	syms, err := newSymbolTable(o.Symbols)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := buildSessionConfig(&o)
+	if err != nil {
+		return nil, err
+	}
+	owners, err := openOwners(o.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{
+		opts:     o,
+		log:      o.Logger.With().Str("component", "gateway").Logger(),
+		sink:     o.Sink,
+		syms:     syms,
+		dec:      decoder{syms: syms},
+		owners:   owners,
+		cfg:      cfg,
+		epoch:    time.Now(),
+		active:   make(map[quickfix.SessionID]bool),
+		reserved: make(map[quickfix.SessionID]time.Time),
+	}
+	if o.RatePerSecond > 0 {
+		g.interval = int64(time.Second) / int64(o.RatePerSecond)
+		g.interval = max(g.interval, 1)
+		g.tau = g.interval * int64(o.RateBurst-1)
+	}
+	empty := map[quickfix.SessionID]*session{}
+	g.bySID.Store(&empty)
+	none := []*session{nil}
+	g.byOwner.Store(&none)
+	for i, sid := range owners.all() {
+		g.addSession(sid, uint32(i+1))
+	}
+
+	g.stores = newStoreFactory(g.persistable, file.NewStoreFactory(cfg.settings))
+	g.acceptor, err = quickfix.NewAcceptor(app{g}, g.stores, cfg.settings, qfLogFactory{log: o.Logger.With().Str("component", "quickfix").Logger()})
+	if err != nil {
+		owners.close()
+		return nil, errors.New("gateway: acceptor: " + err.Error())
+	}
+	return g, nil
+}
+
+// Start opens the listening socket(s) and starts the listed sessions.
+func (g *Gateway) Start() error {
+	g.mu.Lock()
+	if g.started || g.stopped {
+		g.mu.Unlock()
+		return errors.New("gateway: Start called twice or after Stop")
+	}
+	g.started = true
+	g.mu.Unlock()
+	if err := g.acceptor.Start(); err != nil {
+		return errors.New("gateway: start: " + err.Error())
+	}
+	g.log.Info().Bool("dynamic_sessions", g.cfg.dynamic).Int("listed_sessions", len(g.cfg.listed)).Msg("FIX gateway started")
+	return nil
+}
+
+// Stop logs every session out, closes the sockets, the message stores and the
+// owner registry. Reports still pending for offline sessions are lost with the
+// process (see doc.go). Stop is idempotent.
+func (g *Gateway) Stop() {
+	g.mu.Lock()
+	if g.stopped {
+		g.mu.Unlock()
+		return
+	}
+	g.stopped = true
+	started := g.started
+	g.mu.Unlock()
+	if started {
+		g.acceptor.Stop()
+	}
+	g.stores.closeAll()
+	if err := g.owners.close(); err != nil {
+		g.log.Error().Err(err).Msg("closing owner registry")
+	}
+	pending := 0
+	for _, s := range *g.byOwner.Load() {
+		if s != nil {
+			s.mu.Lock()
+			pending += s.pending.len()
+			s.mu.Unlock()
+		}
+	}
+	g.log.Info().Int("reports_pending", pending).Msg("FIX gateway stopped")
+}
+
+// Deliver sends the report for ev to its owner's session. It must be called from
+// one goroutine, in event order, once ev's command is durable. A report for a
+// session that is not logged on is kept (up to Options.PendingLimit) and sent
+// right after that session's next logon, before any newer report.
+func (g *Gateway) Deliver(ev *engine.Event) {
+	switch ev.Kind {
+	case engine.EvRejected:
+		g.Counters.OrderRejects[ev.Reason].Add(1)
+	case engine.EvCancelRejected:
+		g.Counters.CancelRejects[ev.Reason].Add(1)
+	}
+	s := g.sessionOf(ev.Owner)
+	if s == nil {
+		g.Counters.ReportsDropped.Add(1)
+		g.log.Error().Uint32("owner", ev.Owner).Uint64("exec_id", ev.ExecID).Msg("report for an unknown owner dropped")
+		return
+	}
+	s.mu.Lock()
+	if s.online {
+		if err := g.send(s, ev); err == nil {
+			s.mu.Unlock()
+			return
+		}
+		// The connection went away before QuickFIX told us (OnLogout).
+		s.online = false
+	}
+	g.park(s, ev)
+	s.mu.Unlock()
+}
+
+// send hands one report to QuickFIX. s.mu is held.
+func (g *Gateway) send(s *session, ev *engine.Event) error {
+	err := quickfix.SendToTarget(buildReport(ev, s.fix42, g.syms), s.id)
+	if err == nil {
+		g.Counters.ReportsOut.Add(1)
+	}
+	return err
+}
+
+// park keeps a report for an offline session. s.mu is held.
+func (g *Gateway) park(s *session, ev *engine.Event) {
+	if s.pending.len() >= g.opts.PendingLimit {
+		s.dropped++
+		s.lastDropped = ev.ExecID
+		g.Counters.ReportsDropped.Add(1)
+		if s.dropped == 1 {
+			g.log.Error().Str("session", s.id.String()).Uint32("owner", s.owner).Int("limit", g.opts.PendingLimit).
+				Uint64("exec_id", ev.ExecID).Msg("pending report queue full: dropping reports for offline session until it logs on")
+		}
+		return
+	}
+	s.pending.push(ev)
+	g.Counters.ReportsQueued.Add(1)
+}
+
+// flush sends a session's pending reports at logon, oldest first, then marks it
+// online. It releases the lock every flushBatch reports; Deliver meanwhile parks
+// newer reports behind the older ones, so the order holds.
+func (g *Gateway) flush(s *session) (sent int, ok bool) {
+	for {
+		s.mu.Lock()
+		for i := 0; i < flushBatch && s.pending.len() > 0; i++ {
+			if err := g.send(s, s.pending.front()); err != nil {
+				s.mu.Unlock()
+				g.log.Warn().Str("session", s.id.String()).Err(err).Int("pending", s.pending.len()).Msg("flushing pending reports failed; kept for the next logon")
+				return sent, false
+			}
+			s.pending.pop()
+			sent++
+		}
+		if s.pending.len() == 0 {
+			if s.dropped > 0 {
+				if err := quickfix.SendToTarget(buildLostNotice(s.dropped, s.lastDropped, g.opts.PendingLimit), s.id); err == nil {
+					g.log.Warn().Str("session", s.id.String()).Uint64("dropped", s.dropped).Msg("told session that reports were dropped while it was offline")
+					s.dropped, s.lastDropped = 0, 0
+				}
+			}
+			s.online = true
+			s.mu.Unlock()
+			return sent, true
+		}
+		s.mu.Unlock()
+	}
+}
+
+// sessionOf returns the session of an owner id, or nil.
+func (g *Gateway) sessionOf(owner uint32) *session {
+	byOwner := *g.byOwner.Load()
+	if uint64(owner) < uint64(len(byOwner)) {
+		return byOwner[owner]
+	}
+	return nil
+}
+
+// lookup returns the session of a SessionID, or nil.
+func (g *Gateway) lookup(sid quickfix.SessionID) *session {
+	return (*g.bySID.Load())[sid]
+}
+
+// addSession creates the state of a new owner and publishes it.
+func (g *Gateway) addSession(sid quickfix.SessionID, owner uint32) *session {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.addSessionLocked(sid, owner)
+}
+
+func (g *Gateway) addSessionLocked(sid quickfix.SessionID, owner uint32) *session {
+	old := *g.bySID.Load()
+	if s, ok := old[sid]; ok {
+		return s
+	}
+	s := &session{id: sid, owner: owner, fix42: sid.BeginString == quickfix.BeginStringFIX42}
+	s.limiter.interval, s.limiter.tau = g.interval, g.tau
+	m := make(map[quickfix.SessionID]*session, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	m[sid] = s
+	byOwner := *g.byOwner.Load()
+	nb := make([]*session, max(len(byOwner), int(owner)+1))
+	copy(nb, byOwner)
+	nb[owner] = s
+	g.bySID.Store(&m)
+	g.byOwner.Store(&nb)
+	return s
+}
+
+// now is the rate limiter's clock: monotonic nanoseconds since New.
+func (g *Gateway) now() int64 { return int64(time.Since(g.epoch)) }
+
+// persistable reports whether a session gets a file store: one the gateway
+// would let log on (credentials and limits aside).
+func (g *Gateway) persistable(sid quickfix.SessionID) bool {
+	if sid == g.cfg.placeholder {
+		return false
+	}
+	key := sid
+	key.Qualifier = ""
+	if _, ok := g.cfg.listed[key]; ok {
+		return true
+	}
+	return g.dynamicAllowed(sid)
+}
+
+// dynamicAllowed reports whether an unlisted session may log on.
+func (g *Gateway) dynamicAllowed(sid quickfix.SessionID) bool {
+	return g.cfg.dynamic && sid != g.cfg.placeholder && sid.SenderCompID == g.cfg.compID &&
+		(sid.BeginString == quickfix.BeginStringFIX44 || sid.BeginString == quickfix.BeginStringFIX42) &&
+		sid.TargetCompID != listenerCompID && validSessionID(sid)
+}

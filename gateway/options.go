@@ -1,0 +1,224 @@
+package gateway
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/quickfixgo/quickfix"
+	"github.com/quickfixgo/quickfix/config"
+	"github.com/rs/zerolog"
+
+	"github.com/openmatch/matchd/engine"
+)
+
+// Defaults.
+const (
+	// DefaultCompID is the engine's SenderCompID(49).
+	DefaultCompID = "ENGINE"
+	// DefaultPort is the FIX listening port of the embedded settings.
+	DefaultPort = 5001
+	// DefaultRatePerSecond is the per-session limit on application messages.
+	DefaultRatePerSecond = 5000
+	// DefaultMaxSessions is the number of sessions that may be logged on at once.
+	DefaultMaxSessions = 1000
+	// DefaultPendingLimit is how many reports are kept for one offline session.
+	DefaultPendingLimit = 10000
+)
+
+// Settings keys the gateway reads from a session's section of a settings file,
+// besides QuickFIX's own.
+const (
+	// SettingUsername is the Username(553) the session must send at Logon.
+	SettingUsername = "Username"
+	// SettingPassword is the Password(554) the session must send at Logon.
+	SettingPassword = "Password"
+)
+
+// listenerCompID is the TargetCompID of the placeholder session added when the
+// settings list none: QuickFIX/Go opens listening sockets only for listed
+// sessions. Logons as this CompID are refused.
+const listenerCompID = "__LISTENER__"
+
+// Options configures a Gateway. DataDir, Symbols and Sink are required.
+type Options struct {
+	// SettingsFile is a QuickFIX-style settings file (production): [DEFAULT] and one
+	// [SESSION] per client, each optionally with Username and Password. Only the
+	// listed sessions may log on, unless [DEFAULT] says DynamicSessions=Y. Empty
+	// selects the embedded settings: FIX 4.4 and 4.2, SenderCompID ENGINE, any
+	// client CompID (dynamic sessions), port Port.
+	//
+	// The gateway adds to [DEFAULT] what is missing: SenderCompID=ENGINE,
+	// SocketAcceptPort=5001, FileStorePath=<DataDir>/fix, FileStoreSync=N,
+	// TimeStampPrecision=MICROS. It always runs QuickFIX with DynamicSessions=Y so
+	// that an unlisted CompID reaches the logon check and is refused with a Text
+	// rather than a silent disconnect.
+	SettingsFile string
+	// Port is SocketAcceptPort of the embedded settings (0: DefaultPort).
+	Port int
+	// ListenHost is SocketAcceptHost of the embedded settings ("" listens on every
+	// interface).
+	ListenHost string
+	// ResetOnLogon resets sequence numbers at every logon (embedded settings only;
+	// a settings file says ResetOnLogon itself).
+	ResetOnLogon bool
+	// DataDir holds the owner registry (owners) and QuickFIX's file store (fix/).
+	DataDir string
+	// Symbols is the symbol table, the same as the engine's Config.Symbols.
+	Symbols []engine.SymbolConfig
+	// Sink receives decoded commands.
+	Sink Sink
+	// Logger receives the gateway's structured logs (refused logons at warn,
+	// logons and logouts at info, QuickFIX internals at debug and trace). The
+	// zero Logger discards everything.
+	Logger zerolog.Logger
+	// RatePerSecond limits each session's application messages (0:
+	// DefaultRatePerSecond, negative: no limit). Messages over the limit are
+	// answered with BusinessMessageReject "rate limit exceeded" and not submitted.
+	RatePerSecond int
+	// RateBurst is the token bucket's depth (0: RatePerSecond/10, at least 1).
+	RateBurst int
+	// MaxSessions is how many sessions may be logged on at once (0:
+	// DefaultMaxSessions). Further logons are refused with a Text.
+	MaxSessions int
+	// PendingLimit bounds the reports kept for one offline session (0:
+	// DefaultPendingLimit). See doc.go for what happens beyond it.
+	PendingLimit int
+}
+
+// credentials of a listed session; empty strings are not checked.
+type credentials struct {
+	username, password string
+}
+
+// sessionConfig is what New derives from the settings.
+type sessionConfig struct {
+	settings    *quickfix.Settings
+	compID      string
+	dynamic     bool
+	listed      map[quickfix.SessionID]credentials
+	placeholder quickfix.SessionID
+}
+
+// LoadSettings parses a QuickFIX-style settings file, for callers that want to
+// check one before calling New.
+func LoadSettings(path string) (*quickfix.Settings, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errors.New("gateway: settings: " + err.Error())
+	}
+	defer f.Close()
+	s, err := quickfix.ParseSettings(f)
+	if err != nil {
+		return nil, errors.New("gateway: settings: " + path + ": " + err.Error())
+	}
+	return s, nil
+}
+
+// embeddedSettings is the default configuration for local use.
+func embeddedSettings(o *Options) (*quickfix.Settings, error) {
+	var b strings.Builder
+	b.WriteString("[DEFAULT]\n")
+	b.WriteString("SenderCompID=" + DefaultCompID + "\n")
+	b.WriteString("SocketAcceptPort=" + strconv.Itoa(o.Port) + "\n")
+	if o.ListenHost != "" {
+		b.WriteString("SocketAcceptHost=" + o.ListenHost + "\n")
+	}
+	b.WriteString("DynamicSessions=Y\n")
+	if o.ResetOnLogon {
+		b.WriteString("ResetOnLogon=Y\n")
+	} else {
+		b.WriteString("ResetOnLogon=N\n")
+	}
+	s, err := quickfix.ParseSettings(strings.NewReader(b.String()))
+	if err != nil {
+		return nil, errors.New("gateway: embedded settings: " + err.Error())
+	}
+	return s, nil
+}
+
+// buildSessionConfig loads and completes the settings (see Options.SettingsFile).
+func buildSessionConfig(o *Options) (*sessionConfig, error) {
+	var s *quickfix.Settings
+	var err error
+	if o.SettingsFile == "" {
+		s, err = embeddedSettings(o)
+	} else {
+		s, err = LoadSettings(o.SettingsFile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	g := s.GlobalSettings()
+	c := &sessionConfig{settings: s, listed: make(map[quickfix.SessionID]credentials)}
+	if g.HasSetting(config.DynamicSessions) {
+		if c.dynamic, err = g.BoolSetting(config.DynamicSessions); err != nil {
+			return nil, errors.New("gateway: settings: DynamicSessions: " + err.Error())
+		}
+	}
+	g.Set(config.DynamicSessions, "Y")
+	setDefault(g, config.SenderCompID, DefaultCompID)
+	c.compID, _ = g.Setting(config.SenderCompID)
+	setDefault(g, config.SocketAcceptPort, strconv.Itoa(DefaultPort))
+	setDefault(g, config.FileStorePath, filepath.Join(o.DataDir, "fix"))
+	setDefault(g, config.FileStoreSync, "N")
+	setDefault(g, config.TimeStampPrecision, "MICROS")
+
+	for sid, ss := range s.SessionSettings() {
+		if sid.BeginString != quickfix.BeginStringFIX44 && sid.BeginString != quickfix.BeginStringFIX42 {
+			return nil, errors.New("gateway: settings: session " + sid.String() + ": BeginString must be FIX.4.4 or FIX.4.2")
+		}
+		if !validSessionID(sid) {
+			return nil, errors.New("gateway: settings: session " + strconv.Quote(sid.String()) + ": CompIDs must be printable ASCII without spaces, at most 64 bytes")
+		}
+		var cr credentials
+		if ss.HasSetting(SettingUsername) {
+			cr.username, _ = ss.Setting(SettingUsername)
+		}
+		if ss.HasSetting(SettingPassword) {
+			cr.password, _ = ss.Setting(SettingPassword)
+		}
+		sid.Qualifier = "" // the acceptor keys sessions without it
+		c.listed[sid] = cr
+	}
+	if len(c.listed) == 0 {
+		if !c.dynamic {
+			return nil, errors.New("gateway: settings: no [SESSION] listed and DynamicSessions is not Y: nobody could log on")
+		}
+		ps := quickfix.NewSessionSettings()
+		ps.Set(config.BeginString, quickfix.BeginStringFIX44)
+		ps.Set(config.TargetCompID, listenerCompID)
+		if c.placeholder, err = s.AddSession(ps); err != nil {
+			return nil, errors.New("gateway: settings: listener session: " + err.Error())
+		}
+	}
+	return c, nil
+}
+
+func setDefault(s *quickfix.SessionSettings, key, value string) {
+	if !s.HasSetting(key) {
+		s.Set(key, value)
+	}
+}
+
+// withDefaults returns o with zero fields replaced by their defaults.
+func (o Options) withDefaults() Options {
+	if o.Port == 0 {
+		o.Port = DefaultPort
+	}
+	if o.RatePerSecond == 0 {
+		o.RatePerSecond = DefaultRatePerSecond
+	}
+	if o.RateBurst <= 0 {
+		o.RateBurst = max(o.RatePerSecond/10, 1)
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = DefaultMaxSessions
+	}
+	if o.PendingLimit <= 0 {
+		o.PendingLimit = DefaultPendingLimit
+	}
+	return o
+}

@@ -1,0 +1,104 @@
+package gateway
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/quickfixgo/quickfix"
+
+	"github.com/openmatch/matchd/engine"
+)
+
+// session is the gateway's state for one FIX session, i.e. one owner. It outlives
+// connections: it is created at the first logon (or at New for owners found in
+// the registry) and kept until Stop.
+type session struct {
+	id    quickfix.SessionID
+	owner uint32
+	fix42 bool
+
+	// limiter is the session's message-rate token bucket.
+	limiter limiter
+	// cmd is the decode scratch for FromApp. QuickFIX calls FromApp from the
+	// session's own goroutine only, one message at a time, so it needs no lock;
+	// keeping it here rather than on the stack avoids an allocation per message
+	// (a pointer passed to the Sink interface would escape).
+	cmd engine.Command
+
+	// mu orders deliveries to this session: Deliver and the flush at logon hold it
+	// while handing a report to QuickFIX, so reports keep their event order.
+	mu sync.Mutex
+	// online is true between OnLogon (after the pending queue is flushed) and
+	// OnLogout, or until a send fails.
+	online bool
+	// pending holds the reports produced while the session was offline, oldest
+	// first, at most Options.PendingLimit.
+	pending eventQueue
+	// dropped counts reports lost to a full pending queue since the session was
+	// last told (by a News message at logon); lastDropped is the newest one's ExecID.
+	dropped     uint64
+	lastDropped uint64
+}
+
+// eventQueue is a FIFO ring of events that grows by doubling up to the caller's
+// limit and gives its memory back when drained.
+type eventQueue struct {
+	buf  []engine.Event
+	head int
+	n    int
+}
+
+func (q *eventQueue) len() int { return q.n }
+
+func (q *eventQueue) push(ev *engine.Event) {
+	if q.n == len(q.buf) {
+		nb := make([]engine.Event, max(16, 2*len(q.buf)))
+		for i := 0; i < q.n; i++ {
+			nb[i] = q.buf[(q.head+i)%len(q.buf)]
+		}
+		q.buf, q.head = nb, 0
+	}
+	q.buf[(q.head+q.n)%len(q.buf)] = *ev
+	q.n++
+}
+
+// front returns the oldest event; the queue must not be empty.
+func (q *eventQueue) front() *engine.Event { return &q.buf[q.head] }
+
+func (q *eventQueue) pop() {
+	q.head = (q.head + 1) % len(q.buf)
+	q.n--
+	if q.n == 0 {
+		q.head = 0
+		if len(q.buf) > 1024 {
+			q.buf = nil // a long offline spell should not pin its memory forever
+		}
+	}
+}
+
+// limiter is a token bucket in its GCRA form, on integers: a message at time now
+// conforms if the theoretical arrival time tat is at most now+tau; it then moves
+// tat one interval on. interval = 1s/rate, tau = interval*(burst-1). An interval
+// of 0 disables the limit. Safe for concurrent use (the CAS loop), although each
+// session's FromApp calls come from one goroutine.
+type limiter struct {
+	interval int64
+	tau      int64
+	tat      atomic.Int64
+}
+
+func (l *limiter) allow(now int64) bool {
+	if l.interval == 0 {
+		return true
+	}
+	for {
+		old := l.tat.Load()
+		t := max(old, now)
+		if t-now > l.tau {
+			return false
+		}
+		if l.tat.CompareAndSwap(old, t+l.interval) {
+			return true
+		}
+	}
+}
