@@ -175,7 +175,7 @@ func judge(r CompareRow, repeats bool, tail float64, sig int64, threshold float6
 		return direction, "ranges of repeats are disjoint"
 	}
 	if tail < minTailSamples {
-		return Unsure, fmt.Sprintf("rests on %s sample(s) of a single run", strconv.FormatFloat(tail, 'g', 3, 64))
+		return Unsure, fmt.Sprintf("only %s sample(s) above it, no repeats", strconv.FormatFloat(tail, 'g', 3, 64))
 	}
 	if !math.IsNaN(r.DiffPct) && math.Abs(r.DiffPct) < threshold {
 		return Noise, fmt.Sprintf("below the %g%% threshold (no repeats)", threshold)

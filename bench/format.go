@@ -130,10 +130,10 @@ func WriteTable(w io.Writer, runs []*Run) error {
 			notes = append(notes, fmt.Sprintf("# %s machine: %s", r.Name, r.Machine))
 		}
 		if s := settingsString(r.Settings); s != "" {
-			notes = append(notes, fmt.Sprintf("# %s settings: %s", r.Name, s))
+			notes = append(notes, fmt.Sprintf("# %s: %s", r.Name, s))
 		}
 		if l := r.Load; l != nil {
-			notes = append(notes, fmt.Sprintf("# %s open loop at %s: scheduled %d, sent %d, completed %d, lost %d, late %d (max send lag %s), spurious completions %d, clamped %d",
+			notes = append(notes, fmt.Sprintf("# %s: open loop at %s: scheduled %d, sent %d, completed %d, lost %d, late %d (max send lag %s), spurious %d, clamped %d",
 				r.Name, FormatRate(l.TargetRate), l.Scheduled, l.Sent, l.Completed, l.Lost, l.Late, FormatNs(l.MaxLagNs), l.Spurious, l.Clamped))
 			if l.Lost > 0 {
 				notes = append(notes, fmt.Sprintf("# WARNING %s: %d ops lost (never completed); they are not in the histogram, so its percentiles are optimistic", r.Name, l.Lost))

@@ -48,7 +48,7 @@ func NewSyntheticServer(cfg SyntheticConfig, complete func(i int)) *SyntheticSer
 	go func() {
 		defer s.wg.Done()
 		for i := range s.reqs {
-			if s.Serve(i) {
+			if s.cfg.Serve(i) {
 				s.complete(i)
 			}
 		}
@@ -83,15 +83,15 @@ func (s *SyntheticServer) Close() {
 
 // Serve does the work of request i on the calling goroutine: the stall if
 // i is StallAt, then Service of busy work. It reports false if request i is
-// one to drop. It is exported so a test can call the server synchronously
-// (a closed-loop client).
-func (s *SyntheticServer) Serve(i int) bool {
-	if s.cfg.Stall > 0 && i == s.cfg.StallAt {
-		time.Sleep(s.cfg.Stall)
+// one to drop. Calling it directly gives a synchronous server, as a
+// closed-loop client sees it.
+func (c SyntheticConfig) Serve(i int) bool {
+	if c.Stall > 0 && i == c.StallAt {
+		time.Sleep(c.Stall)
 	}
-	if s.cfg.Service > 0 {
-		for t0 := time.Now(); time.Since(t0) < s.cfg.Service; {
+	if c.Service > 0 {
+		for t0 := time.Now(); time.Since(t0) < c.Service; {
 		}
 	}
-	return s.cfg.DropEvery <= 0 || i%s.cfg.DropEvery != s.cfg.DropEvery-1
+	return c.DropEvery <= 0 || i%c.DropEvery != c.DropEvery-1
 }

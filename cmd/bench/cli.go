@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/openmatch/matchd/bench"
+)
+
+// command is one sub-command. Add measurement commands (engine, ring,
+// pipeline, fix) here; give them a bench.Output (AddFlags, then Write) so
+// every command offers the same -json, -hdr and -plot outputs.
+type command struct {
+	name    string
+	args    string // synopsis of the arguments
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"compare", "[-threshold PCT] A.json B.json", "compare two results files percentile by percentile", runCompare},
+		{"plot", "-o FILE.svg|FILE.html [-logy] [-title T] FILE.json...", "plot the percentile spectrum of the runs in results files", runPlot},
+		{"show", "[-json F] [-hdr F] [-plot F] FILE.json...", "print the table of results files, or convert them", runShow},
+		{"demo", "[-rate R] [-duration D] [-stall D] [output flags]", "measure a synthetic server that stalls once, open and closed loop", runDemo},
+	}
+}
+
+// planned lists the commands other packages will provide.
+func planned() []string { return []string{"engine", "ring", "pipeline", "fix"} }
+
+// usageError is a command-line mistake: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// parseCommand picks the sub-command named by args[0]. It returns
+// flag.ErrHelp for -h, --help, help or no arguments.
+func parseCommand(args []string) (command, []string, error) {
+	if len(args) == 0 || slices.Contains([]string{"-h", "-help", "--help", "help"}, args[0]) {
+		return command{}, nil, flag.ErrHelp
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c, args[1:], nil
+		}
+	}
+	if slices.Contains(planned(), args[0]) {
+		return command{}, nil, usageError{fmt.Sprintf("bench: command %q is not yet available (planned: %s)", args[0], strings.Join(planned(), ", "))}
+	}
+	return command{}, nil, usageError{fmt.Sprintf("bench: unknown command %q: not yet available; see bench -h", args[0])}
+}
+
+// usage lists the commands.
+func usage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("usage: bench COMMAND [flags] [args]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-8s %s\n           %s\n", c.name, c.summary, c.args)
+	}
+	fmt.Fprintf(&b, "\nNot yet available: %s.\nRun bench COMMAND -h for a command's flags.\n", strings.Join(planned(), ", "))
+	_, _ = io.WriteString(w, b.String())
+}
+
+// run executes args and returns the exit status: 0 success (or help), 1
+// failure, 2 usage error.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd, rest, err := parseCommand(args)
+	if errors.Is(err, flag.ErrHelp) {
+		usage(stdout)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	err = cmd.run(ctx, rest, stdout, stderr)
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "bench %s: %v\nusage: bench %s %s\n", cmd.name, err, cmd.name, cmd.args)
+		return 2
+	default:
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+}
+
+// newFlagSet returns a flag set for command name whose errors are returned,
+// with -h printing to stderr.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("bench "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args into fs, turning flag errors into usage errors
+// (the flag package has already printed the details).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+// progressFor returns a progress line on stderr, enabled only when stderr is
+// a terminal.
+func progressFor(stderr io.Writer) *bench.Progress {
+	if f, ok := stderr.(*os.File); ok {
+		return bench.TerminalProgress(f)
+	}
+	return bench.NewProgress(stderr, false)
+}
