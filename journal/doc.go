@@ -102,10 +102,14 @@
 //     groups grow. Every Commit fsyncs, however small its group, so no
 //     committed record waits for a later fsync. Options.MaxDelay (default 1 ms)
 //     bounds the other way a record can wait, in the buffer while the caller
-//     keeps appending without committing: an Append that finds the oldest
-//     buffered record MaxDelay old commits (writes and fsyncs) the group before
-//     adding its record. Records appended and then left without a Commit are
-//     not written at all until the next Append, Commit, Sync or Close.
+//     keeps appending without committing: Append reads the clock when it opens
+//     a group and on every 8th record of it, and if the group's first record
+//     is MaxDelay old it commits (writes and fsyncs) the group before adding
+//     the new record. A record so waits at most MaxDelay plus the time taken
+//     to append 8 more. (Checking on every record would cost a clock read,
+//     about twice the framing of a record.) Records appended and then left
+//     without a Commit are not written until the next Append, Commit, Sync or
+//     Close: the Writer has no timer.
 //   - none: one write per group, never an fsync except on Sync and Close.
 //     DurableIndex advances once the group is written to the OS: the records
 //     survive a crash of the process, not of the machine.

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -206,4 +207,44 @@ func layout(t testing.TB, dir string) ([]frame, map[uint64]int64) {
 		out = append(out, frame{seg: last.seg, off: last.end, end: sizes[last.seg], footer: true})
 	}
 	return out, sizes
+}
+
+// memReader reads segments held in memory, by segment number.
+func memReader(segs map[uint64][]byte) *Reader {
+	r := &Reader{si: -1, src: func(n uint64, buf []byte) ([]byte, error) {
+		b, ok := segs[n]
+		if !ok {
+			return buf, os.ErrNotExist
+		}
+		return append(buf[:0], b...), nil
+	}}
+	for n := range segs {
+		r.segs = append(r.segs, n)
+	}
+	slices.Sort(r.segs)
+	return r
+}
+
+// memRead reads fs in memory, with segment name's bytes replaced by data if
+// name is not empty, copying payloads; err is the terminal error.
+func (fs files) memRead(name string, data []byte) ([]Record, error) {
+	segs := map[uint64][]byte{}
+	for n, b := range fs {
+		if num, ok := parseSegmentName(n); ok {
+			if n == name {
+				b = data
+			}
+			segs[num] = b
+		}
+	}
+	r := memReader(segs)
+	var out []Record
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			return out, err
+		}
+		rec.Payload = bytes.Clone(rec.Payload)
+		out = append(out, rec)
+	}
 }

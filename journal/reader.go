@@ -34,11 +34,11 @@ type Record struct {
 //
 // A Reader is not safe for concurrent use.
 type Reader struct {
-	dir  string
-	segs []uint64 // segment numbers found, ascending
-	si   int      // index in segs of the loaded segment, -1 before the first
-	buf  []byte   // the loaded segment's bytes
-	off  int      // read position in buf
+	src  func(n uint64, buf []byte) ([]byte, error) // loads a segment into buf
+	segs []uint64                                   // segment numbers found, ascending
+	si   int                                        // index in segs of the loaded segment, -1 before the first
+	buf  []byte                                     // the loaded segment's bytes
+	off  int                                        // read position in buf
 
 	seg        uint64 // loaded segment's number
 	next       uint64 // index of the next record
@@ -73,7 +73,7 @@ func newReader(dir string) (*Reader, error) {
 		}
 		return nil, fmt.Errorf("journal: list segments: %w", err)
 	}
-	r := &Reader{dir: dir, si: -1}
+	r := &Reader{src: dirSource(dir), si: -1}
 	for _, e := range entries {
 		if n, ok := parseSegmentName(e.Name()); ok && !e.IsDir() {
 			r.segs = append(r.segs, n)
@@ -128,10 +128,12 @@ func (r *Reader) load(i int) {
 	}
 	r.si, r.seg, r.off = i, n, 0
 	r.count, r.chain, r.sealed, r.done, r.headerTorn = 0, 0, false, false, false
-	if err := r.readFile(n); err != nil {
+	buf, err := r.src(n, r.buf)
+	if err != nil {
 		r.err = err
 		return
 	}
+	r.buf = buf
 	h, bad := parseHeader(r.buf)
 	if bad != "" {
 		// A crash while a new segment's header was being written leaves a
@@ -157,26 +159,29 @@ func (r *Reader) load(i int) {
 	r.off = headerSize
 }
 
-// readFile reads segment n into r.buf, reusing its capacity.
-func (r *Reader) readFile(n uint64) error {
-	f, err := os.Open(filepath.Join(r.dir, segmentName(n)))
-	if err != nil {
-		return fmt.Errorf("journal: open segment %d: %w", n, err)
+// dirSource returns a function that reads segment n of dir into buf, reusing
+// its capacity.
+func dirSource(dir string) func(n uint64, buf []byte) ([]byte, error) {
+	return func(n uint64, buf []byte) ([]byte, error) {
+		f, err := os.Open(filepath.Join(dir, segmentName(n)))
+		if err != nil {
+			return buf, fmt.Errorf("journal: open segment %d: %w", n, err)
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return buf, fmt.Errorf("journal: stat segment %d: %w", n, err)
+		}
+		size := int(st.Size())
+		if cap(buf) < size {
+			buf = make([]byte, size)
+		}
+		buf = buf[:size]
+		if _, err := io.ReadFull(f, buf); err != nil {
+			return buf, fmt.Errorf("journal: read segment %d: %w", n, err)
+		}
+		return buf, nil
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("journal: stat segment %d: %w", n, err)
-	}
-	size := int(st.Size())
-	if cap(r.buf) < size {
-		r.buf = make([]byte, size)
-	}
-	r.buf = r.buf[:size]
-	if _, err := io.ReadFull(f, r.buf); err != nil {
-		return fmt.Errorf("journal: read segment %d: %w", n, err)
-	}
-	return nil
 }
 
 // frame decodes the frame at r.off. It returns a record, or false after

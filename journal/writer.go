@@ -18,6 +18,9 @@ const (
 	// DefaultMaxDelay bounds how long a record may wait in the Writer's
 	// buffer for a Commit; see Options.MaxDelay.
 	DefaultMaxDelay = time.Millisecond
+	// maxDelayStride is how many records Append adds between checks of
+	// the MaxDelay bound.
+	maxDelayStride = 8
 	// defaultBufferSize is the group buffer's initial capacity.
 	defaultBufferSize = 64 << 10
 )
@@ -32,12 +35,15 @@ type Options struct {
 	// one begun (checked after each group, so a segment may exceed it by one
 	// group). 0 means DefaultSegmentSize.
 	SegmentSize int64
-	// MaxDelay bounds how long a record may sit in the buffer when the caller
-	// keeps appending without committing: an Append that finds the oldest
-	// buffered record MaxDelay old or older commits the group first (and so,
-	// under batch, fsyncs it). 0 means DefaultMaxDelay; a negative value turns
-	// the bound off (and the clock reads it costs). The Writer has no timer:
-	// a caller that stops appending must call Commit.
+	// MaxDelay bounds how long a record may sit in the buffer while the
+	// caller keeps appending without committing. Append reads the clock when
+	// it opens a group and then when adding every 8th record of the group;
+	// if the group's first record is MaxDelay old or older, it commits the
+	// group (and so, under batch, fsyncs it) before adding the record. A
+	// record thus waits at most MaxDelay plus the time the caller takes to
+	// append 8 more. 0 means DefaultMaxDelay; a negative value turns the bound
+	// off (and the clock reads it costs). The Writer has no timer: a caller
+	// that stops appending must call Commit.
 	MaxDelay time.Duration
 	// BufferSize is the initial capacity in bytes of the group buffer; it grows
 	// to the largest group and is then reused. 0 means 64 KiB.
@@ -211,14 +217,18 @@ func (w *Writer) Append(typ RecordType, payload []byte) error {
 	if len(payload) > MaxPayload {
 		return ErrTooLarge
 	}
+	// A clock read costs about twice a record's framing, so the MaxDelay
+	// bound reads it when a group opens and then on every 8th record only.
 	if w.maxDelay > 0 {
 		if w.pending == 0 {
 			w.groupStart = w.now()
-		} else if now := w.now(); now.Sub(w.groupStart) >= w.maxDelay {
-			if err := w.Commit(); err != nil {
-				return err
+		} else if w.pending%maxDelayStride == 0 {
+			if now := w.now(); now.Sub(w.groupStart) >= w.maxDelay {
+				if err := w.Commit(); err != nil {
+					return err
+				}
+				w.groupStart = now
 			}
-			w.groupStart = now
 		}
 	}
 	n := len(w.buf)

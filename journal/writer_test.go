@@ -254,28 +254,37 @@ func TestMaxDelayCommitsOldGroup(t *testing.T) {
 	}
 	defer w.Close()
 	now := time.Unix(1000, 0)
-	w.now = func() time.Time { return now }
-	step := func(d time.Duration, wantDurable, wantSyncs uint64) {
+	reads := 0
+	w.now = func() time.Time { reads++; return now }
+	// appendAt appends n records after advancing the clock by d and checks
+	// DurableIndex and the fsyncs and clock reads the appends caused.
+	appendAt := func(d time.Duration, n int, wantDurable, wantSyncs uint64, wantReads int) {
 		t.Helper()
 		now = now.Add(d)
+		reads = 0
 		s := syncCounts(w, func() {
-			if err := w.Append(TypeCommand, []byte("c")); err != nil {
-				t.Fatal(err)
+			for i := 0; i < n; i++ {
+				if err := w.Append(TypeCommand, []byte("c")); err != nil {
+					t.Fatal(err)
+				}
 			}
 		})
-		if w.DurableIndex() != wantDurable || s != wantSyncs {
-			t.Fatalf("at +%v: DurableIndex %d, fsyncs %d; want %d, %d", d, w.DurableIndex(), s, wantDurable, wantSyncs)
+		if w.DurableIndex() != wantDurable || s != wantSyncs || reads != wantReads {
+			t.Fatalf("at +%v: DurableIndex %d, fsyncs %d, clock reads %d; want %d, %d, %d",
+				d, w.DurableIndex(), s, reads, wantDurable, wantSyncs, wantReads)
 		}
 	}
-	step(0, 0, 0)                      // record 1 opens the group
-	step(999*time.Microsecond, 0, 0)   // record 2: group 999µs old
-	step(time.Microsecond, 2, 1)       // record 3: group 1ms old, records 1-2 committed first
-	step(500*time.Microsecond, 2, 0)   // record 4
-	if err := w.Commit(); err != nil { // a Commit restarts the clock
+	appendAt(0, 1, 0, 0, 1)                    // record 1 opens the group: one clock read
+	appendAt(5*time.Millisecond, 7, 0, 0, 0)   // records 2-8: no check between strides
+	appendAt(0, 1, 8, 1, 1)                    // record 9 checks: group 5 ms old, 1-8 committed
+	appendAt(500*time.Microsecond, 7, 8, 0, 0) // records 10-16
+	appendAt(0, 1, 8, 0, 1)                    // record 17 checks: group 0.5 ms old
+	appendAt(499*time.Microsecond, 7, 8, 0, 0) // records 18-24
+	appendAt(time.Microsecond, 1, 24, 1, 1)    // record 25 checks: 1 ms old, 9-24 committed
+	if err := w.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	step(10*time.Millisecond, 4, 0) // record 5 opens a new group
-	step(time.Millisecond, 5, 1)
+	appendAt(time.Hour, 1, 25, 0, 1) // a Commit closed the group: a new one opens
 }
 
 func TestMaxDelayOffReadsNoClock(t *testing.T) {
