@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -99,17 +98,10 @@ func WriteHdrFile(path string, runs []*Run) error {
 	case hgrm && len(runs) > 1:
 		return fmt.Errorf("bench: %s: a .hgrm file holds one histogram, not %d runs; use an interval log (e.g. .hlog)", path, len(runs))
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("bench: %w", err)
-	}
-	if hgrm {
-		err = WriteHgrm(f, runs[0])
-	} else {
-		err = WriteHdrLog(f, runs)
-	}
-	if cerr := f.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("bench: %w", cerr)
-	}
-	return err
+	return writeFile(path, func(w io.Writer) error {
+		if hgrm {
+			return WriteHgrm(w, runs[0])
+		}
+		return WriteHdrLog(w, runs)
+	})
 }

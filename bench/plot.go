@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -106,15 +105,7 @@ func WritePlotFile(path string, runs []*Run, opt PlotOptions) error {
 	default:
 		return fmt.Errorf("bench: plot file %q: name must end in .svg or .html", path)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("bench: %w", err)
-	}
-	err = write(f, runs, opt)
-	if cerr := f.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("bench: %w", cerr)
-	}
-	return err
+	return writeFile(path, func(w io.Writer) error { return write(w, runs, opt) })
 }
 
 func plotTitle(opt PlotOptions) string {

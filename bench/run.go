@@ -56,8 +56,12 @@ type LoadStats struct {
 }
 
 // NewRun makes a Run from a filled histogram h measured over d from start,
-// on the current machine. Count and Throughput are derived from h and d.
+// on the current machine. Count and Throughput are derived from h and d. A
+// nil h is taken as an empty histogram.
 func NewRun(name string, settings map[string]string, h *hdrhistogram.Histogram, start time.Time, d time.Duration) *Run {
+	if h == nil {
+		h = NewHistogram()
+	}
 	r := &Run{Name: name, Settings: settings, Machine: CurrentMachine(), Start: start, Duration: d, Latency: h}
 	r.Count = h.TotalCount()
 	if d > 0 {

@@ -25,7 +25,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"compare", "[-threshold PCT] A.json B.json", "compare two results files percentile by percentile", runCompare},
+		{"compare", "[-threshold PCT] A.json B.json", "compare two results files percentile by percentile (noise rule: go doc ./bench)", runCompare},
 		{"plot", "-o FILE.svg|FILE.html [-logy] [-title T] FILE.json...", "plot the percentile spectrum of the runs in results files", runPlot},
 		{"show", "[-json F] [-hdr F] [-plot F] FILE.json...", "print the table of results files, or convert them", runShow},
 		{"demo", "[-rate R] [-duration D] [-stall D] [output flags]", "measure a synthetic server that stalls once, open and closed loop", runDemo},
@@ -38,6 +38,7 @@ func planned() []string { return []string{"engine", "ring", "pipeline", "fix"} }
 // usageError is a command-line mistake: exit status 2.
 type usageError struct{ msg string }
 
+// Error returns the message.
 func (e usageError) Error() string { return e.msg }
 
 // parseCommand picks the sub-command named by args[0]. It returns
@@ -95,10 +96,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // newFlagSet returns a flag set for command name whose errors are returned,
-// with -h printing to stderr.
+// with -h printing the command's synopsis and flags to stderr.
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("bench "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		for _, c := range commands() {
+			if c.name == name {
+				fmt.Fprintf(stderr, "usage: bench %s %s\n\n%s.\n\nFlags:\n", c.name, c.args, c.summary)
+			}
+		}
+		fs.PrintDefaults()
+	}
 	return fs
 }
 
