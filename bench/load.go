@@ -187,7 +187,8 @@ type LoadResult struct {
 // After the last send Run waits until every sent op has completed or Grace
 // has passed. If progress is not nil, a goroutine updates it a few times a
 // second. Run stops early if ctx is canceled or send returns an error; it
-// then returns the result for the ops sent so far together with the error.
+// then returns, without the grace period, the result for the ops sent so far
+// (those still in flight count as lost) together with the error.
 func (l *Load) Run(ctx context.Context, send func(i int) error, progress *Progress) (*LoadResult, error) {
 	if !l.ran.CompareAndSwap(false, true) {
 		return nil, errors.New("bench: Load.Run called twice; make a new Load")
