@@ -10,8 +10,10 @@
 // # Segments
 //
 // A journal is a directory of segment files named by a zero-padded segment
-// number, 00000000000000000001.log, 00000000000000000002.log, ... Records are
-// numbered from 1 across the whole journal. Each segment starts with a header:
+// number, 00000000000000000001.log, 00000000000000000002.log, ..., and a LOCK
+// file that an open Writer holds with flock so that no second Writer opens the
+// directory. Records are numbered from 1 across the whole journal. Each segment
+// starts with a header:
 //
 //	+-------+---------+----------+-----------+-------------+------------+
 //	| magic | version | reserved |  segment  | first index | header CRC |
@@ -129,7 +131,8 @@
 // payload length (8 B), CRC-32C of the payload (4 B), CRC-32C of the header's
 // first 28 bytes (4 B). LatestSnapshot returns the newest snapshot that
 // verifies and lists each newer damaged one it skipped with the reason, so the
-// caller can fall back to an older one and report. WriteSnapshot keeps the
+// caller can fall back to an older one and report; ListSnapshots and
+// ReadSnapshot let a caller verify each one itself. WriteSnapshot keeps the
 // newest DefaultSnapshotKeep valid snapshots; WriteSnapshotKeep and
 // PruneSnapshots take the number to keep.
 package journal

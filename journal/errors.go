@@ -18,6 +18,9 @@ var (
 	// ErrEmpty is returned by OpenReader for a directory without segments.
 	ErrEmpty = errors.New("journal: no segments")
 
+	// ErrLocked is returned by Open when another Writer holds the directory.
+	ErrLocked = errors.New("journal: directory is locked by another writer")
+
 	// ErrClosed is returned by a Writer used after Close.
 	ErrClosed = errors.New("journal: writer closed")
 

@@ -21,6 +21,8 @@ const (
 	// maxDelayStride is how many records Append adds between checks of
 	// the MaxDelay bound.
 	maxDelayStride = 8
+	// lockName is the lock file Open holds in the directory.
+	lockName = "LOCK"
 	// defaultBufferSize is the group buffer's initial capacity.
 	defaultBufferSize = 64 << 10
 )
@@ -87,6 +89,7 @@ type Writer struct {
 	maxDelay time.Duration
 	now      func() time.Time // time.Now; replaced by tests
 
+	lock     *os.File // holds the directory's flock; nil where unsupported
 	f        *os.File
 	seg      uint64 // current segment number
 	segSize  int64  // bytes in the current segment file
@@ -108,8 +111,10 @@ type Writer struct {
 	_       [56]byte
 }
 
-// Open opens or creates the journal in opts.Dir for appending. It reads and
-// checks every existing segment. A torn tail of the last segment is truncated
+// Open opens or creates the journal in opts.Dir for appending. It takes an
+// exclusive lock on the directory (ErrLocked if another Writer holds it), then
+// reads and checks every existing segment, which costs a read of the whole
+// journal. A torn tail of the last segment is truncated
 // and described in the Recovery; any other damage is returned as a
 // *CorruptionError and nothing is modified.
 func Open(opts Options) (*Writer, Recovery, error) {
@@ -134,6 +139,23 @@ func Open(opts Options) (*Writer, Recovery, error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, Recovery{}, fmt.Errorf("journal: %w", err)
 	}
+	lock, err := lockDir(opts.Dir)
+	if err != nil {
+		return nil, Recovery{}, err
+	}
+	w, rec, err := open(opts)
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		return nil, rec, err
+	}
+	w.lock = lock
+	return w, rec, nil
+}
+
+// open is Open once the directory is locked.
+func open(opts Options) (*Writer, Recovery, error) {
 	r, err := newReader(opts.Dir)
 	if err != nil {
 		return nil, Recovery{}, err
@@ -305,6 +327,10 @@ func (w *Writer) Close() error {
 			err = fmt.Errorf("journal: %w", cerr)
 		}
 		w.f = nil
+	}
+	if w.lock != nil {
+		w.lock.Close()
+		w.lock = nil
 	}
 	w.err = ErrClosed
 	return err
