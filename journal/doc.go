@@ -55,7 +55,10 @@
 // from X to the end of file is then dropped. This covers a partial final
 // record, a final record with a bad checksum, and such a record followed by
 // zeros or other garbage. If a valid frame does follow, the bad frame is
-// corruption: good data after it would otherwise be lost silently.
+// corruption: good data after it would otherwise be lost silently. A last
+// segment no longer than a header whose header is incomplete or bad is a torn
+// tail at offset 0 (a crash while the segment was being created); Open
+// rewrites the header.
 //
 // Every other fault is corruption, reported as a *CorruptionError (errors.Is
 // ErrCorrupt) naming the segment and byte offset: a damaged frame in a segment
