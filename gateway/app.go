@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"crypto/subtle"
+	"strings"
 	"time"
 
 	"github.com/quickfixgo/quickfix"
@@ -105,7 +106,7 @@ func (g *Gateway) checkLogon(msg *quickfix.Message, sid quickfix.SessionID) quic
 	key.Qualifier = ""
 	cr, listed := g.cfg.listed[key]
 	switch {
-	case sid == g.cfg.placeholder || sid.TargetCompID == listenerCompID:
+	case sid == g.cfg.placeholder || strings.HasPrefix(sid.TargetCompID, listenerCompID):
 		return g.refuse(sid, RefusedUnknownSession, "logon refused: reserved CompID")
 	case !validSessionID(sid):
 		return g.refuse(sid, RefusedUnknownSession, "logon refused: CompIDs must be printable ASCII without spaces, at most 64 characters")

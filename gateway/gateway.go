@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -371,5 +372,5 @@ func (g *Gateway) persistable(sid quickfix.SessionID) bool {
 func (g *Gateway) dynamicAllowed(sid quickfix.SessionID) bool {
 	return g.cfg.dynamic && sid != g.cfg.placeholder && sid.SenderCompID == g.cfg.compID &&
 		(sid.BeginString == quickfix.BeginStringFIX44 || sid.BeginString == quickfix.BeginStringFIX42) &&
-		sid.TargetCompID != listenerCompID && validSessionID(sid)
+		!strings.HasPrefix(sid.TargetCompID, listenerCompID) && validSessionID(sid)
 }

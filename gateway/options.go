@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -37,10 +39,12 @@ const (
 	SettingPassword = "Password"
 )
 
-// listenerCompID is the TargetCompID of the placeholder session added when the
-// settings list none: QuickFIX/Go opens listening sockets only for listed
-// sessions. Logons as this CompID are refused.
-const listenerCompID = "__LISTENER__"
+// listenerCompID prefixes the TargetCompID of the placeholder session added when
+// the settings list none: QuickFIX/Go refuses settings without sessions and
+// opens listening sockets only for listed sessions. A random suffix keeps two
+// gateways in one process (tests) apart in QuickFIX's global session registry.
+// Logons with a CompID starting with it are refused.
+const listenerCompID = "__LISTENER"
 
 // Options configures a Gateway. DataDir, Symbols and Sink are required.
 type Options struct {
@@ -102,19 +106,31 @@ type sessionConfig struct {
 	placeholder quickfix.SessionID
 }
 
-// LoadSettings parses a QuickFIX-style settings file, for callers that want to
-// check one before calling New.
+// LoadSettings parses a QuickFIX-style settings file as New does, for callers that
+// want to check one before calling New. A file without any [SESSION] gets the
+// listener placeholder session (see listenerCompID).
 func LoadSettings(path string) (*quickfix.Settings, error) {
-	f, err := os.Open(path)
+	text, err := os.ReadFile(path)
 	if err != nil {
 		return nil, errors.New("gateway: settings: " + err.Error())
 	}
-	defer f.Close()
-	s, err := quickfix.ParseSettings(f)
+	s, err := parseSettings(string(text))
 	if err != nil {
 		return nil, errors.New("gateway: settings: " + path + ": " + err.Error())
 	}
 	return s, nil
+}
+
+// parseSettings parses settings text, adding the placeholder session when none is
+// listed: QuickFIX/Go refuses settings without sessions and listens only on the
+// ports of listed sessions.
+func parseSettings(text string) (*quickfix.Settings, error) {
+	if !strings.Contains(strings.ToUpper(text), "[SESSION]") {
+		var r [6]byte
+		_, _ = rand.Read(r[:]) // never fails (crypto/rand)
+		text += "\n[SESSION]\nBeginString=" + quickfix.BeginStringFIX44 + "\nTargetCompID=" + listenerCompID + "_" + hex.EncodeToString(r[:]) + "\n"
+	}
+	return quickfix.ParseSettings(strings.NewReader(text))
 }
 
 // embeddedSettings is the default configuration for local use.
@@ -132,7 +148,7 @@ func embeddedSettings(o *Options) (*quickfix.Settings, error) {
 	} else {
 		b.WriteString("ResetOnLogon=N\n")
 	}
-	s, err := quickfix.ParseSettings(strings.NewReader(b.String()))
+	s, err := parseSettings(b.String())
 	if err != nil {
 		return nil, errors.New("gateway: embedded settings: " + err.Error())
 	}
@@ -167,6 +183,13 @@ func buildSessionConfig(o *Options) (*sessionConfig, error) {
 	setDefault(g, config.TimeStampPrecision, "MICROS")
 
 	for sid, ss := range s.SessionSettings() {
+		if strings.HasPrefix(sid.TargetCompID, listenerCompID) {
+			c.placeholder = sid
+			continue
+		}
+		if sid.SenderCompID == "" || sid.TargetCompID == "" {
+			return nil, errors.New("gateway: settings: session " + sid.String() + ": SenderCompID and TargetCompID are required")
+		}
 		if sid.BeginString != quickfix.BeginStringFIX44 && sid.BeginString != quickfix.BeginStringFIX42 {
 			return nil, errors.New("gateway: settings: session " + sid.String() + ": BeginString must be FIX.4.4 or FIX.4.2")
 		}
@@ -183,16 +206,8 @@ func buildSessionConfig(o *Options) (*sessionConfig, error) {
 		sid.Qualifier = "" // the acceptor keys sessions without it
 		c.listed[sid] = cr
 	}
-	if len(c.listed) == 0 {
-		if !c.dynamic {
-			return nil, errors.New("gateway: settings: no [SESSION] listed and DynamicSessions is not Y: nobody could log on")
-		}
-		ps := quickfix.NewSessionSettings()
-		ps.Set(config.BeginString, quickfix.BeginStringFIX44)
-		ps.Set(config.TargetCompID, listenerCompID)
-		if c.placeholder, err = s.AddSession(ps); err != nil {
-			return nil, errors.New("gateway: settings: listener session: " + err.Error())
-		}
+	if len(c.listed) == 0 && !c.dynamic {
+		return nil, errors.New("gateway: settings: no [SESSION] listed and DynamicSessions is not Y: nobody could log on")
 	}
 	return c, nil
 }

@@ -1,0 +1,164 @@
+package gateway
+
+import (
+	"testing"
+	"time"
+
+	"github.com/quickfixgo/quickfix"
+
+	"github.com/openmatch/matchd/engine"
+)
+
+func body(t *testing.T, m *quickfix.Message) map[quickfix.Tag]string {
+	t.Helper()
+	out := map[quickfix.Tag]string{}
+	for _, tag := range m.Body.Tags() {
+		v, err := m.Body.GetString(tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[tag] = v
+	}
+	mt, _ := m.Header.GetString(tagMsgType)
+	out[tagMsgType] = mt
+	return out
+}
+
+func checkFields(t *testing.T, what string, got map[quickfix.Tag]string, want map[quickfix.Tag]string) {
+	t.Helper()
+	for tag, w := range want {
+		if w == "-" {
+			if v, ok := got[tag]; ok {
+				t.Errorf("%s: tag %d = %q, want absent", what, tag, v)
+			}
+			continue
+		}
+		if got[tag] != w {
+			t.Errorf("%s: tag %d = %q, want %q", what, tag, got[tag], w)
+		}
+	}
+}
+
+func TestBuildReport(t *testing.T) {
+	syms, _ := newSymbolTable(testSymbols())
+	id := func(s string) engine.ID { x, _ := engine.MakeID(s); return x }
+	ts := time.Date(2024, 3, 5, 14, 30, 1, 123456789, time.UTC).UnixNano()
+	fill := engine.Event{
+		ExecID: 42, Seq: 9, Time: ts, OrderID: 7, Kind: engine.EvFill, Status: engine.StatusPartiallyFilled,
+		Side: engine.Sell, Type: engine.Limit, TIF: engine.GTC, Symbol: 0, Price: 10025, OrderQty: 300,
+		LastQty: 100, LastPx: 10030, CumQty: 200, LeavesQty: 100, Notional: 10025*100 + 10030*100,
+		ClOrdID: id("s1"),
+	}
+	want := map[quickfix.Tag]string{
+		tagMsgType: "8", tagOrderID: "7", tagExecID: "42", tagExecType: "F", tagOrdStatus: "1",
+		tagClOrdID: "s1", tagOrigClOrdID: "-", tagSymbol: "AAPL", tagSide: "2", tagOrdType: "2",
+		tagTimeInForce: "1", tagOrderQty: "300", tagPrice: "100.25", tagLastQty: "100", tagLastPx: "100.30",
+		tagCumQty: "200", tagLeavesQty: "100", tagAvgPx: "100.275", tagTransactTime: "20240305-14:30:01.123456",
+		tagExecTransType: "-", tagText: "-", tagOrdRejReason: "-",
+	}
+	checkFields(t, "4.4 fill", body(t, buildReport(&fill, false, syms)), want)
+	want[tagExecTransType], want[tagExecType] = "0", "1"
+	checkFields(t, "4.2 partial fill", body(t, buildReport(&fill, true, syms)), want)
+	fill.Status = engine.StatusFilled
+	want[tagExecType], want[tagOrdStatus] = "2", "2"
+	checkFields(t, "4.2 fill", body(t, buildReport(&fill, true, syms)), want)
+
+	rej := engine.Event{
+		ExecID: 43, Time: ts, Kind: engine.EvRejected, Status: engine.StatusRejected, Reason: engine.ReasonUnknownSymbol,
+		Text: engine.TextUnknownSymbol, Side: engine.Buy, Type: engine.Limit, TIF: engine.Day,
+		Symbol: syms.index([]byte("ZZZZ")), Price: 0, OrderQty: 5, ClOrdID: id("b1"),
+	}
+	checkFields(t, "unknown symbol reject", body(t, buildReport(&rej, false, syms)), map[quickfix.Tag]string{
+		tagMsgType: "8", tagOrderID: "NONE", tagExecType: "8", tagOrdStatus: "8", tagOrdRejReason: "1",
+		tagSymbol: "ZZZZ", tagText: "unknown symbol", tagLeavesQty: "0", tagCumQty: "0", tagAvgPx: "0",
+		tagTimeInForce: "0", tagPrice: "-",
+	})
+
+	mkt := engine.Event{ExecID: 44, Time: ts, OrderID: 8, Kind: engine.EvCanceled, Status: engine.StatusCanceled,
+		Side: engine.Buy, Type: engine.Market, TIF: engine.IOC, Symbol: 1, OrderQty: 10, CumQty: 4, LeavesQty: 0,
+		Notional: 4 * 21, Text: engine.TextIOCRemainder, ClOrdID: id("m1")}
+	checkFields(t, "market remainder", body(t, buildReport(&mkt, false, syms)), map[quickfix.Tag]string{
+		tagExecType: "4", tagOrdStatus: "4", tagSymbol: "NICK", tagOrdType: "1", tagPrice: "-", tagAvgPx: "1.05",
+		tagTimeInForce: "3", tagText: "IOC remainder canceled", tagLastQty: "-",
+	})
+
+	rep := engine.Event{ExecID: 45, Time: ts, OrderID: 7, Kind: engine.EvReplaced, Status: engine.StatusNew, Side: engine.Buy,
+		Type: engine.Limit, TIF: engine.Day, Price: 9900, OrderQty: 50, LeavesQty: 50, ClOrdID: id("r2"), OrigClOrdID: id("r1")}
+	checkFields(t, "replace", body(t, buildReport(&rep, false, syms)), map[quickfix.Tag]string{
+		tagExecType: "5", tagClOrdID: "r2", tagOrigClOrdID: "r1", tagPrice: "99.00", tagOrderQty: "50", tagLeavesQty: "50",
+	})
+
+	exp := rep
+	exp.Kind, exp.Status, exp.Text, exp.LeavesQty = engine.EvExpired, engine.StatusExpired, engine.TextEndOfDay, 0
+	checkFields(t, "expired", body(t, buildReport(&exp, true, syms)), map[quickfix.Tag]string{tagExecType: "C", tagOrdStatus: "C", tagExecTransType: "0"})
+
+	cxr := engine.Event{ExecID: 46, Time: ts, Kind: engine.EvCancelRejected, Status: engine.StatusRejected, Reason: engine.ReasonUnknownOrder,
+		ResponseTo: 2, Text: engine.TextUnknownOrder, ClOrdID: id("x2"), OrigClOrdID: id("nope")}
+	checkFields(t, "cancel reject", body(t, buildReport(&cxr, false, syms)), map[quickfix.Tag]string{
+		tagMsgType: "9", tagOrderID: "NONE", tagClOrdID: "x2", tagOrigClOrdID: "nope", tagOrdStatus: "8",
+		tagCxlRejResponseTo: "2", tagCxlRejReason: "1", tagText: "unknown order", tagTransactTime: "20240305-14:30:01.123456",
+		tagExecType: "-", tagExecID: "-",
+	})
+}
+
+func TestLimiter(t *testing.T) {
+	const sec = int64(time.Second)
+	l := limiter{interval: sec / 10, tau: sec / 10 * 4} // 10/s, burst 5
+	now := int64(1_000_000)
+	n := 0
+	for i := 0; i < 20; i++ {
+		if l.allow(now) {
+			n++
+		}
+	}
+	if n != 5 {
+		t.Fatalf("burst allowed %d, want 5", n)
+	}
+	if l.allow(now + sec/20) {
+		t.Fatal("allowed before a token was due")
+	}
+	if !l.allow(now + sec/10) {
+		t.Fatal("refused after one interval")
+	}
+	n = 0
+	for i := int64(0); i < 100; i++ { // one message every 50ms for 5s: half conform
+		if l.allow(now + 2*sec + i*sec/20) {
+			n++
+		}
+	}
+	if n < 50 || n > 56 {
+		t.Fatalf("steady state allowed %d of 100 at twice the rate", n)
+	}
+	var off limiter
+	if !off.allow(0) || !off.allow(0) {
+		t.Fatal("zero limiter limited")
+	}
+}
+
+func TestEventQueue(t *testing.T) {
+	var q eventQueue
+	next, want := uint64(1), uint64(1)
+	for round := 0; round < 50; round++ {
+		for i := 0; i < round*7%23+1; i++ {
+			q.push(&engine.Event{ExecID: next})
+			next++
+		}
+		for i := 0; i < round*5%19 && q.len() > 0; i++ {
+			if got := q.front().ExecID; got != want {
+				t.Fatalf("round %d: front %d want %d", round, got, want)
+			}
+			q.pop()
+			want++
+		}
+	}
+	for q.len() > 0 {
+		if q.front().ExecID != want {
+			t.Fatalf("drain: front %d want %d", q.front().ExecID, want)
+		}
+		q.pop()
+		want++
+	}
+	if want != next {
+		t.Fatalf("drained up to %d, pushed up to %d", want, next)
+	}
+}

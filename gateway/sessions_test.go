@@ -1,0 +1,238 @@
+package gateway
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quickfixgo/quickfix"
+)
+
+// TestLogonRefusals runs a production-style gateway (a settings file listing three
+// sessions, one with a password, at most two logged on) and checks that every
+// refused logon gets a Logout with a clear Text and a structured log line.
+func TestLogonRefusals(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	port := freePort(t)
+	settings := filepath.Join(dir, "gateway.cfg")
+	os.WriteFile(settings, []byte(`[DEFAULT]
+SenderCompID=ENGINE
+SocketAcceptHost=127.0.0.1
+SocketAcceptPort=`+strconv.Itoa(port)+`
+ResetOnLogon=Y
+
+[SESSION]
+BeginString=FIX.4.4
+TargetCompID=REF_S1
+Username=alice
+Password=s3cret
+
+[SESSION]
+BeginString=FIX.4.2
+TargetCompID=REF_S2
+
+[SESSION]
+BeginString=FIX.4.4
+TargetCompID=REF_S3
+`), 0o644)
+	gw, logs := startGateway(t, Options{SettingsFile: settings, DataDir: dir, MaxSessions: 2})
+
+	refused := func(begin, sender, target, extra, text string) {
+		t.Helper()
+		c := dialRaw(t, port, begin, sender, target)
+		c.logon(extra)
+		m := c.readUntil("5")
+		if !strings.Contains(m[tagText], text) {
+			t.Fatalf("%s->%s: Logout Text %q, want it to contain %q", sender, target, m[tagText], text)
+		}
+		c.expectClosed()
+	}
+	refused("FIX.4.4", "REF_X", "ENGINE", "", "unknown SenderCompID(49) REF_X")
+	refused("FIX.4.4", "REF_S2", "ENGINE", "", "unknown SenderCompID(49) REF_S2") // listed for FIX.4.2 only
+	refused("FIX.4.2", "REF_S2", "NOT_ENGINE", "", "TargetCompID(56) must be ENGINE")
+	refused("FIX.4.4", "REF_S1", "ENGINE", "", "invalid Username(553) or Password(554)")
+	refused("FIX.4.4", "REF_S1", "ENGINE", "553=alice|554=wrong", "invalid Username(553) or Password(554)")
+	refused("FIX.4.4", "REF_S1", "ENGINE", "553=bob|554=s3cret", "invalid Username(553) or Password(554)")
+
+	s1 := dialRaw(t, port, "FIX.4.4", "REF_S1", "ENGINE")
+	s1.logon("553=alice|554=s3cret")
+	s1.readUntil("A")
+	s2 := dialRaw(t, port, "FIX.4.2", "REF_S2", "ENGINE")
+	s2.logon("")
+	s2.readUntil("A")
+	refused("FIX.4.4", "REF_S3", "ENGINE", "", "too many sessions")
+
+	// A slot frees when a session goes.
+	s2.write("35=5")
+	s2.readUntil("5")
+	s2.conn.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for gw.activeSessions() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("logout did not free the session slot")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s3 := dialRaw(t, port, "FIX.4.4", "REF_S3", "ENGINE")
+	s3.logon("")
+	s3.readUntil("A")
+
+	for why, want := range map[RefuseReason]uint64{RefusedUnknownSession: 3, RefusedBadCredentials: 3, RefusedTooManySessions: 1} {
+		if got := gw.Counters.LogonsRefused[why].Load(); got != want {
+			t.Errorf("LogonsRefused[%v] = %d, want %d", why, got, want)
+		}
+	}
+	out := logs.String()
+	for _, want := range []string{
+		`"reason":"unknown_session"`, `"reason":"bad_credentials"`, `"reason":"too_many_sessions"`,
+		`"sender_comp_id":"REF_X"`, `"message":"FIX logon refused"`, `"level":"warn"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "FIX logon refused"); n != 7 {
+		t.Errorf("%d refused-logon log lines, want 7", n)
+	}
+	// Refused strangers create no store files.
+	entries, _ := os.ReadDir(filepath.Join(dir, "fix"))
+	for _, e := range entries {
+		if strings.Contains(e.Name(), "REF_X") || strings.Contains(e.Name(), "NOT_ENGINE") {
+			t.Errorf("store file for a refused session: %s", e.Name())
+		}
+	}
+}
+
+// activeSessions is the number of logged-on sessions.
+func (g *Gateway) activeSessions() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.active)
+}
+
+// TestRateLimit sends a burst above the session's rate: the excess is answered
+// with BusinessMessageReject "rate limit exceeded", never submitted, and the
+// session keeps working.
+func TestRateLimit(t *testing.T) {
+	t.Parallel()
+	gw, _ := startGateway(t, Options{RatePerSecond: 1, RateBurst: 5})
+	c := connect(t, gw.opts.Port, "FIX.4.4", "RATE_A")
+	const n = 20
+	for i := 0; i < n; i++ {
+		c.send("35=F|11=x" + strconv.Itoa(i) + "|41=nosuch|55=AAPL|54=1")
+	}
+	passed, limited := 0, 0
+	for i := 0; i < n; i++ {
+		m := c.expect(fields{})
+		switch m[tagMsgType] {
+		case "9":
+			passed++
+		case "j":
+			if m[tagText] != "rate limit exceeded" || m[380] != "0" || m[372] != "F" {
+				t.Fatalf("rate reject %v", m)
+			}
+			limited++
+		default:
+			t.Fatalf("unexpected %v", m)
+		}
+	}
+	// Five in the burst, plus one per second the burst took to arrive.
+	if passed < 5 || passed > 7 || passed+limited != n {
+		t.Fatalf("passed %d, limited %d", passed, limited)
+	}
+	if got := gw.Counters.MessageRejects[RejectRateLimit].Load(); got != uint64(limited) {
+		t.Fatalf("MessageRejects[rate_limit] = %d, want %d", got, limited)
+	}
+	if got := gw.Counters.OrdersIn.Load(); got != uint64(passed) {
+		t.Fatalf("OrdersIn = %d, want %d", got, passed)
+	}
+	time.Sleep(1100 * time.Millisecond) // a token comes back
+	c.send("35=F|11=y|41=nosuch|55=AAPL|54=1")
+	c.expect(fields{tagMsgType: "9", tagClOrdID: "y"})
+}
+
+// TestOfflineDelivery: reports for a dynamic session that is offline are kept,
+// in order, up to the bound, and sent right after its next logon, followed by a
+// News message about the ones that did not fit, before any newer report. Owner
+// ids survive a restart.
+func TestOfflineDelivery(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	gw, logs := startGateway(t, Options{DataDir: dir, PendingLimit: 3})
+	port := gw.opts.Port
+	checks := &reportChecks{}
+	a := connect(t, port, "FIX.4.4", "OFF_A")
+	b := connect(t, port, "FIX.4.2", "OFF_B")
+	a.checks, b.checks = checks, checks
+	sidA := quickfix.SessionID{BeginString: "FIX.4.4", SenderCompID: DefaultCompID, TargetCompID: "OFF_A"}
+
+	a.send("35=D|11=o1|55=TEST|54=1|38=10|40=2|44=10.00|59=1")
+	a.expect(fields{tagExecType: "0", tagLeavesQty: "10"})
+	a.close()
+	deadline := time.Now().Add(5 * time.Second)
+	for gw.isOnline(sidA) {
+		if time.Now().After(deadline) {
+			t.Fatal("gateway still thinks OFF_A is online")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	for i, q := range []string{"3", "3", "2", "2"} {
+		id := "s" + strconv.Itoa(i)
+		b.send("35=D|11=" + id + "|55=TEST|54=2|38=" + q + "|40=2|44=10.00")
+		b.expect(fields{tagExecType: "0", tagClOrdID: id})
+		b.expect(fields{tagExecType: "2", tagClOrdID: id, tagLastQty: q, tagExecTransType: "0"})
+	}
+	if q, d := gw.Counters.ReportsQueued.Load(), gw.Counters.ReportsDropped.Load(); q != 3 || d != 1 {
+		t.Fatalf("queued %d dropped %d, want 3 and 1", q, d)
+	}
+	if !strings.Contains(logs.String(), "pending report queue full") {
+		t.Fatalf("no error log for the dropped report:\n%s", logs.String())
+	}
+
+	a2 := connect(t, port, "FIX.4.4", "OFF_A")
+	a2.checks = checks
+	a2.expect(fields{tagExecType: "F", tagClOrdID: "o1", tagLastQty: "3", tagCumQty: "3", tagLeavesQty: "7"})
+	a2.expect(fields{tagExecType: "F", tagClOrdID: "o1", tagLastQty: "3", tagCumQty: "6", tagLeavesQty: "4"})
+	a2.expect(fields{tagExecType: "F", tagClOrdID: "o1", tagLastQty: "2", tagCumQty: "8", tagLeavesQty: "2"})
+	news := a2.expect(fields{tagMsgType: "B", tagHeadline: "execution reports lost"})
+	if !strings.HasPrefix(news[tagText], "1 execution reports") {
+		t.Fatalf("News Text %q", news[tagText])
+	}
+	// The dropped fill did happen: the order is done.
+	a2.send("35=F|11=o1c|41=o1|55=TEST|54=1")
+	a2.expect(fields{tagMsgType: "9", tagCxlRejReason: "0", tagOrigClOrdID: "o1"})
+	if got := gw.Counters.ReportsDropped.Load(); got != 1 {
+		t.Fatalf("ReportsDropped = %d after reconnect", got)
+	}
+
+	// A second gateway on the same data directory maps both sessions to the same
+	// owners.
+	gw2, err := New(Options{DataDir: dir, Port: freePort(t), Symbols: testEngineConfig().Symbols, Sink: &engineSink{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw2.Stop()
+	sidB := quickfix.SessionID{BeginString: "FIX.4.2", SenderCompID: DefaultCompID, TargetCompID: "OFF_B"}
+	for _, sid := range []quickfix.SessionID{sidA, sidB} {
+		s1, s2 := gw.lookup(sid), gw2.lookup(sid)
+		if s1 == nil || s2 == nil || s1.owner != s2.owner || s2.fix42 != (sid.BeginString == "FIX.4.2") {
+			t.Fatalf("%v: owner before restart %+v, after %+v", sid, s1, s2)
+		}
+	}
+}
+
+// isOnline reports whether reports for sid go straight out.
+func (g *Gateway) isOnline(sid quickfix.SessionID) bool {
+	s := g.lookup(sid)
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.online
+}
