@@ -214,12 +214,9 @@ func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeErro
 	return decodeError{}, true
 }
 
-// required returns a present, non-empty field. A missing field is the error path,
-// where QuickFIX's GetBytes allocates its own reject; the caller builds its own.
+// required returns a present, non-empty field. One lookup: a missing field is the
+// error path, where QuickFIX's GetBytes allocates its own reject (discarded).
 func required(body *quickfix.Body, tag quickfix.Tag) ([]byte, bool) {
-	if !body.Has(tag) {
-		return nil, false
-	}
 	v, err := body.GetBytes(tag)
 	return v, err == nil && len(v) > 0
 }

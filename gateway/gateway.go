@@ -172,6 +172,7 @@ func New(opts Options) (*Gateway, error) {
 	g.stores = newStoreFactory(g.persistable, file.NewStoreFactory(cfg.settings))
 	g.acceptor, err = quickfix.NewAcceptor(app{g}, g.stores, cfg.settings, qfLogFactory{log: o.Logger.With().Str("component", "quickfix").Logger()})
 	if err != nil {
+		g.unregisterStatic()
 		owners.close()
 		return nil, errors.New("gateway: acceptor: " + err.Error())
 	}
@@ -208,6 +209,10 @@ func (g *Gateway) Stop() {
 	g.mu.Unlock()
 	if started {
 		g.acceptor.Stop()
+	} else {
+		// NewAcceptor registered the listed sessions in QuickFIX's process-wide
+		// registry; only Acceptor.Stop after Start would remove them.
+		g.unregisterStatic()
 	}
 	g.stores.closeAll()
 	if err := g.owners.close(); err != nil {
@@ -222,6 +227,13 @@ func (g *Gateway) Stop() {
 		}
 	}
 	g.log.Info().Int("reports_pending", pending).Msg("FIX gateway stopped")
+}
+
+func (g *Gateway) unregisterStatic() {
+	for sid := range g.cfg.settings.SessionSettings() {
+		sid.Qualifier = ""                  // the acceptor registers sessions without it
+		_ = quickfix.UnregisterSession(sid) // not registered is fine
+	}
 }
 
 // Deliver sends the report for ev to its owner's session. It must be called from
