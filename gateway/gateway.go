@@ -189,6 +189,11 @@ func (g *Gateway) Start() error {
 	g.started = true
 	g.mu.Unlock()
 	if err := g.acceptor.Start(); err != nil {
+		// Close whatever listener did open; no session goroutine started yet.
+		g.acceptor.Stop()
+		g.mu.Lock()
+		g.started = false
+		g.mu.Unlock()
 		return errors.New("gateway: start: " + err.Error())
 	}
 	g.log.Info().Bool("dynamic_sessions", g.cfg.dynamic).Int("listed_sessions", len(g.cfg.listed)).Msg("FIX gateway started")

@@ -1,6 +1,11 @@
 package gateway
 
 import (
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/quickfixgo/quickfix"
@@ -113,5 +118,30 @@ func BenchmarkBuildReport(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buildReport(&ev, false, syms)
+	}
+}
+
+// TestStartFailsCleanly: a port in use makes Start fail with an error; Stop
+// afterwards returns and leaves nothing registered.
+func TestStartFailsCleanly(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	for i := 0; i < 2; i++ { // the second round would fail if the first left sessions registered
+		dir := t.TempDir()
+		cfg := filepath.Join(dir, "gw.cfg")
+		os.WriteFile(cfg, []byte("[DEFAULT]\nSenderCompID=ENGINE\nSocketAcceptHost=127.0.0.1\nSocketAcceptPort="+
+			strconv.Itoa(port)+"\n[SESSION]\nBeginString=FIX.4.4\nTargetCompID=BUSY\n"), 0o644)
+		gw, err := New(Options{DataDir: dir, SettingsFile: cfg, Symbols: testSymbols(), Sink: &countSink{}})
+		if err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		if err := gw.Start(); err == nil || !strings.HasPrefix(err.Error(), "gateway: start:") {
+			t.Fatalf("round %d: Start on a busy port: %v", i, err)
+		}
+		gw.Stop()
 	}
 }

@@ -54,9 +54,10 @@ type Options struct {
 	// selects the embedded settings: FIX 4.4 and 4.2, SenderCompID ENGINE, any
 	// client CompID (dynamic sessions), port Port.
 	//
-	// The gateway adds to [DEFAULT] what is missing: SenderCompID=ENGINE,
-	// SocketAcceptPort=5001, FileStorePath=<DataDir>/fix, FileStoreSync=N,
-	// TimeStampPrecision=MICROS. It always runs QuickFIX with DynamicSessions=Y so
+	// The gateway adds to [DEFAULT] what is missing: SenderCompID=ENGINE (used by
+	// dynamic sessions; each listed session must name its SenderCompID in the
+	// file), SocketAcceptPort=5001, FileStorePath=<DataDir>/fix, FileStoreSync=N,
+	// TimeStampPrecision=MICROS. BeginString must be FIX.4.4 or FIX.4.2. It always runs QuickFIX with DynamicSessions=Y so
 	// that an unlisted CompID reaches the logon check and is refused with a Text
 	// rather than a silent disconnect.
 	SettingsFile string
