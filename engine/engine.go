@@ -111,13 +111,7 @@ func (e *Engine) Apply(cmd *Command, out *Events) {
 	case KindEndOfDay:
 		e.endOfDay(cmd, out)
 	default:
-		ev := e.event(out, cmd, EvRejected)
-		ev.Status = StatusRejected
-		ev.Reason = ReasonOther
-		ev.Text = TextUnknownKind
-		ev.ClOrdID = cmd.ClOrdID
-		ev.Owner = cmd.Owner
-		ev.Symbol = cmd.Symbol
+		e.rejectNew(cmd, out, ReasonOther, TextUnknownKind)
 	}
 }
 
@@ -561,10 +555,10 @@ func (e *Engine) replace(cmd *Command, out *Events) {
 		text = TextSideChange
 	case cmd.Symbol != o.sym:
 		text = TextSymbolChange
-	case cmd.Type != Limit:
-		text = TextTypeChange
 	case cmd.TIF != o.tif:
 		text = TextTIFChange
+	case cmd.Type != Limit:
+		text = TextTypeChange
 	default:
 		text = e.checkQtyPrice(cmd)
 	}
