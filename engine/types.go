@@ -164,6 +164,9 @@ type Command struct {
 	ClOrdID ID
 	// OrigClOrdID names the order to cancel or replace.
 	OrigClOrdID ID
+	// Received is when the gateway decoded the request (Unix nanoseconds), for
+	// stage-latency metrics only: it is not journaled and the engine never reads it.
+	Received int64
 }
 
 // EventKind says what an Event reports.

@@ -75,6 +75,10 @@ type Options struct {
 	Reporter Reporter
 	// Clock returns the sequencer's time in Unix nanoseconds (time.Now if nil).
 	Clock func() int64
+	// StageTiming records per-stage latency histograms (see StageLatencies). It
+	// costs a clock read per batch in the journaler and matcher and per command in
+	// Submit and the publisher.
+	StageTiming bool
 }
 
 // Recovered says what Open found.
@@ -114,6 +118,7 @@ type Pipeline struct {
 
 	matcher *ringbuffer.PinnedConsumer
 	closed  sync.Once
+	stages  [stageCount]*stageHist
 }
 
 type snapJob struct {
@@ -177,6 +182,9 @@ func Open(opts Options) (*Pipeline, Recovered, error) {
 	p := &Pipeline{opts: opts, eng: res.Engine, jw: jw, base: res.LastSeq, lastTime: res.LastTime,
 		checkpoints: make(chan [2]uint64, 1024), snapReq: make(chan snapJob, 1), snapFree: make(chan []byte, 1),
 		snapDone: make(chan struct{})}
+	for i := range p.stages {
+		p.stages[i] = newStageHist()
+	}
 	p.durable.seq.Store(res.LastSeq)
 	p.matched.Store(res.LastSeq)
 	p.sent.Store(res.LastSeq)
@@ -237,6 +245,12 @@ func (p *Pipeline) Submit(cmd *engine.Command) error {
 	}
 	p.lastTime = t
 	slot.Time = t
+	if p.opts.StageTiming && cmd.Received != 0 {
+		s := p.stages[stageSequence] // guarded by the publisher's lock too
+		s.mu.Lock()
+		s.record(t - cmd.Received)
+		s.mu.Unlock()
+	}
 	return p.pub.Publish(seq)
 }
 
@@ -334,6 +348,21 @@ func (j *journaler) Consume(lower, upper int64) {
 		return
 	}
 	p.durable.publish(p.in.Slot(upper).Seq)
+	if p.opts.StageTiming {
+		p.recordBatch(stageJournal, lower, upper)
+	}
+}
+
+// recordBatch records now - Time for the commands lower..upper of the inbound
+// ring (still held by the calling consumer).
+func (p *Pipeline) recordBatch(stage int, lower, upper int64) {
+	now := nowNanos()
+	s := p.stages[stage]
+	s.mu.Lock()
+	for q := lower; q <= upper; q++ {
+		s.record(now - p.in.Slot(q).Time)
+	}
+	s.mu.Unlock()
 }
 
 // appendCheckpoints appends the checkpoints the matcher has handed over.
@@ -395,12 +424,16 @@ func (m *matcher) Consume(lower, upper int64) {
 		}
 	}
 	p.matched.Store(p.in.Slot(upper).Seq)
+	if p.opts.StageTiming {
+		p.recordBatch(stageMatch, lower, upper)
+	}
 }
 
 // publisher releases events once their commands are durable.
 type publisher struct {
 	p       *Pipeline
 	durable uint64
+	lastSeq uint64 // for stage timing: the first event of each command
 }
 
 func (pb *publisher) Consume(lower, upper int64) {
@@ -415,6 +448,13 @@ func (pb *publisher) Consume(lower, upper int64) {
 		}
 		if p.opts.Reporter != nil {
 			p.opts.Reporter.Deliver(ev)
+		}
+		if p.opts.StageTiming && ev.Seq != pb.lastSeq {
+			pb.lastSeq = ev.Seq
+			st := p.stages[stageRelease]
+			st.mu.Lock()
+			st.record(nowNanos() - ev.Time)
+			st.mu.Unlock()
 		}
 		p.sent.Store(ev.Seq)
 	}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"math/rand"
 	"strings"
+	"time"
 	"sync"
 	"testing"
 
@@ -262,4 +263,48 @@ func TestConfigGuard(t *testing.T) {
 		t.Fatalf("reopen with more capacity: %v", err)
 	}
 	_ = p.Close()
+}
+
+// TestStageLatencies: with stage timing on, every stage records one value per
+// command (the release stage one per command that produced a report), and reset
+// empties them.
+func TestStageLatencies(t *testing.T) {
+	p, _, err := Open(Options{Engine: testConfig(), Dir: t.TempDir(), MatcherCPU: -1, StageTiming: true, Durability: journal.PolicyNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewSource(9))
+	const n = 300
+	for i := 0; i < n; i++ {
+		c := randomCommand(r, 1, i)
+		c.Received = time.Now().Add(-time.Millisecond).UnixNano()
+		if err := p.Submit(&c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st := p.StageLatencies(true)
+	if len(st) != 4 {
+		t.Fatalf("%d stages", len(st))
+	}
+	for _, s := range st {
+		if s.Hist.TotalCount() != n {
+			t.Errorf("stage %s recorded %d values, want %d", s.Name, s.Hist.TotalCount(), n)
+		}
+	}
+	for _, s := range p.StageLatencies(false) {
+		if s.Hist.TotalCount() != 0 {
+			t.Errorf("stage %s not reset", s.Name)
+		}
+	}
+	off, _, err := Open(Options{Engine: testConfig(), Dir: t.TempDir(), MatcherCPU: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer off.Close()
+	if off.StageLatencies(false) != nil {
+		t.Error("stage timing off must report nothing")
+	}
 }
