@@ -3,9 +3,9 @@ package pipeline
 import (
 	"math/rand"
 	"strings"
-	"time"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/journal"
