@@ -76,7 +76,14 @@ func (a app) FromApp(msg *quickfix.Message, sid quickfix.SessionID) quickfix.Mes
 		g.Counters.MessageRejects[RejectUnavailable].Add(1)
 		return &rejectError{text: "session has no owner", reason: bizRejAppNotAvailable, business: true}
 	}
-	if !s.limiter.allow(g.now()) {
+	if g.quiescing.Load() {
+		g.Counters.MessageRejects[RejectUnavailable].Add(1)
+		return &rejectError{text: "server shutting down: message not accepted", reason: bizRejAppNotAvailable, business: true}
+	}
+	// One clock read serves the rate limiter (monotonic part) and the stage
+	// metrics (wall part, comparable with the sequencer's timestamp).
+	now := time.Now()
+	if !s.limiter.allow(int64(now.Sub(g.epoch))) {
 		g.Counters.MessageRejects[RejectRateLimit].Add(1)
 		return &rejectError{text: "rate limit exceeded", reason: bizRejOther, business: true}
 	}
@@ -90,6 +97,7 @@ func (a app) FromApp(msg *quickfix.Message, sid quickfix.SessionID) quickfix.Mes
 		return e
 	}
 	cmd.Owner = s.owner
+	cmd.Received = now.UnixNano()
 	if err := g.sink.Submit(cmd); err != nil {
 		g.Counters.MessageRejects[RejectUnavailable].Add(1)
 		return &rejectError{text: "order not accepted: " + err.Error(), reason: bizRejAppNotAvailable, business: true, refID: cmd.ClOrdID.String()}
@@ -106,6 +114,8 @@ func (g *Gateway) checkLogon(msg *quickfix.Message, sid quickfix.SessionID) quic
 	key.Qualifier = ""
 	cr, listed := g.cfg.listed[key]
 	switch {
+	case g.quiescing.Load():
+		return g.refuse(sid, RefusedShuttingDown, "logon refused: server shutting down")
 	case sid == g.cfg.placeholder || strings.HasPrefix(sid.TargetCompID, listenerCompID):
 		return g.refuse(sid, RefusedUnknownSession, "logon refused: reserved CompID")
 	case !validSessionID(sid):

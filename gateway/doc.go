@@ -6,8 +6,10 @@
 //
 // # Boundary
 //
-// Inbound, each session goroutine calls Sink.Submit with a decoded command; the
-// sink sequences, timestamps and copies it. Outbound, one publisher goroutine
+// Inbound, each session goroutine calls Sink.Submit with a decoded command,
+// Command.Received set to the wall-clock time the message reached FromApp (the
+// same clock read feeds the rate limiter); the sink sequences, timestamps and
+// copies it. Outbound, one publisher goroutine
 // calls (*Gateway).Deliver for every event, in order, after the event's command is
 // durable. The gateway itself starts no goroutines beyond QuickFIX's (one per
 // connection and session), runs nothing per message on another goroutine, and
@@ -97,6 +99,15 @@
 // lives in memory: a restart loses it. Replaying the journal regenerates every
 // event (ExecIDs included), which is the way to reconstruct what an offline
 // client missed; the gateway does not persist a delivery watermark.
+//
+// # Shutdown
+//
+// Quiesce refuses further logons ("logon refused: server shutting down") and
+// answers further application messages with BusinessMessageReject reason 4,
+// while logged-on sessions stay connected and keep receiving reports. The
+// server quiesces the gateway, drains the pipeline (every report reaches
+// Deliver and is queued in QuickFIX), then calls Stop: QuickFIX sends each
+// session's queued messages before its Logout.
 //
 // # Ordering
 //

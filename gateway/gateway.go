@@ -63,6 +63,8 @@ const (
 	RefusedTooManySessions
 	// RefusedInternal: the owner registry could not be written.
 	RefusedInternal
+	// RefusedShuttingDown: the server is shutting down (see Quiesce).
+	RefusedShuttingDown
 	// NumRefuseReasons is the number of RefuseReasons.
 	NumRefuseReasons
 )
@@ -72,6 +74,7 @@ var refuseReasonNames = [NumRefuseReasons]string{
 	RefusedBadCredentials:  "bad_credentials",
 	RefusedTooManySessions: "too_many_sessions",
 	RefusedInternal:        "internal",
+	RefusedShuttingDown:    "shutting_down",
 }
 
 // String returns a short label for metrics.
@@ -114,6 +117,10 @@ type Gateway struct {
 	// owner appears, so FromApp and Deliver read them without a lock.
 	bySID   atomic.Pointer[map[quickfix.SessionID]*session]
 	byOwner atomic.Pointer[[]*session] // index = owner id; [0] is nil
+
+	// quiescing is set by Quiesce: new logons and application messages are
+	// refused while the rest of the server drains.
+	quiescing atomic.Bool
 
 	mu       sync.Mutex
 	active   map[quickfix.SessionID]bool      // logged on (OnLogon .. OnLogout)
@@ -232,6 +239,26 @@ func (g *Gateway) Stop() {
 		}
 	}
 	g.log.Info().Int("reports_pending", pending).Msg("FIX gateway stopped")
+}
+
+// Quiesce is the first step of a graceful shutdown: from now on logons are
+// refused ("server shutting down") and application messages are answered with
+// BusinessMessageReject instead of being submitted, while sessions that are
+// logged on stay connected and keep receiving reports. The caller then drains
+// the pipeline (every report reaches Deliver) and calls Stop, which logs the
+// sessions out after QuickFIX has sent what Deliver queued. Safe to call from
+// any goroutine, more than once.
+func (g *Gateway) Quiesce() {
+	if !g.quiescing.Swap(true) {
+		g.log.Info().Msg("FIX gateway quiescing: refusing logons and new messages")
+	}
+}
+
+// ActiveSessions returns the number of sessions logged on now.
+func (g *Gateway) ActiveSessions() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.active)
 }
 
 func (g *Gateway) unregisterStatic() {
@@ -367,9 +394,6 @@ func (g *Gateway) addSessionLocked(sid quickfix.SessionID, owner uint32) *sessio
 	g.byOwner.Store(&nb)
 	return s
 }
-
-// now is the rate limiter's clock: monotonic nanoseconds since New.
-func (g *Gateway) now() int64 { return int64(time.Since(g.epoch)) }
 
 // persistable reports whether a session gets a file store: one the gateway
 // would let log on (credentials and limits aside).

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quickfixgo/quickfix"
 
@@ -50,8 +51,15 @@ func TestFromAppNoAllocs(t *testing.T) {
 	if rej := a.FromApp(msg, sid); rej != nil {
 		t.Fatal(rej)
 	}
+	before := time.Now().UnixNano()
+	if rej := a.FromApp(msg, sid); rej != nil {
+		t.Fatal(rej)
+	}
 	if sink.last.Owner != 1 || sink.last.Price != 10025 || sink.last.Kind != engine.KindNew {
 		t.Fatalf("submitted %+v", sink.last)
+	}
+	if r := sink.last.Received; r < before || r > time.Now().UnixNano() {
+		t.Fatalf("Received = %d, want the decode time (>= %d)", r, before)
 	}
 	if n := testing.AllocsPerRun(200, func() { a.FromApp(msg, sid) }); n != 0 {
 		t.Fatalf("%v allocs per FromApp, want 0", n)
@@ -144,4 +152,29 @@ func TestStartFailsCleanly(t *testing.T) {
 		}
 		gw.Stop()
 	}
+}
+
+// TestParseSettings: text QuickFIX/Go's parser would crash on is refused with the
+// line; text without a [SESSION] header (a commented one does not count) gets the
+// listener placeholder.
+func TestParseSettings(t *testing.T) {
+	for _, text := range []string{"Port=1\n[DEFAULT]\nSenderCompID=ENGINE\n", "# comment\nX=1\n"} {
+		if _, err := ParseSettings(text); err == nil || !strings.Contains(err.Error(), "comes before the first [DEFAULT] or [SESSION] header") {
+			t.Errorf("%q: %v", text, err)
+		}
+	}
+	s, err := ParseSettings("[DEFAULT]\r\nSenderCompID=ENGINE\r\nDynamicSessions=Y\r\n# [SESSION]\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sid := range s.SessionSettings() {
+		if !strings.HasPrefix(sid.TargetCompID, listenerCompID) {
+			t.Fatalf("session %v, want only the placeholder", sid)
+		}
+	}
+	gw, err := New(Options{DataDir: t.TempDir(), Settings: s, Symbols: testSymbols(), Sink: &countSink{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw.Stop()
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -61,6 +62,11 @@ type Options struct {
 	// that an unlisted CompID reaches the logon check and is refused with a Text
 	// rather than a silent disconnect.
 	SettingsFile string
+	// Settings, when not nil, is used instead of SettingsFile: settings the
+	// caller has already parsed with ParseSettings (and perhaps adjusted, e.g. a
+	// port given on the command line). New completes it in place as it would a
+	// file (see SettingsFile) and owns it afterwards.
+	Settings *quickfix.Settings
 	// Port is SocketAcceptPort of the embedded settings (0: DefaultPort).
 	Port int
 	// ListenHost is SocketAcceptHost of the embedded settings ("" listens on every
@@ -122,16 +128,59 @@ func LoadSettings(path string) (*quickfix.Settings, error) {
 	return s, nil
 }
 
-// parseSettings parses settings text, adding the placeholder session when none is
-// listed: QuickFIX/Go refuses settings without sessions and listens only on the
-// ports of listed sessions.
+// ParseSettings parses QuickFIX-style settings text as New reads it. Text
+// without any [SESSION] (dynamic sessions only) gets the listener placeholder
+// session (see listenerCompID): QuickFIX/Go refuses settings without sessions and
+// listens only on the ports of listed sessions.
+func ParseSettings(text string) (*quickfix.Settings, error) {
+	s, err := parseSettings(text)
+	if err != nil {
+		return nil, errors.New("gateway: settings: " + err.Error())
+	}
+	return s, nil
+}
+
+// parseSettings is ParseSettings without the error prefix.
 func parseSettings(text string) (*quickfix.Settings, error) {
-	if !strings.Contains(strings.ToUpper(text), "[SESSION]") {
+	hasSession, err := scanSettings(text)
+	if err != nil {
+		return nil, err
+	}
+	if !hasSession {
 		var r [6]byte
 		_, _ = rand.Read(r[:]) // never fails (crypto/rand)
 		text += "\n[SESSION]\nBeginString=" + quickfix.BeginStringFIX44 + "\nTargetCompID=" + listenerCompID + "_" + hex.EncodeToString(r[:]) + "\n"
 	}
 	return quickfix.ParseSettings(strings.NewReader(text))
+}
+
+// Line classes of QuickFIX/Go's settings parser (settings.go), repeated here to
+// check what it would choke on.
+var (
+	settingsComment = regexp.MustCompile(`^#.*`)
+	settingsBlank   = regexp.MustCompile(`^\s*$`)
+	settingsDefault = regexp.MustCompile(`^\[(?i)DEFAULT\]\s*$`)
+	settingsSession = regexp.MustCompile(`^\[(?i)SESSION\]\s*$`)
+)
+
+// scanSettings reports whether text declares a [SESSION], and refuses a setting
+// before the first section header, on which QuickFIX/Go v0.9.10's parser
+// dereferences a nil pointer.
+func scanSettings(text string) (hasSession bool, err error) {
+	inSection := false
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		switch {
+		case settingsComment.MatchString(line) || settingsBlank.MatchString(line):
+		case settingsSession.MatchString(line):
+			hasSession, inSection = true, true
+		case settingsDefault.MatchString(line):
+			inSection = true
+		case !inSection:
+			return false, errors.New("line " + strconv.Itoa(i+1) + ": " + strconv.Quote(line) + " comes before the first [DEFAULT] or [SESSION] header")
+		}
+	}
+	return hasSession, nil
 }
 
 // embeddedSettings is the default configuration for local use.
@@ -160,9 +209,12 @@ func embeddedSettings(o *Options) (*quickfix.Settings, error) {
 func buildSessionConfig(o *Options) (*sessionConfig, error) {
 	var s *quickfix.Settings
 	var err error
-	if o.SettingsFile == "" {
+	switch {
+	case o.Settings != nil:
+		s = o.Settings
+	case o.SettingsFile == "":
 		s, err = embeddedSettings(o)
-	} else {
+	default:
 		s, err = LoadSettings(o.SettingsFile)
 	}
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/quickfixgo/quickfix"
+
+	"github.com/openmatch/matchd/engine"
 )
 
 // TestLogonRefusals runs a production-style gateway (a settings file listing three
@@ -71,7 +73,7 @@ TargetCompID=REF_S3
 	s2.readUntil("5")
 	s2.conn.Close()
 	deadline := time.Now().Add(5 * time.Second)
-	for gw.activeSessions() != 1 {
+	for gw.ActiveSessions() != 1 {
 		if time.Now().After(deadline) {
 			t.Fatal("logout did not free the session slot")
 		}
@@ -105,13 +107,6 @@ TargetCompID=REF_S3
 			t.Errorf("store file for a refused session: %s", e.Name())
 		}
 	}
-}
-
-// activeSessions is the number of logged-on sessions.
-func (g *Gateway) activeSessions() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.active)
 }
 
 // TestRateLimit sends a burst above the session's rate: the excess is answered
@@ -237,4 +232,54 @@ func (g *Gateway) isOnline(sid quickfix.SessionID) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.online
+}
+
+// TestQuiesce: after Quiesce a logged-on session stays up and keeps getting
+// reports, but its new messages are refused with a BusinessMessageReject and
+// nothing is submitted; a new logon is refused with a Text and logged.
+func TestQuiesce(t *testing.T) {
+	t.Parallel()
+	gw, logs := startGateway(t, Options{})
+	port := gw.opts.Port
+	a := connect(t, port, "FIX.4.4", "QUI_A")
+	if n := gw.ActiveSessions(); n != 1 {
+		t.Fatalf("ActiveSessions = %d, want 1", n)
+	}
+	a.send("35=D|11=q1|55=TEST|54=1|38=10|40=2|44=10.00")
+	a.expect(fields{tagExecType: "0", tagClOrdID: "q1"})
+
+	gw.Quiesce()
+	gw.Quiesce() // idempotent
+	a.send("35=D|11=q2|55=TEST|54=1|38=10|40=2|44=10.00")
+	a.expect(fields{tagMsgType: "j", 380: "4", tagText: "server shutting down: message not accepted"})
+	// Reports still flow: the engine's events reach a quiescing gateway.
+	gw.Deliver(&engine.Event{Owner: gw.lookup(quickfix.SessionID{BeginString: "FIX.4.4", SenderCompID: DefaultCompID, TargetCompID: "QUI_A"}).owner,
+		ExecID: 99, OrderID: 1, Kind: engine.EvCanceled, Status: engine.StatusCanceled, Side: engine.Buy, Type: engine.Limit,
+		ClOrdID: mustID(t, "q1"), Time: time.Now().UnixNano()})
+	a.expect(fields{tagExecType: "4", tagClOrdID: "q1", tagExecID: "99"})
+
+	c := dialRaw(t, port, "FIX.4.4", "QUI_B", DefaultCompID)
+	c.logon("")
+	if m := c.readUntil("5"); m[tagText] != "logon refused: server shutting down" {
+		t.Fatalf("Logout Text %q", m[tagText])
+	}
+	c.expectClosed()
+	if got := gw.Counters.OrdersIn.Load(); got != 1 {
+		t.Fatalf("OrdersIn = %d, want 1 (nothing submitted after Quiesce)", got)
+	}
+	if gw.Counters.MessageRejects[RejectUnavailable].Load() != 1 || gw.Counters.LogonsRefused[RefusedShuttingDown].Load() != 1 {
+		t.Fatal("quiesce refusals not counted")
+	}
+	if !strings.Contains(logs.String(), `"reason":"shutting_down"`) {
+		t.Fatalf("refused logon not logged:\n%s", logs.String())
+	}
+}
+
+func mustID(t *testing.T, s string) engine.ID {
+	t.Helper()
+	id, ok := engine.MakeID(s)
+	if !ok {
+		t.Fatalf("bad id %q", s)
+	}
+	return id
 }
