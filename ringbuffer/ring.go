@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 	"time"
+	"unsafe"
 
 	disruptor "github.com/smartystreets-prototypes/go-disruptor"
 )
@@ -15,6 +17,10 @@ const DefaultCapacity = 1 << 12
 
 // MaxCapacity is the largest accepted Options.Capacity.
 const MaxCapacity = 1 << 30
+
+// maxRingBytes bounds Capacity * sizeof(T), so that a bad configuration is an
+// error rather than an allocation panic or an out-of-memory crash.
+const maxRingBytes = 1 << 36
 
 // ErrClosed is returned by Reserve, Claim and Start once Close has begun.
 var ErrClosed = errors.New("ringbuffer: closed")
@@ -62,13 +68,13 @@ type Ring[T any] struct {
 	slots    []T
 	mask     int64
 	capacity int64
-	writer   *disruptor.DefaultWriter
-	written  *disruptor.Cursor   // committed sequence (its own padded line)
+	written  *disruptor.Cursor   // committed sequence; nil until Start
 	last     []*disruptor.Cursor // the last group's cursors: the slowest consumers
 	sig      *signal
 
 	_ cacheLinePad
-	// The writer's own state: touched by the writer only.
+	// The writer's own state, touched by the writer only.
+	gate      int64 // cached Consumed(): slots up to gate+capacity are free
 	reserved  int64 // highest sequence reserved
 	committed int64 // highest sequence committed
 
@@ -76,12 +82,35 @@ type Ring[T any] struct {
 	// Cold: lifecycle.
 	wait        Wait
 	parkTimeout time.Duration
-	started     bool
 	readers     []*disruptor.DefaultReader
 	adapters    []*adapter
 	wg          sync.WaitGroup
 	closeOnce   sync.Once
 	closeErr    error
+}
+
+// cursor is a library cursor with a cache line of padding on each side (the
+// library's Cursor fills exactly one line, so two allocated side by side would
+// still be neighbours for the adjacent-line prefetcher).
+type cursor struct {
+	_ cacheLinePad
+	c disruptor.Cursor
+	_ cacheLinePad
+}
+
+func newCursor() *disruptor.Cursor {
+	c := &cursor{c: *disruptor.NewCursor()}
+	return &c.c
+}
+
+// reader holds a library reader, its adapter and its waiter together, padded: all
+// three are used by one goroutine only.
+type reader struct {
+	_ cacheLinePad
+	r disruptor.DefaultReader
+	a adapter
+	w waiter
+	_ cacheLinePad
 }
 
 // New returns a ring with its slots allocated. Start it before writing.
@@ -92,6 +121,9 @@ func New[T any](opts Options) (*Ring[T], error) {
 	}
 	if capacity < 1 || capacity > MaxCapacity || capacity&(capacity-1) != 0 {
 		return nil, fmt.Errorf("ringbuffer: capacity %d is not a power of two between 1 and %d", opts.Capacity, int64(MaxCapacity))
+	}
+	if size := unsafe.Sizeof(*new(T)); size > 0 && uint64(capacity) > maxRingBytes/uint64(size) {
+		return nil, fmt.Errorf("ringbuffer: %d slots of %d bytes exceed %d bytes", capacity, size, uint64(maxRingBytes))
 	}
 	wait := opts.Wait
 	if wait == 0 {
@@ -111,6 +143,7 @@ func New[T any](opts Options) (*Ring[T], error) {
 		sig:         &signal{},
 		reserved:    -1,
 		committed:   -1,
+		gate:        -1,
 		wait:        wait,
 		parkTimeout: timeout,
 	}, nil
@@ -124,7 +157,7 @@ func (r *Ring[T]) Start(groups ...[]Consumer) error {
 	if r.sig.closing.Load() {
 		return ErrClosed
 	}
-	if r.started {
+	if r.written != nil {
 		return errors.New("ringbuffer: Start called twice")
 	}
 	if len(groups) == 0 {
@@ -146,40 +179,41 @@ func (r *Ring[T]) Start(groups ...[]Consumer) error {
 
 	// The same wiring as disruptor.Wireup.Build, but with one wait strategy per
 	// reader (see waiter) and with the cursors kept for metrics and Block.
-	r.written = disruptor.NewCursor()
-	var upstream disruptor.Barrier = r.written
+	written := newCursor()
+	var upstream disruptor.Barrier = written
 	for g, group := range groups {
 		cursors := make([]*disruptor.Cursor, len(group))
 		for i, c := range group {
-			cursor := disruptor.NewCursor()
-			a := &adapter{consumer: c, cursor: cursor}
+			cur := newCursor()
+			rd := &reader{}
+			rd.a = adapter{consumer: c, cursor: cur}
 			if r.wait == Block && g < len(groups)-1 {
-				a.sig = r.sig // a later group may park on this consumer's progress
+				rd.a.sig = r.sig // a later group may park on this consumer's progress
 			}
-			w := &waiter{
+			rd.w = waiter{
 				kind:     r.wait,
 				seen:     -1,
-				cursor:   cursor,
-				written:  r.written,
+				cursor:   cur,
+				written:  written,
 				upstream: upstream,
 				sig:      r.sig,
 				timeout:  r.parkTimeout,
 			}
 			if r.wait == Block {
-				w.wake = make(chan struct{}, 1)
-				w.timer = time.NewTimer(time.Hour)
-				w.timer.Stop()
-				r.sig.wakes = append(r.sig.wakes, w.wake)
+				rd.w.wake = make(chan struct{}, 1)
+				rd.w.timer = time.NewTimer(time.Hour)
+				rd.w.timer.Stop()
+				r.sig.wakes = append(r.sig.wakes, rd.w.wake)
 			}
-			r.readers = append(r.readers, disruptor.NewReader(cursor, r.written, upstream, w, a))
-			r.adapters = append(r.adapters, a)
-			cursors[i] = cursor
+			rd.r = *disruptor.NewReader(cur, written, upstream, &rd.w, &rd.a)
+			r.readers = append(r.readers, &rd.r)
+			r.adapters = append(r.adapters, &rd.a)
+			cursors[i] = cur
 		}
 		upstream = disruptor.NewCompositeBarrier(cursors...)
 		r.last = cursors
 	}
-	r.writer = disruptor.NewWriter(r.written, upstream, r.capacity)
-	r.started = true
+	r.written = written
 
 	r.wg.Add(len(r.readers))
 	for _, rd := range r.readers {
@@ -202,7 +236,7 @@ func (r *Ring[T]) Slot(seq int64) *T { return &r.slots[seq&r.mask] }
 // uncommitted) and returns the highest claimed sequence; the claim is hi-n+1..hi.
 // It waits while the ring is full. Single writer: one goroutine at a time.
 func (r *Ring[T]) Reserve(n int64) (hi int64, err error) {
-	if !r.started {
+	if r.written == nil {
 		return -1, errors.New("ringbuffer: Reserve before Start")
 	}
 	if n < 1 || n > r.capacity-(r.reserved-r.committed) {
@@ -211,23 +245,58 @@ func (r *Ring[T]) Reserve(n int64) (hi int64, err error) {
 	if r.sig.closing.Load() {
 		return -1, ErrClosed
 	}
-	hi = r.writer.Reserve(n)
+	hi = r.reserved + n
+	if hi-r.capacity > r.gate {
+		r.awaitSpace(hi)
+	}
 	r.reserved = hi
 	return hi, nil
 }
 
 // Commit makes the reserved slots lo..hi visible to the consumers. lo must follow
 // the last committed sequence and hi must be reserved; a reservation may be
-// committed in several pieces.
+// committed in several pieces. Once Close has begun it returns ErrClosed (a
+// Commit racing with Close may be lost: stop the writer first, or close through
+// the Publisher).
 func (r *Ring[T]) Commit(lo, hi int64) error {
 	if lo != r.committed+1 || hi < lo || hi > r.reserved {
 		return fmt.Errorf("ringbuffer: cannot commit %d..%d: committed up to %d, reserved up to %d", lo, hi, r.committed, r.reserved)
 	}
-	r.committed = hi
-	r.writer.Commit(lo, hi)
+	if r.sig.closing.Load() {
+		return ErrClosed
+	}
+	r.commit(hi)
 	r.sig.wake()
 	return nil
 }
+
+// commit publishes up to hi, which the caller has checked. It does not wake
+// parked readers: Publisher wakes them after releasing its lock.
+func (r *Ring[T]) commit(hi int64) {
+	r.committed = hi
+	r.written.Store(hi)
+}
+
+// awaitSpace refreshes the cached gate and, while the ring is full (the slowest
+// consumer is a whole lap behind hi), polls it: writerSpins times, then with a
+// Gosched between polls. The library's DefaultWriter is not used because its
+// Reserve calls Gosched before its first re-read of the gate, i.e. whenever its
+// cached gate is merely stale; with a consumer close behind that is every Reserve.
+func (r *Ring[T]) awaitSpace(hi int64) {
+	for polls := 1; ; polls++ {
+		r.gate = r.Consumed()
+		if hi-r.capacity <= r.gate {
+			return
+		}
+		if polls > writerSpins {
+			runtime.Gosched()
+		}
+	}
+}
+
+// writerSpins is how many times a writer facing a full ring re-reads the gate
+// before it starts yielding between reads.
+const writerSpins = 64
 
 // Written returns the highest committed sequence (-1 before the first Commit).
 // It is one atomic load and may be called from any goroutine.
@@ -259,13 +328,17 @@ func (r *Ring[T]) Consumed() int64 {
 // far, waits for their goroutines to exit, and returns the errors of the
 // consumers' Close methods. The writer must be done: a reservation that is not
 // committed is dropped, and Reserve fails from now on. Close is idempotent;
-// concurrent calls all wait for the first to finish.
+// concurrent calls all wait for the first to finish. It waits as long as a
+// consumer takes to finish.
 func (r *Ring[T]) Close() error {
 	r.closeOnce.Do(func() {
 		r.sig.closing.Store(true)
+		r.drain()
 		for _, rd := range r.readers {
-			_ = rd.Close() // only marks the reader closed; it drains, then exits
+			_ = rd.Close() // only marks the reader closed
 		}
+		// A reader that parks from now on finds its token and returns at once,
+		// then sees itself closed.
 		r.sig.wakeAll()
 		r.wg.Wait()
 		var errs []error
@@ -277,6 +350,25 @@ func (r *Ring[T]) Close() error {
 		r.closeErr = errors.Join(errs...)
 	})
 	return r.closeErr
+}
+
+// drain waits until every consumer has finished everything committed. The
+// library's reader cannot be trusted to do it: it loads the written cursor and
+// then its closed flag, so a Commit and a Close that both land between those two
+// loads make it exit with committed slots unread (and a later group then waits
+// on it forever). Once all are caught up, closing them is safe.
+func (r *Ring[T]) drain() {
+	if r.written == nil {
+		return
+	}
+	w := r.written.Load()
+	for polls := 0; r.Consumed() < w; polls++ {
+		if polls < 1000 {
+			runtime.Gosched()
+		} else {
+			time.Sleep(50 * time.Microsecond) // a slow consumer: Close is not a hot path
+		}
+	}
 }
 
 // adapter sits between a library reader and the caller's consumer: it forwards

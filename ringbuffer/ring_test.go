@@ -182,6 +182,7 @@ func TestWrapAroundSmallCapacity(t *testing.T) {
 				t.Fatal(err)
 			}
 			verify(t, cs, 2000)
+			t.Logf("timeouts %d", timeouts.Swap(0))
 		})
 	}
 }
@@ -260,6 +261,13 @@ func TestWriterErrors(t *testing.T) {
 	if err := r.Commit(0, 2); err != nil {
 		t.Fatal(err)
 	}
+	if hi, err = r.Reserve(1); err != nil {
+		t.Fatal(err)
+	}
+	r.sig.closing.Store(true) // as Close does first
+	if err := r.Commit(hi, hi); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Commit while closing: %v", err)
+	}
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -291,6 +299,9 @@ func TestNewErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "ringbuffer: ") {
 			t.Errorf("New(%+v) = %v, want an error containing %q", tc.opts, err, tc.want)
 		}
+	}
+	if _, err := New[[1 << 20]byte](Options{Capacity: 1 << 20}); err == nil || !strings.Contains(err.Error(), "1048576 slots of 1048576 bytes exceed") {
+		t.Errorf("New of a 1 TiB ring: %v", err)
 	}
 	r, err := New[msg](Options{})
 	if err != nil {

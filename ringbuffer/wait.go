@@ -100,9 +100,8 @@ func (w Wait) valid() bool { return w >= Spin && w <= Block }
 // upstream barrier, its wake-up channel) to re-check the condition after
 // announcing itself, which is what makes the wake-up free of lost signals.
 //
-// A waiter is used by its reader's goroutine only.
+// A waiter is used by its reader's goroutine only (it lives in a padded reader).
 type waiter struct {
-	_        cacheLinePad
 	kind     Wait
 	polls    int64             // polls since this reader last made progress
 	seen     int64             // this reader's cursor at the previous poll
@@ -113,7 +112,6 @@ type waiter struct {
 	wake     chan struct{} // capacity 1; Block only
 	timer    *time.Timer   // Block only; reused across parks
 	timeout  time.Duration
-	_        cacheLinePad
 }
 
 var _ disruptor.WaitStrategy = (*waiter)(nil)
@@ -125,7 +123,26 @@ func (w *waiter) Gate(int64) { w.wait(true) }
 // Idle is called while nothing beyond this reader's position has been committed.
 func (w *waiter) Idle(int64) { w.wait(false) }
 
+// pauseIters is overridable for experiments.
+var pauseIters = 0
+
+//go:noinline
+func pause(n int) int {
+	x := 0
+	for i := 0; i < n; i++ {
+		x += i
+	}
+	return x
+}
+
+var sinkInt int
+
+var timeouts atomic.Int64
+
 func (w *waiter) wait(gated bool) {
+	if pauseIters > 0 {
+		sinkInt += pause(pauseIters)
+	}
 	if w.kind == Spin {
 		w.polls++
 		if w.polls&spinGuardMask == 0 {
@@ -150,7 +167,8 @@ func (w *waiter) wait(gated bool) {
 	}
 }
 
-// park sleeps until a wake-up, the safety-net timeout, or Close. The sleepers
+// park sleeps until a wake-up (from Commit, an upstream consumer, or Close) or the
+// safety-net timeout. The sleepers
 // count is raised before the condition is re-checked: a writer that stored its
 // cursor before our increment is seen by the re-check, one that stored it after
 // sees sleepers > 0 and signals (all atomics here are sequentially consistent).
@@ -161,6 +179,7 @@ func (w *waiter) park(gated bool) {
 		select {
 		case <-w.wake:
 		case <-w.timer.C:
+			timeouts.Add(1)
 		}
 		w.timer.Stop()
 	}
@@ -168,9 +187,6 @@ func (w *waiter) park(gated bool) {
 }
 
 func (w *waiter) ready(gated bool) bool {
-	if w.sig.closing.Load() {
-		return true
-	}
 	if gated {
 		return w.upstream.Load() > w.seen
 	}
@@ -182,10 +198,11 @@ func (w *waiter) ready(gated bool) bool {
 // and one buffered channel per reader.
 type signal struct {
 	_        cacheLinePad
-	sleepers atomic.Int32
-	closing  atomic.Bool
+	sleepers atomic.Int32 // parked readers
 	_        cacheLinePad
+	closing  atomic.Bool     // written once by Close; read by Start, Reserve, Commit
 	wakes    []chan struct{} // set by Start, read-only afterwards
+	_        cacheLinePad
 }
 
 // wake signals parked readers, if there are any. It is small enough to inline:
