@@ -132,6 +132,9 @@ func WriteTable(w io.Writer, runs []*Run) error {
 		if s := settingsString(r.Settings); s != "" {
 			notes = append(notes, fmt.Sprintf("# %s: %s", r.Name, s))
 		}
+		if len(r.Counters) > 0 {
+			notes = append(notes, fmt.Sprintf("# %s: %s", r.Name, countersString(r.Counters)))
+		}
 		if l := r.Load; l != nil {
 			notes = append(notes, fmt.Sprintf("# %s: open loop at %s: scheduled %d, sent %d, completed %d, lost %d, late %d (max send lag %s), spurious %d, clamped %d",
 				r.Name, FormatRate(l.TargetRate), l.Scheduled, l.Sent, l.Completed, l.Lost, l.Late, FormatNs(l.MaxLagNs), l.Spurious, l.Clamped))
@@ -169,4 +172,13 @@ func settingsString(s map[string]string) string {
 		parts[i] = k + "=" + s[k]
 	}
 	return strings.Join(parts, " ")
+}
+
+// countersString renders counters as "k=v" pairs in key order.
+func countersString(c map[string]int64) string {
+	s := make(map[string]string, len(c))
+	for k, v := range c {
+		s[k] = itoa(v)
+	}
+	return settingsString(s)
 }

@@ -45,6 +45,10 @@ type LoadConfig struct {
 	// an op counts as late. Default: one interval (1/Rate), but at least
 	// 10µs so that clock-read jitter is not counted.
 	LateAfter time.Duration
+	// Offset shifts the whole schedule: op i is due at start + Offset +
+	// i/Rate. Several loads run together by RunLoads share one start, so
+	// offsets of k/(total rate) interleave their ops evenly.
+	Offset time.Duration
 }
 
 // withDefaults validates c and fills its defaults.
@@ -52,8 +56,8 @@ func (c LoadConfig) withDefaults() (LoadConfig, error) {
 	if !(c.Rate > 0) || math.IsInf(c.Rate, 0) {
 		return c, fmt.Errorf("bench: load rate must be a positive number of ops per second, not %v", c.Rate)
 	}
-	if c.Count < 0 || c.Duration < 0 || c.Grace < 0 || c.LateAfter < 0 {
-		return c, errors.New("bench: load count, duration, grace and late-after must not be negative")
+	if c.Count < 0 || c.Duration < 0 || c.Grace < 0 || c.LateAfter < 0 || c.Offset < 0 {
+		return c, errors.New("bench: load count, duration, grace, late-after and offset must not be negative")
 	}
 	if c.Count == 0 {
 		n := c.Rate * c.Duration.Seconds()
@@ -88,7 +92,8 @@ func (c LoadConfig) withDefaults() (LoadConfig, error) {
 type Load struct {
 	cfg      LoadConfig
 	base     time.Time      // origin of the load clock (monotonic)
-	start    int64          // load-clock time of op 0's intended send; set by Run before any send
+	start    int64          // load-clock origin of the schedule; set by Run before any send
+	startAt  time.Time      // if not zero, the wall-clock origin Run uses (RunLoads sets it)
 	intended []int64        // op i's intended send time, relative to start
 	sentAt   []int64        // op i's actual send time; written and read by Run's goroutine only
 	done     []atomic.Int64 // op i's completion time; 0 until completed
@@ -120,7 +125,7 @@ func NewLoad(cfg LoadConfig) (*Load, error) {
 	}
 	interval := float64(time.Second) / cfg.Rate
 	for i := range l.intended {
-		l.intended[i] = int64(float64(i) * interval)
+		l.intended[i] = int64(cfg.Offset) + int64(float64(i)*interval)
 	}
 	return l, nil
 }
@@ -134,6 +139,28 @@ func (l *Load) Config() LoadConfig { return l.cfg }
 // Now reads the load's monotonic clock: nanoseconds since NewLoad. Use it to
 // timestamp a completion for DoneAt.
 func (l *Load) Now() int64 { return int64(time.Since(l.base)) }
+
+// Due returns the load-clock time (as Now reads it) at which op i was
+// intended to be sent. It is meaningful once Run has started; use it to
+// measure a second completion of an op (a fill after an ack) the same way
+// Run measures the first. Out-of-range ops give 0.
+func (l *Load) Due(i int) int64 {
+	if uint(i) >= uint(len(l.intended)) {
+		return 0
+	}
+	return l.start + l.intended[i]
+}
+
+// DoneTime returns op i's completion time (load clock) and whether it
+// completed. Read it after Run has returned: it names the ops that were
+// lost.
+func (l *Load) DoneTime(i int) (int64, bool) {
+	if uint(i) >= uint(len(l.done)) {
+		return 0, false
+	}
+	t := l.done[i].Load()
+	return t, t != 0
+}
 
 // Done records that op i completed now. It is DoneAt(i, l.Now()).
 func (l *Load) Done(i int) { l.DoneAt(i, l.Now()) }
@@ -193,7 +220,11 @@ func (l *Load) Run(ctx context.Context, send func(i int) error, progress *Progre
 	if !l.ran.CompareAndSwap(false, true) {
 		return nil, errors.New("bench: Load.Run called twice; make a new Load")
 	}
-	l.start = l.Now() + int64(leadIn)
+	if l.startAt.IsZero() {
+		l.start = l.Now() + int64(leadIn)
+	} else {
+		l.start = int64(l.startAt.Sub(l.base))
+	}
 
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -283,8 +314,12 @@ func canceled(ch <-chan struct{}) bool {
 // counted from the done array itself, so the result is consistent even if a
 // completer raced with the end of the run.
 func (l *Load) result(late, maxLag, lastSend int64) *LoadResult {
+	first := l.start
+	if len(l.intended) > 0 {
+		first += l.intended[0]
+	}
 	r := &LoadResult{
-		Start:   l.base.Add(time.Duration(l.start)),
+		Start:   l.base.Add(time.Duration(first)),
 		Latency: NewHistogram(),
 		Service: NewHistogram(),
 	}
@@ -303,7 +338,7 @@ func (l *Load) result(late, maxLag, lastSend int64) *LoadResult {
 		}
 		Record(r.Service, d-l.sentAt[i])
 	}
-	r.Elapsed = time.Duration(max(last-l.start, 0))
+	r.Elapsed = time.Duration(max(last-first, 0))
 	r.Stats = LoadStats{
 		TargetRate: l.cfg.Rate,
 		Scheduled:  int64(l.cfg.Count),
@@ -333,12 +368,20 @@ func (r *LoadResult) Run(name string, settings map[string]string) *Run {
 // so far, a lower bound of its latency, so a stall shows while it happens.
 // h is scratch space, reset here.
 func (l *Load) status(h *hdrhistogram.Histogram, now int64) Status {
+	h.Reset()
+	s := l.addStatus(h, now)
+	s.P99 = h.ValueAtQuantile(99)
+	return s
+}
+
+// addStatus adds the load's counters to a Status and its last second's
+// latencies to h (see status); P99 is left to the caller.
+func (l *Load) addStatus(h *hdrhistogram.Histogram, now int64) Status {
 	sent := int(l.sent.Load())
 	s := Status{Sent: int64(sent), Total: int64(len(l.intended)), Completed: l.completed.Load()}
 	from := now - l.start - int64(time.Second)
 	lo := sort.Search(sent, func(i int) bool { return l.intended[i] >= from })
 	stride := max(1, (sent-lo)/20000)
-	h.Reset()
 	for i := lo; i < sent; i += stride {
 		due := l.start + l.intended[i]
 		end := l.done[i].Load()
@@ -347,12 +390,16 @@ func (l *Load) status(h *hdrhistogram.Histogram, now int64) Status {
 		}
 		Record(h, end-due)
 	}
-	s.P99 = h.ValueAtQuantile(99)
 	return s
 }
 
 // watch updates p until stop closes.
 func (l *Load) watch(p *Progress, stop <-chan struct{}) {
+	watchLoads([]*Load{l}, p, stop)
+}
+
+// watchLoads draws the combined progress of loads on p until stop closes.
+func watchLoads(loads []*Load, p *Progress, stop <-chan struct{}) {
 	h := NewHistogram()
 	t := time.NewTicker(p.Interval())
 	defer t.Stop()
@@ -361,7 +408,119 @@ func (l *Load) watch(p *Progress, stop <-chan struct{}) {
 		case <-stop:
 			return
 		case now := <-t.C:
-			p.Update(now, l.status(h, l.Now()))
+			h.Reset()
+			var s Status
+			for _, l := range loads {
+				ls := l.addStatus(h, l.Now())
+				s.Sent += ls.Sent
+				s.Total += ls.Total
+				s.Completed += ls.Completed
+			}
+			s.P99 = h.ValueAtQuantile(99)
+			p.Update(now, s)
 		}
 	}
+}
+
+// RunLoads runs several loads at once, each from its own goroutine (one per
+// producer, session or connection): send(k, i) sends op i of loads[k]. All
+// schedules share one origin, runLoadsLeadIn after the call, so their
+// LoadConfig.Offset values place them relative to each other, and one clock:
+// from the call on, Now (and Due) of every load read the same time base. The progress
+// line, if enabled, shows their combined counters. It returns one result per
+// load, in order (merge them with MergeLoadResults). If a send fails, the
+// other loads are stopped too and the first failure is returned with the
+// results so far.
+func RunLoads(ctx context.Context, loads []*Load, send func(k, i int) error, progress *Progress) ([]*LoadResult, error) {
+	if len(loads) == 0 {
+		return nil, errors.New("bench: RunLoads needs at least one load")
+	}
+	for _, l := range loads {
+		if l == nil || l.ran.Load() || !l.startAt.IsZero() {
+			return nil, errors.New("bench: RunLoads needs fresh loads (nil, or already run)")
+		}
+	}
+	origin := time.Now().Add(runLoadsLeadIn)
+	for _, l := range loads {
+		l.base = loads[0].base
+		l.startAt = origin
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var watchers sync.WaitGroup
+	stop := make(chan struct{})
+	if progress != nil && progress.Enabled() {
+		watchers.Add(1)
+		go func() {
+			defer watchers.Done()
+			watchLoads(loads, progress, stop)
+		}()
+	}
+	results := make([]*LoadResult, len(loads))
+	errs := make([]error, len(loads))
+	var wg sync.WaitGroup
+	for k, l := range loads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[k], errs[k] = l.Run(ctx, func(i int) error { return send(k, i) }, nil)
+			if errs[k] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	watchers.Wait()
+	if progress != nil {
+		progress.Finish()
+	}
+	var first error
+	for k, err := range errs {
+		if err != nil && (first == nil || errors.Is(first, context.Canceled)) {
+			first = fmt.Errorf("bench: load %d: %w", k, err)
+		}
+	}
+	return results, first
+}
+
+// runLoadsLeadIn is the time between RunLoads' call and the common origin of
+// its schedules: time for every sender goroutine to start.
+const runLoadsLeadIn = 5 * time.Millisecond
+
+// MergeLoadResults combines the results of loads run together (RunLoads)
+// into one: histograms merged, counters summed (the target rates too, so
+// the merged rate is the total offered), the worst send lag kept, and the
+// elapsed time running from the earliest op 0 to the latest end. Nil
+// results (a load that never started) are skipped.
+func MergeLoadResults(rs []*LoadResult) *LoadResult {
+	m := &LoadResult{Latency: NewHistogram(), Service: NewHistogram()}
+	var end time.Time
+	for _, r := range rs {
+		if r == nil {
+			continue
+		}
+		if m.Start.IsZero() || r.Start.Before(m.Start) {
+			m.Start = r.Start
+		}
+		if e := r.Start.Add(r.Elapsed); e.After(end) {
+			end = e
+		}
+		m.Latency.Merge(r.Latency)
+		m.Service.Merge(r.Service)
+		s, t := r.Stats, &m.Stats
+		t.TargetRate += s.TargetRate
+		t.Scheduled += s.Scheduled
+		t.Sent += s.Sent
+		t.Completed += s.Completed
+		t.Lost += s.Lost
+		t.Late += s.Late
+		t.MaxLagNs = max(t.MaxLagNs, s.MaxLagNs)
+		t.Spurious += s.Spurious
+		t.Clamped += s.Clamped
+	}
+	if !m.Start.IsZero() {
+		m.Elapsed = max(end.Sub(m.Start), 0)
+	}
+	return m
 }

@@ -3,6 +3,8 @@ package bench
 import (
 	"io"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -16,7 +18,7 @@ type Status struct {
 	Sent      int64 // ops sent so far
 	Total     int64 // ops in the schedule
 	Completed int64 // ops completed so far
-	P99       int64 // ns: p99 over the last second, outstanding ops counted with their age
+	P99       int64 // ns: p99 over the last second, outstanding ops counted with their age; negative if unknown
 }
 
 // Progress draws a one-line status on a terminal, rewriting it in place
@@ -78,7 +80,11 @@ func (p *Progress) Update(now time.Time, s Status) bool {
 	b = append(b, "  completed "...)
 	b = append(b, itoa(s.Completed)...)
 	b = append(b, "  p99(last 1s) "...)
-	b = append(b, FormatNs(s.P99)...)
+	if s.P99 < 0 {
+		b = append(b, '-')
+	} else {
+		b = append(b, FormatNs(s.P99)...)
+	}
 	b = append(b, "\x1b[K"...)
 	p.buf = b
 	_, _ = p.w.Write(b) // a terminal that fails to draw must not fail the run
@@ -93,4 +99,39 @@ func (p *Progress) Finish() {
 	}
 	_, _ = io.WriteString(p.w, "\r\x1b[K")
 	p.drawn = false
+}
+
+// WatchCounter shows progress for work that is not an open-loop Load (a
+// closed loop, a replay): a goroutine reads done a few times a second and
+// draws it against total, with no latency figure. It returns a function
+// that stops the goroutine and erases the line. A disabled p starts nothing.
+func WatchCounter(p *Progress, total int64, done *atomic.Int64) (stop func()) {
+	if !p.Enabled() {
+		return func() {}
+	}
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(p.Interval())
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case now := <-t.C:
+				n := done.Load()
+				p.Update(now, Status{Sent: n, Total: total, Completed: n, P99: -1})
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(quit)
+			wg.Wait()
+			p.Finish()
+		})
+	}
 }

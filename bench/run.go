@@ -36,6 +36,10 @@ type Run struct {
 	Throughput float64
 	// Load holds the open-loop counters; nil for other kinds of run.
 	Load *LoadStats
+	// Counters are other outcomes a benchmark counted (orders rejected,
+	// fills missing, ...), by name; WriteTable prints them after the
+	// settings. Nil if none.
+	Counters map[string]int64
 	// Latency holds every recorded latency in nanoseconds (NewHistogram's
 	// geometry when made here; a decoded run keeps the geometry it was
 	// written with).
@@ -82,6 +86,7 @@ type runJSON struct {
 	Throughput  float64           `json:"throughput_per_s"`
 	Percentiles Percentiles       `json:"percentiles_ns"`
 	Load        *LoadStats        `json:"load,omitempty"`
+	Counters    map[string]int64  `json:"counters,omitempty"`
 	// Histogram is the HdrHistogram V2 compressed encoding, base64: the
 	// same payload as one line of an HdrHistogram interval log.
 	Histogram string `json:"histogram"`
@@ -107,7 +112,7 @@ func WriteJSON(w io.Writer, runs []*Run) error {
 		f.Runs = append(f.Runs, runJSON{
 			Name: r.Name, Settings: r.Settings, Machine: r.Machine, Start: r.Start,
 			DurationNs: int64(r.Duration), Count: r.Count, Throughput: r.Throughput,
-			Percentiles: Summarize(r.Latency), Load: r.Load, Histogram: string(enc),
+			Percentiles: Summarize(r.Latency), Load: r.Load, Counters: r.Counters, Histogram: string(enc),
 		})
 	}
 	enc := json.NewEncoder(w)
@@ -152,7 +157,7 @@ func readJSON(rd io.Reader, prefix string) ([]*Run, error) {
 		runs = append(runs, &Run{
 			Name: j.Name, Settings: j.Settings, Machine: j.Machine, Start: j.Start,
 			Duration: time.Duration(j.DurationNs), Count: h.TotalCount(), Throughput: j.Throughput,
-			Load: j.Load, Latency: h,
+			Load: j.Load, Counters: j.Counters, Latency: h,
 		})
 	}
 	return runs, nil
