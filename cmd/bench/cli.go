@@ -29,11 +29,12 @@ func commands() []command {
 		{"plot", "-o FILE.svg|FILE.html [-logy] [-title T] FILE.json...", "plot the percentile spectrum of the runs in results files", runPlot},
 		{"show", "[-json F] [-hdr F] [-plot F] FILE.json...", "print the table of results files, or convert them", runShow},
 		{"demo", "[-rate R] [-duration D] [-stall D] [output flags]", "measure a synthetic server that stalls once, open and closed loop", runDemo},
+		{"engine", "[-resting N] [-count N] [-seed S] [-symbols N] [output flags]", "the matching core alone on the mixed workload, timed per command and untimed", runEngine},
 	}
 }
 
 // planned lists the commands other packages will provide.
-func planned() []string { return []string{"engine", "ring", "pipeline", "fix"} }
+func planned() []string { return []string{"ring", "pipeline", "fix"} }
 
 // usageError is a command-line mistake: exit status 2.
 type usageError struct{ msg string }
@@ -119,6 +120,24 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 			return err
 		}
 		return usageError{err.Error()}
+	}
+	return nil
+}
+
+// writeRuns writes runs as out asks, then notes ('#' lines): after the table
+// on stdout, or on stderr when stdout carries JSON.
+func writeRuns(out *bench.Output, stdout, stderr io.Writer, runs []*bench.Run, notes []string) error {
+	if err := out.Write(stdout, runs); err != nil {
+		return err
+	}
+	w := stdout
+	if out.JSON == "-" {
+		w = stderr
+	}
+	for _, n := range notes {
+		if _, err := io.WriteString(w, n+"\n"); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/openmatch/matchd/bench"
+	"github.com/openmatch/matchd/bench/enginebench"
+	"github.com/openmatch/matchd/engine"
+)
+
+// engineArgs are the parsed arguments of "bench engine".
+type engineArgs struct {
+	opt enginebench.Options
+	out bench.Output
+}
+
+func parseEngine(args []string, stderr io.Writer) (engineArgs, error) {
+	a := engineArgs{opt: enginebench.DefaultOptions()}
+	fs := newFlagSet("engine", stderr)
+	fs.IntVar(&a.opt.Resting, "resting", a.opt.Resting, "target number of resting `orders` in the book")
+	fs.IntVar(&a.opt.Count, "count", a.opt.Count, "measured `commands`")
+	fs.Int64Var(&a.opt.Seed, "seed", a.opt.Seed, "workload random `seed`")
+	fs.IntVar(&a.opt.Symbols, "symbols", a.opt.Symbols, "number of `symbols` (1-6)")
+	fs.IntVar(&a.opt.Owners, "owners", a.opt.Owners, "number of `sessions` placing orders")
+	fs.IntVar(&a.opt.RefCount, "ref-count", 0, "measured `commands` for the reference book (0: min(count, 20000))")
+	a.out.AddFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return a, err
+	}
+	if fs.NArg() != 0 {
+		return a, usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+	if err := a.opt.Validate(); err != nil {
+		return a, usageError{err.Error()}
+	}
+	return a, nil
+}
+
+// referenceBook returns the constructor of the naive reference book, or nil:
+// it lives in engine/internal/refbook, which only packages under engine/ may
+// import. Once engine exports a wrapper (docs/BENCH.md proposes
+// engine/reference), return it here.
+func referenceBook() func(engine.Config) (enginebench.Applier, error) { return nil }
+
+func runEngine(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	a, err := parseEngine(args, stderr)
+	if err != nil {
+		return err
+	}
+	a.opt.Reference = referenceBook()
+	res, err := enginebench.Run(ctx, a.opt, progressFor(stderr))
+	if err != nil {
+		return err
+	}
+	var notes []string
+	if res.ReferenceSkipped != "" {
+		notes = append(notes, "# reference: skipped: "+res.ReferenceSkipped)
+	}
+	return writeRuns(&a.out, stdout, stderr, res.Runs, notes)
+}
