@@ -30,11 +30,12 @@ func commands() []command {
 		{"show", "[-json F] [-hdr F] [-plot F] FILE.json...", "print the table of results files, or convert them", runShow},
 		{"demo", "[-rate R] [-duration D] [-stall D] [output flags]", "measure a synthetic server that stalls once, open and closed loop", runDemo},
 		{"engine", "[-resting N] [-count N] [-seed S] [-symbols N] [output flags]", "the matching core alone on the mixed workload, timed per command and untimed", runEngine},
+		{"ring", "[-count N] [-rate R] [-waits LIST] [-capacity N] [output flags]", "one hop through the ring for each wait strategy, beside a buffered channel", runRing},
 	}
 }
 
 // planned lists the commands other packages will provide.
-func planned() []string { return []string{"ring", "pipeline", "fix"} }
+func planned() []string { return []string{"pipeline", "fix"} }
 
 // usageError is a command-line mistake: exit status 2.
 type usageError struct{ msg string }

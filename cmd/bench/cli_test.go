@@ -148,7 +148,7 @@ func TestHelpExitsZero(t *testing.T) {
 	}
 	var out bytes.Buffer
 	run(context.Background(), nil, &out, io.Discard)
-	for _, want := range []string{"compare", "plot", "show", "demo", "Not yet available: ring, pipeline, fix."} {
+	for _, want := range []string{"compare", "plot", "show", "demo", "Not yet available: pipeline, fix."} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("usage lacks %q:\n%s", want, out.String())
 		}
