@@ -23,7 +23,9 @@ func TestParseRing(t *testing.T) {
 		{nil, true, def.Waits, func(*ringbench.Options) {}},
 		{[]string{"-count", "10", "-rate", "0", "-capacity", "64", "-waits", "block, spin", "-channel=false", "-publisher"}, true,
 			[]ringbuffer.Wait{ringbuffer.Block, ringbuffer.Spin},
-			func(o *ringbench.Options) { o.Count, o.Rate, o.Capacity, o.Channel, o.Publisher = 10, 0, 64, false, true }},
+			func(o *ringbench.Options) {
+				o.Count, o.Rate, o.Capacity, o.Channel, o.Publisher = 10, 0, 64, false, true
+			}},
 		{[]string{"-waits", ""}, true, nil, func(*ringbench.Options) {}},
 		{[]string{"-burst=false", "-rate", "1000"}, true, def.Waits, func(o *ringbench.Options) { o.Burst, o.Rate = false, 1000 }},
 		{[]string{"-waits", "nap"}, false, nil, nil},
