@@ -1,0 +1,382 @@
+// Package fixtest drives a FIX acceptor from tests: QuickFIX/Go initiators as
+// clients, FIX messages written as "35=D|11=a|55=AAPL|...", expectations on the
+// fields of what comes back, and a goroutine-leak check for TestMain. It is test
+// support only; nothing in the server imports it.
+package fixtest
+
+import (
+	"net"
+	"os"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quickfixgo/quickfix"
+	"github.com/quickfixgo/quickfix/store/file"
+)
+
+// FIX tags the tests read.
+const (
+	TagAvgPx            quickfix.Tag = 6
+	TagClOrdID          quickfix.Tag = 11
+	TagCumQty           quickfix.Tag = 14
+	TagExecID           quickfix.Tag = 17
+	TagLastPx           quickfix.Tag = 31
+	TagLastQty          quickfix.Tag = 32
+	TagMsgSeqNum        quickfix.Tag = 34
+	TagMsgType          quickfix.Tag = 35
+	TagOrderID          quickfix.Tag = 37
+	TagOrderQty         quickfix.Tag = 38
+	TagOrdStatus        quickfix.Tag = 39
+	TagOrigClOrdID      quickfix.Tag = 41
+	TagPossDupFlag      quickfix.Tag = 43
+	TagPrice            quickfix.Tag = 44
+	TagSide             quickfix.Tag = 54
+	TagSymbol           quickfix.Tag = 55
+	TagText             quickfix.Tag = 58
+	TagTimeInForce      quickfix.Tag = 59
+	TagCxlRejReason     quickfix.Tag = 102
+	TagOrdRejReason     quickfix.Tag = 103
+	TagExecType         quickfix.Tag = 150
+	TagLeavesQty        quickfix.Tag = 151
+	TagCxlRejResponseTo quickfix.Tag = 434
+)
+
+// Fields is a received message: its body fields, plus MsgType(35), MsgSeqNum(34)
+// and PossDupFlag(43) from the header.
+type Fields map[quickfix.Tag]string
+
+// FieldsOf flattens a message into Fields.
+func FieldsOf(m *quickfix.Message) Fields {
+	out := Fields{}
+	for _, tag := range m.Body.Tags() {
+		v, _ := m.Body.GetString(tag)
+		out[tag] = v
+	}
+	for _, tag := range []quickfix.Tag{TagMsgType, TagMsgSeqNum, TagPossDupFlag} {
+		if m.Header.Has(tag) {
+			out[tag], _ = m.Header.GetString(tag)
+		}
+	}
+	return out
+}
+
+// Msg builds a message from "35=D|11=a|..." (tag 35 goes to the header, the rest
+// to the body).
+func Msg(spec string) *quickfix.Message {
+	m := quickfix.NewMessage()
+	for _, kv := range strings.Split(spec, "|") {
+		k, v, _ := strings.Cut(kv, "=")
+		tag, _ := strconv.Atoi(k)
+		if quickfix.Tag(tag) == TagMsgType {
+			m.Header.SetString(quickfix.Tag(tag), v)
+		} else {
+			m.Body.SetString(quickfix.Tag(tag), v)
+		}
+	}
+	return m
+}
+
+// FreePort returns a TCP port on the loopback interface that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// ExecIDs checks, across all clients of a test, that every ExecutionReport's
+// ExecID is new.
+type ExecIDs struct {
+	mu   sync.Mutex
+	seen map[string]string
+}
+
+func (x *ExecIDs) check(t testing.TB, who string, m Fields) {
+	t.Helper()
+	if x == nil || m[TagMsgType] != "8" {
+		return
+	}
+	id := m[TagExecID]
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.seen == nil {
+		x.seen = map[string]string{}
+	}
+	if prev, dup := x.seen[id]; dup {
+		t.Fatalf("%s: ExecID %s already seen by %s in %v", who, id, prev, m)
+	}
+	x.seen[id] = who
+}
+
+// Options configure a Client.
+type Options struct {
+	// Port of the acceptor on 127.0.0.1.
+	Port int
+	// BeginString is FIX.4.4 or FIX.4.2.
+	BeginString string
+	// Name is the client's SenderCompID; Target the acceptor's CompID.
+	Name, Target string
+	// StoreDir, when set, gives the client a file store there and
+	// ResetOnLogon=N, so sequence numbers continue across reconnects; otherwise
+	// it uses a memory store and resets at every logon.
+	StoreDir string
+	// Username and Password are sent at Logon when set.
+	Username, Password string
+	// ExecIDs, when set, checks ExecID uniqueness of everything received.
+	ExecIDs *ExecIDs
+}
+
+// Client is a FIX session driven by a QuickFIX/Go initiator.
+type Client struct {
+	t      testing.TB
+	opts   Options
+	sid    quickfix.SessionID
+	init   *quickfix.Initiator
+	msgs   chan Fields
+	logons chan struct{}
+	stop   sync.Once
+}
+
+// Start starts an initiator without waiting for its logon. It is stopped at the
+// end of the test.
+func Start(t testing.TB, o Options) *Client {
+	t.Helper()
+	if o.Target == "" {
+		o.Target = "ENGINE"
+	}
+	c := &Client{t: t, opts: o, msgs: make(chan Fields, 4096), logons: make(chan struct{}, 1),
+		sid: quickfix.SessionID{BeginString: o.BeginString, SenderCompID: o.Name, TargetCompID: o.Target}}
+	text := "[DEFAULT]\nSocketConnectHost=127.0.0.1\nSocketConnectPort=" + strconv.Itoa(o.Port) +
+		"\nHeartBtInt=30\nReconnectInterval=1\nLogoutTimeout=1\n"
+	var stores quickfix.MessageStoreFactory = quickfix.NewMemoryStoreFactory()
+	if o.StoreDir != "" {
+		text += "ResetOnLogon=N\nFileStorePath=" + o.StoreDir + "\nFileStoreSync=N\n"
+	} else {
+		text += "ResetOnLogon=Y\n"
+	}
+	text += "[SESSION]\nBeginString=" + o.BeginString + "\nSenderCompID=" + o.Name + "\nTargetCompID=" + o.Target + "\n"
+	settings, err := quickfix.ParseSettings(strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.StoreDir != "" {
+		stores = file.NewStoreFactory(settings)
+	}
+	c.init, err = quickfix.NewInitiator(c, stores, settings, quickfix.NewNullLogFactory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.init.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// Connect starts a client and waits for its logon.
+func Connect(t testing.TB, o Options) *Client {
+	t.Helper()
+	c := Start(t, o)
+	c.WaitLogon()
+	return c
+}
+
+// SetT points the client's failures at a subtest.
+func (c *Client) SetT(t testing.TB) { c.t = t }
+
+// Name returns the client's SenderCompID.
+func (c *Client) Name() string { return c.opts.Name }
+
+// OnCreate implements quickfix.Application.
+func (c *Client) OnCreate(quickfix.SessionID) {}
+
+// OnLogon implements quickfix.Application.
+func (c *Client) OnLogon(quickfix.SessionID) {
+	select {
+	case c.logons <- struct{}{}:
+	default:
+	}
+}
+
+// OnLogout implements quickfix.Application.
+func (c *Client) OnLogout(quickfix.SessionID) {}
+
+// ToAdmin adds Username and Password to the Logon.
+func (c *Client) ToAdmin(m *quickfix.Message, _ quickfix.SessionID) {
+	if m.IsMsgTypeOf("A") {
+		if c.opts.Username != "" {
+			m.Body.SetString(553, c.opts.Username)
+		}
+		if c.opts.Password != "" {
+			m.Body.SetString(554, c.opts.Password)
+		}
+	}
+}
+
+// ToApp implements quickfix.Application.
+func (c *Client) ToApp(*quickfix.Message, quickfix.SessionID) error { return nil }
+
+// FromAdmin passes session-level Rejects (3) and Logouts (5) on to Expect.
+func (c *Client) FromAdmin(m *quickfix.Message, _ quickfix.SessionID) quickfix.MessageRejectError {
+	if m.IsMsgTypeOf("3") || m.IsMsgTypeOf("5") {
+		c.msgs <- FieldsOf(m)
+	}
+	return nil
+}
+
+// FromApp passes application messages on to Expect.
+func (c *Client) FromApp(m *quickfix.Message, _ quickfix.SessionID) quickfix.MessageRejectError {
+	c.msgs <- FieldsOf(m)
+	return nil
+}
+
+// WaitLogon waits up to 10 s for the next logon.
+func (c *Client) WaitLogon() {
+	c.t.Helper()
+	select {
+	case <-c.logons:
+	case <-time.After(10 * time.Second):
+		c.t.Fatalf("%s: no logon", c.opts.Name)
+	}
+}
+
+// Close logs the client out and stops it. Idempotent.
+func (c *Client) Close() { c.stop.Do(c.init.Stop) }
+
+// Send sends "35=D|11=x|..." from this client.
+func (c *Client) Send(spec string) {
+	c.t.Helper()
+	if err := quickfix.SendToTarget(Msg(spec), c.sid); err != nil {
+		c.t.Fatalf("%s: send %s: %v", c.opts.Name, spec, err)
+	}
+}
+
+// Next returns the next message, waiting up to 10 s. Logouts are skipped.
+func (c *Client) Next() Fields {
+	c.t.Helper()
+	for {
+		select {
+		case got := <-c.msgs:
+			if got[TagMsgType] == "5" {
+				continue
+			}
+			c.opts.ExecIDs.check(c.t, c.opts.Name, got)
+			return got
+		case <-time.After(10 * time.Second):
+			c.t.Fatalf("%s: no message", c.opts.Name)
+			return nil
+		}
+	}
+}
+
+// Expect waits for the client's next message and checks the given fields ("-"
+// means absent). It returns the whole message.
+func (c *Client) Expect(want Fields) Fields {
+	c.t.Helper()
+	got := c.Next()
+	for tag, w := range want {
+		v, ok := got[tag]
+		if w == "-" {
+			if ok {
+				c.t.Fatalf("%s: tag %d = %q, want absent in %v", c.opts.Name, tag, v, got)
+			}
+			continue
+		}
+		if v != w {
+			c.t.Fatalf("%s: tag %d = %q, want %q in %v", c.opts.Name, tag, v, w, got)
+		}
+	}
+	return got
+}
+
+// Quiet checks that no application message arrives for d.
+func (c *Client) Quiet(d time.Duration) {
+	c.t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case got := <-c.msgs:
+			if got[TagMsgType] != "5" {
+				c.t.Fatalf("%s: unexpected message %v", c.opts.Name, got)
+			}
+		case <-deadline:
+			return
+		}
+	}
+}
+
+// knownQuickFIXLeaks are goroutines QuickFIX/Go v0.9.10 leaves behind by design:
+// time.AfterFunc callbacks for logon and logout timeouts that fire after their
+// session has stopped and then block forever on its unbuffered event channel
+// (session_state.go:68, session.go:599). Not ours to fix; not counted.
+var knownQuickFIXLeaks = []string{
+	"quickfix.(*stateMachine).Connect.func1",
+	"quickfix.(*session).initiateLogoutInReplyTo.func1",
+}
+
+var goroutineHeader = regexp.MustCompile(`^goroutine (\d+) `)
+
+func goroutineStacks() map[string]string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	out := map[string]string{}
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if m := goroutineHeader.FindStringSubmatch(g); m != nil {
+			out[m[1]] = g
+		}
+	}
+	return out
+}
+
+// RunWithLeakCheck runs the tests and fails the run if goroutines they started
+// are still alive 5 s after they end (QuickFIX's known strays excepted). Call it
+// from TestMain: os.Exit(fixtest.RunWithLeakCheck(m)).
+func RunWithLeakCheck(m *testing.M) int {
+	before := map[string]bool{}
+	for id := range goroutineStacks() {
+		before[id] = true
+	}
+	code := m.Run()
+	if code != 0 {
+		return code
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var leaked []string
+	next:
+		for id, stack := range goroutineStacks() {
+			if before[id] || strings.Contains(stack, "testing.(*M).Run") || strings.Contains(stack, "main.main") {
+				continue
+			}
+			for _, known := range knownQuickFIXLeaks {
+				if strings.Contains(stack, known) {
+					continue next
+				}
+			}
+			leaked = append(leaked, stack)
+		}
+		if len(leaked) == 0 {
+			return code
+		}
+		if time.Now().After(deadline) {
+			os.Stderr.WriteString("tests leaked goroutines:\n" + strings.Join(leaked, "\n\n") + "\n")
+			return 1
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
