@@ -31,11 +31,12 @@ func commands() []command {
 		{"demo", "[-rate R] [-duration D] [-stall D] [output flags]", "measure a synthetic server that stalls once, open and closed loop", runDemo},
 		{"engine", "[-resting N] [-count N] [-seed S] [-symbols N] [output flags]", "the matching core alone on the mixed workload, timed per command and untimed", runEngine},
 		{"ring", "[-count N] [-rate R] [-waits LIST] [-capacity N] [output flags]", "one hop through the ring for each wait strategy, beside a buffered channel", runRing},
+		{"pipeline", "[-policies LIST] [-producers N] [-rate R] [-count N] [-data DIR] [output flags]", "the in-process pipeline (no gateway) per durability policy, with its stage histograms", runPipeline},
 	}
 }
 
 // planned lists the commands other packages will provide.
-func planned() []string { return []string{"pipeline", "fix"} }
+func planned() []string { return []string{"fix"} }
 
 // usageError is a command-line mistake: exit status 2.
 type usageError struct{ msg string }

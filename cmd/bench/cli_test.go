@@ -148,7 +148,7 @@ func TestHelpExitsZero(t *testing.T) {
 	}
 	var out bytes.Buffer
 	run(context.Background(), nil, &out, io.Discard)
-	for _, want := range []string{"compare", "plot", "show", "demo", "Not yet available: pipeline, fix."} {
+	for _, want := range []string{"compare", "plot", "show", "demo", "Not yet available: fix."} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("usage lacks %q:\n%s", want, out.String())
 		}
@@ -193,7 +193,7 @@ func TestRunCommands(t *testing.T) {
 		{"show converts", []string{"show", "-hdr", filepath.Join(dir, "a.hlog"), a}, 0, "ring", "", "a.hlog"},
 		{"plot", []string{"plot", "-o", filepath.Join(dir, "p.svg"), a, b}, 0, "", "", "p.svg"},
 		{"plot bad extension", []string{"plot", "-o", filepath.Join(dir, "p.png"), a}, 1, "", ".svg or .html", ""},
-		{"planned", []string{"pipeline"}, 2, "", "not yet available", ""},
+		{"planned", []string{"fix"}, 2, "", "not yet available", ""},
 	} {
 		var out, errOut bytes.Buffer
 		code := run(context.Background(), c.args, &out, &errOut)
