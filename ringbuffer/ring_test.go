@@ -182,7 +182,6 @@ func TestWrapAroundSmallCapacity(t *testing.T) {
 				t.Fatal(err)
 			}
 			verify(t, cs, 2000)
-			t.Logf("timeouts %d", timeouts.Swap(0))
 		})
 	}
 }

@@ -123,26 +123,7 @@ func (w *waiter) Gate(int64) { w.wait(true) }
 // Idle is called while nothing beyond this reader's position has been committed.
 func (w *waiter) Idle(int64) { w.wait(false) }
 
-// pauseIters is overridable for experiments.
-var pauseIters = 0
-
-//go:noinline
-func pause(n int) int {
-	x := 0
-	for i := 0; i < n; i++ {
-		x += i
-	}
-	return x
-}
-
-var sinkInt int
-
-var timeouts atomic.Int64
-
 func (w *waiter) wait(gated bool) {
-	if pauseIters > 0 {
-		sinkInt += pause(pauseIters)
-	}
 	if w.kind == Spin {
 		w.polls++
 		if w.polls&spinGuardMask == 0 {
@@ -179,7 +160,6 @@ func (w *waiter) park(gated bool) {
 		select {
 		case <-w.wake:
 		case <-w.timer.C:
-			timeouts.Add(1)
 		}
 		w.timer.Stop()
 	}
