@@ -277,6 +277,29 @@ func (c *Client) Next() Fields {
 	}
 }
 
+// Until collects the client's messages up to (not including) the first of
+// MsgType mt, waiting up to 10 s for each; Logouts count only when mt is "5".
+func (c *Client) Until(mt string) []Fields {
+	c.t.Helper()
+	var out []Fields
+	for {
+		select {
+		case got := <-c.msgs:
+			if got[TagMsgType] == mt {
+				return out
+			}
+			if got[TagMsgType] == "5" {
+				continue
+			}
+			c.opts.ExecIDs.check(c.t, c.opts.Name, got)
+			out = append(out, got)
+		case <-time.After(10 * time.Second):
+			c.t.Fatalf("%s: no MsgType %s after %d messages", c.opts.Name, mt, len(out))
+			return out
+		}
+	}
+}
+
 // Expect waits for the client's next message and checks the given fields ("-"
 // means absent). It returns the whole message.
 func (c *Client) Expect(want Fields) Fields {

@@ -1,0 +1,231 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/openmatch/matchd/gateway"
+	"github.com/openmatch/matchd/pipeline"
+)
+
+// Quantiles exported for each stage latency (and in /debug/stages).
+var stageQuantiles = [...]float64{0.5, 0.9, 0.99, 0.999, 0.9999}
+
+// Reject reasons always exported (with 0 until one happens), so that rate()
+// works from the start: OrdRejReason(103) and CxlRejReason(102) codes the engine
+// emits. Any other code appears once it has been counted.
+var (
+	orderRejectCodes  = [...]int{1, 6, 13, 99}
+	cancelRejectCodes = [...]int{0, 1, 6, 99}
+)
+
+// collector reads the gateway's counters and the pipeline's progress at scrape
+// time. Nothing on the order path touches Prometheus.
+type collector struct {
+	gw   *gateway.Gateway
+	pipe *pipeline.Pipeline
+	opts *Options
+
+	ordersIn, reportsOut, reportsQueued, reportsDropped *prometheus.Desc
+	messageRejects, orderRejects, cancelRejects         *prometheus.Desc
+	logons, logonsRefused, sessions                     *prometheus.Desc
+	ringUsed, ringCapacity, lastSeq                     *prometheus.Desc
+	journalLag, matchLag, releaseLag                    *prometheus.Desc
+	failed, pinned                                      *prometheus.Desc
+	stageLatency, stageMax                              *prometheus.Desc
+}
+
+func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, opts *Options) *collector {
+	d := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc("matchd_"+name, help, labels, nil)
+	}
+	return &collector{
+		gw: gw, pipe: pipe, opts: opts,
+		ordersIn:       d("orders_in_total", "NewOrderSingle, OrderCancelRequest and OrderCancelReplaceRequest messages decoded and submitted to the pipeline."),
+		reportsOut:     d("reports_out_total", "Reports (ExecutionReport, OrderCancelReject) handed to QuickFIX for sending."),
+		reportsQueued:  d("reports_queued_total", "Reports parked for a session that was offline, sent at its next logon."),
+		reportsDropped: d("reports_dropped_total", "Reports lost: offline queue full, or unknown owner (each is logged)."),
+		messageRejects: d("message_rejects_total", "Messages refused by the gateway before the engine (Reject 3 or BusinessMessageReject j), by reason.", "reason"),
+		orderRejects:   d("order_rejects_total", "Orders rejected by the engine (ExecutionReport ExecType=8), by OrdRejReason(103).", "reason"),
+		cancelRejects:  d("cancel_rejects_total", "Cancel and replace requests rejected (OrderCancelReject 9), by CxlRejReason(102).", "reason"),
+		logons:         d("logons_total", "Accepted FIX logons."),
+		logonsRefused:  d("logons_refused_total", "Refused FIX logons, by reason.", "reason"),
+		sessions:       d("sessions", "FIX sessions logged on now."),
+		ringUsed:       d("ring_used_slots", "Ring occupancy: slots written and not yet consumed by every consumer.", "ring"),
+		ringCapacity:   d("ring_capacity_slots", "Ring size in slots.", "ring"),
+		lastSeq:        d("last_seq", "Last command sequence number that reached each stage.", "stage"),
+		journalLag:     d("journal_lag_commands", "Commands sequenced but not yet durable in the journal."),
+		matchLag:       d("match_lag_commands", "Commands sequenced but not yet applied by the matcher."),
+		releaseLag:     d("release_lag_commands", "Commands sequenced whose reports have not all been handed to the gateway."),
+		failed:         d("pipeline_failed", "1 once the journal or a snapshot failed: orders are refused, restart needed."),
+		pinned:         d("matcher_pinned", "1 when the matcher thread is pinned to MatcherCPU."),
+		stageLatency:   d("stage_latency_seconds", "Per-stage latency of commands since start (or the last /debug/stages?reset=1), from HdrHistogram.", "stage"),
+		stageMax:       d("stage_latency_max_seconds", "Largest per-stage latency in the same window.", "stage"),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.ordersIn, c.reportsOut, c.reportsQueued, c.reportsDropped,
+		c.messageRejects, c.orderRejects, c.cancelRejects, c.logons, c.logonsRefused, c.sessions,
+		c.ringUsed, c.ringCapacity, c.lastSeq, c.journalLag, c.matchLag, c.releaseLag, c.failed, c.pinned,
+		c.stageLatency, c.stageMax} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	k := &c.gw.Counters
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter(c.ordersIn, k.OrdersIn.Load())
+	counter(c.reportsOut, k.ReportsOut.Load())
+	counter(c.reportsQueued, k.ReportsQueued.Load())
+	counter(c.reportsDropped, k.ReportsDropped.Load())
+	for r := gateway.RejectKind(0); r < gateway.NumRejectKinds; r++ {
+		counter(c.messageRejects, k.MessageRejects[r].Load(), r.String())
+	}
+	byCode(counter, c.orderRejects, &k.OrderRejects, orderRejectCodes[:])
+	byCode(counter, c.cancelRejects, &k.CancelRejects, cancelRejectCodes[:])
+	counter(c.logons, k.LogonsAccepted.Load())
+	for r := gateway.RefuseReason(0); r < gateway.NumRefuseReasons; r++ {
+		counter(c.logonsRefused, k.LogonsRefused[r].Load(), r.String())
+	}
+	gauge(c.sessions, float64(c.gw.ActiveSessions()))
+
+	st := c.pipe.Stats()
+	gauge(c.ringUsed, float64(st.InboundUsed), "inbound")
+	gauge(c.ringUsed, float64(st.OutboundUsed), "outbound")
+	gauge(c.ringCapacity, float64(c.opts.InboundRing), "inbound")
+	gauge(c.ringCapacity, float64(c.opts.OutboundRing), "outbound")
+	gauge(c.lastSeq, float64(st.Sequenced), "sequenced")
+	gauge(c.lastSeq, float64(st.Durable), "durable")
+	gauge(c.lastSeq, float64(st.Matched), "matched")
+	gauge(c.lastSeq, float64(st.Sent), "released")
+	gauge(c.journalLag, lag(st.Sequenced, st.Durable))
+	gauge(c.matchLag, lag(st.Sequenced, st.Matched))
+	gauge(c.releaseLag, lag(st.Sequenced, st.Sent))
+	gauge(c.failed, boolGauge(st.Err != nil))
+	gauge(c.pinned, boolGauge(st.MatcherPinned))
+
+	for _, s := range c.pipe.StageLatencies(false) {
+		h := s.Hist
+		q := make(map[float64]float64, len(stageQuantiles))
+		for _, p := range stageQuantiles {
+			q[p] = float64(h.ValueAtQuantile(p*100)) / 1e9
+		}
+		n := h.TotalCount()
+		ch <- prometheus.MustNewConstSummary(c.stageLatency, uint64(n), h.Mean()*float64(n)/1e9, q, s.Name)
+		gauge(c.stageMax, float64(h.Max())/1e9, s.Name)
+	}
+}
+
+// byCode exports a counter per reason code: the always-present codes, then any
+// other that has counted something.
+func byCode(counter func(*prometheus.Desc, uint64, ...string), d *prometheus.Desc, counts *[256]atomic.Uint64, always []int) {
+	for code := range counts {
+		v := counts[code].Load()
+		if v == 0 && !slices.Contains(always, code) {
+			continue
+		}
+		counter(d, v, strconv.Itoa(code))
+	}
+}
+
+// lag is a - b, or 0 when the stages were read at slightly different moments.
+func lag(a, b uint64) float64 {
+	if b >= a {
+		return 0
+	}
+	return float64(a - b)
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// newMetricsHandler serves /metrics from its own registry (the server's
+// collector, the Go runtime's, the process's) and /debug/stages.
+func newMetricsHandler(c *collector, pipe *pipeline.Pipeline) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("GET /debug/stages", func(w http.ResponseWriter, r *http.Request) {
+		reset := false
+		switch r.URL.Query().Get("reset") {
+		case "", "0":
+		case "1":
+			reset = true
+		default:
+			http.Error(w, "reset must be 0 or 1", http.StatusBadRequest)
+			return
+		}
+		body, err := json.Marshal(stagesReport(pipe.StageLatencies(reset)))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(append(body, '\n'))
+	})
+	return mux
+}
+
+// StageJSON is one stage in the /debug/stages answer. Latencies are in
+// nanoseconds; Hdr is the histogram as hdrhistogram's Encode(V2CompressedEncodingCookieBase)
+// returns it (already base64): hdrhistogram.Decode([]byte(Hdr)) restores it.
+type StageJSON struct {
+	Name  string `json:"name"`
+	Count int64  `json:"count"`
+	P50   int64  `json:"p50_ns"`
+	P90   int64  `json:"p90_ns"`
+	P99   int64  `json:"p99_ns"`
+	P999  int64  `json:"p999_ns"`
+	P9999 int64  `json:"p9999_ns"`
+	Max   int64  `json:"max_ns"`
+	Hdr   string `json:"hdr"`
+}
+
+// StagesJSON is the /debug/stages answer. Stages is empty when StageTiming is
+// off.
+type StagesJSON struct {
+	Stages []StageJSON `json:"stages"`
+}
+
+func stagesReport(stages []pipeline.StageLatency) StagesJSON {
+	out := StagesJSON{Stages: []StageJSON{}}
+	for _, s := range stages {
+		out.Stages = append(out.Stages, stageJSON(s.Name, s.Hist))
+	}
+	return out
+}
+
+func stageJSON(name string, h *hdrhistogram.Histogram) StageJSON {
+	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		enc = nil // cannot happen for a valid histogram; the figures still help
+	}
+	return StageJSON{Name: name, Count: h.TotalCount(),
+		P50: h.ValueAtQuantile(50), P90: h.ValueAtQuantile(90), P99: h.ValueAtQuantile(99),
+		P999: h.ValueAtQuantile(99.9), P9999: h.ValueAtQuantile(99.99), Max: h.Max(), Hdr: string(enc)}
+}

@@ -1,0 +1,337 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/gateway"
+	"github.com/openmatch/matchd/pipeline"
+)
+
+// Server is matchd: the FIX gateway in front of the pipeline (sequencer, journal,
+// matcher, publisher), plus the metrics endpoint and the end-of-day timer.
+//
+//	gateway (FIX sessions) --Submit--> pipeline --Reporter.Deliver--> reporter --> gateway.Deliver
+//
+// New opens the pipeline first: it takes the data directory's lock and recovers
+// the books from the newest snapshot and the journal. Only then is the gateway
+// created (its owner registry and FIX store live in the same directory, so a
+// second matchd on it fails before touching them), with the pipeline as its Sink.
+// The pipeline needed its Reporter before the gateway existed: the reporter
+// forwards to the gateway once New sets it. No event can be lost in between:
+// recovery delivers none, and nothing is submitted before Start.
+type Server struct {
+	opts Options
+	log  zerolog.Logger
+	pipe *pipeline.Pipeline
+	gw   *gateway.Gateway
+	rep  *reporter
+	rec  pipeline.Recovered
+
+	httpSrv  *http.Server
+	httpAddr string
+	httpDone chan struct{}
+
+	stop    chan struct{} // closed by Close: ends housekeeping
+	done    chan struct{} // closed when housekeeping has returned
+	failed  chan struct{} // closed by housekeeping when the pipeline fails
+	failErr atomic.Pointer[error]
+
+	mu       sync.Mutex
+	started  bool
+	closed   bool
+	closeErr error
+}
+
+// reporter is the pipeline's Reporter, forwarding to the gateway (see Server).
+type reporter struct {
+	gw   atomic.Pointer[gateway.Gateway]
+	lost atomic.Uint64
+}
+
+// Deliver implements pipeline.Reporter.
+func (r *reporter) Deliver(ev *engine.Event) {
+	if gw := r.gw.Load(); gw != nil {
+		gw.Deliver(ev)
+		return
+	}
+	r.lost.Add(1) // cannot happen: nothing is submitted before the gateway is set
+}
+
+// New recovers the state in opts.DataDir and builds the server; Start makes it
+// listen. opts normally comes from Load (command line) or Parse (settings text).
+func New(opts Options) (*Server, error) {
+	if opts.Settings == nil {
+		return nil, errors.New("server: Options.Settings is required (build Options with Load or Parse)")
+	}
+	if opts.DataDir == "" {
+		return nil, errors.New("server: Options.DataDir is required")
+	}
+	s := &Server{opts: opts, log: opts.Logger.With().Str("component", "server").Logger(), rep: &reporter{},
+		stop: make(chan struct{}), done: make(chan struct{}), failed: make(chan struct{})}
+	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("server: data directory: %w", err)
+	}
+	t0 := time.Now()
+	pipe, rec, err := pipeline.Open(pipeline.Options{
+		Engine:           opts.Engine,
+		Dir:              opts.DataDir,
+		Durability:       opts.Durability,
+		Wait:             opts.Wait,
+		InboundCapacity:  opts.InboundRing,
+		OutboundCapacity: opts.OutboundRing,
+		MatcherCPU:       opts.MatcherCPU,
+		CheckpointEvery:  opts.CheckpointEvery,
+		SnapshotEvery:    opts.SnapshotEvery,
+		Reporter:         s.rep,
+		StageTiming:      opts.StageTiming,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.pipe, s.rec = pipe, rec
+	s.logRecovery(rec, time.Since(t0))
+
+	gw, err := gateway.New(gateway.Options{
+		Settings:      opts.Settings,
+		DataDir:       opts.DataDir,
+		Symbols:       opts.Engine.Symbols,
+		Sink:          pipe,
+		Logger:        opts.Logger,
+		RatePerSecond: opts.RateLimit,
+		RateBurst:     opts.RateBurst,
+		MaxSessions:   opts.MaxSessions,
+		PendingLimit:  opts.OfflineReports,
+	})
+	if err != nil {
+		if cerr := pipe.Close(); cerr != nil {
+			s.log.Error().Err(cerr).Msg("closing the pipeline after a failed start")
+		}
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.gw = gw
+	s.rep.gw.Store(gw)
+	return s, nil
+}
+
+// logRecovery says what Open found, in one structured line, plus a warning for
+// each repair.
+func (s *Server) logRecovery(rec pipeline.Recovered, took time.Duration) {
+	j := rec.Journal
+	s.log.Info().Uint64("snapshot_seq", rec.FromSnapshot).Uint64("replayed_commands", rec.Replayed).
+		Uint64("last_seq", rec.LastSeq).Str("state_hash", fmt.Sprintf("%016x", rec.StateHash)).
+		Int("journal_segments", j.Segments).Bool("torn_tail_truncated", j.Truncated).
+		Int("damaged_snapshots", len(rec.DamagedSnapshots)).Str("took", took.Round(time.Microsecond).String()).Str("data_dir", s.opts.DataDir).
+		Msg("books recovered")
+	if j.Truncated {
+		s.log.Warn().Uint64("segment", j.Segment).Int64("offset", j.Offset).Int64("dropped_bytes", j.Dropped).
+			Str("reason", j.Reason).Msg("journal had a torn tail (a write the crash interrupted, never acknowledged): truncated")
+	}
+	if rec.Torn != nil {
+		s.log.Warn().Err(rec.Torn).Msg("journal replay stopped at a torn record")
+	}
+	for _, d := range rec.DamagedSnapshots {
+		s.log.Warn().Uint64("seq", d.Seq).Str("path", d.Path).Str("reason", d.Reason).
+			Msg("damaged snapshot skipped: recovered from an older one and the journal")
+	}
+}
+
+// Start applies the garbage-collector settings, opens the metrics endpoint and
+// the FIX acceptor, and starts the end-of-day timer. After a failed Start, Close
+// releases what New opened.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	if s.started || s.closed {
+		s.mu.Unlock()
+		return errors.New("server: Start called twice or after Close")
+	}
+	s.started = true
+	s.mu.Unlock()
+
+	applyGC(s.opts.GC, s.log)
+	if s.opts.MetricsAddr != "" {
+		ln, err := net.Listen("tcp", s.opts.MetricsAddr)
+		if err != nil {
+			close(s.done)
+			return fmt.Errorf("server: metrics endpoint (MetricsAddr, -metrics): %w", err)
+		}
+		s.httpAddr = ln.Addr().String()
+		s.httpSrv = &http.Server{Handler: newMetricsHandler(newCollector(s.gw, s.pipe, &s.opts), s.pipe),
+			ReadHeaderTimeout: 5 * time.Second}
+		s.httpDone = make(chan struct{})
+		go func() {
+			defer close(s.httpDone)
+			if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error().Err(err).Msg("metrics endpoint stopped")
+			}
+		}()
+	}
+	if err := s.gw.Start(); err != nil {
+		close(s.done)
+		return fmt.Errorf("server: FIX port %d (SocketAcceptPort, -port): %w", s.opts.Port, err)
+	}
+	go s.housekeeping()
+
+	st := s.pipe.Stats()
+	if s.opts.MatcherCPU >= 0 && !st.MatcherPinned {
+		s.log.Warn().Int("matcher_cpu", s.opts.MatcherCPU).Msg("could not pin the matcher to MatcherCPU; it runs on its own OS thread, unpinned")
+	}
+	ev := s.log.Info().Int("fix_port", s.opts.Port).Str("config", s.opts.Source).Str("data_dir", s.opts.DataDir).
+		Int("symbols", len(s.opts.Engine.Symbols)).Str("durability", s.opts.Durability.String()).
+		Str("wait", s.opts.Wait.String()).Uint64("last_seq", st.Sequenced)
+	if s.httpAddr != "" {
+		ev = ev.Str("metrics", "http://"+s.httpAddr+"/metrics")
+	}
+	ev.Msg("matchd ready")
+	return nil
+}
+
+// MetricsAddr returns the address the metrics endpoint listens on ("" when off
+// or not started).
+func (s *Server) MetricsAddr() string { return s.httpAddr }
+
+// Recovered returns what New found in the data directory.
+func (s *Server) Recovered() pipeline.Recovered { return s.rec }
+
+// Failed is closed when the pipeline fails (the journal cannot be written): the
+// server then refuses orders and should be shut down (Run does).
+func (s *Server) Failed() <-chan struct{} { return s.failed }
+
+// EndOfDay submits an end-of-day command now, through the pipeline like any
+// order: every resting DAY order expires (ExecType C to its owner) and the
+// ClOrdID history is cleared (see engine/doc.go). EndOfDay in the settings calls
+// it at that UTC time each day.
+func (s *Server) EndOfDay() error {
+	cmd := engine.Command{Kind: engine.KindEndOfDay, Received: time.Now().UnixNano()}
+	if err := s.pipe.Submit(&cmd); err != nil {
+		return fmt.Errorf("server: end of day: %w", err)
+	}
+	s.log.Info().Msg("end of day submitted: resting DAY orders expire")
+	return nil
+}
+
+// housekeeping runs the end-of-day timer and watches the pipeline's health, once
+// a second. Checking the wall clock each second (rather than sleeping until the
+// end of day) keeps the schedule right across clock steps and suspends.
+func (s *Server) housekeeping() {
+	defer close(s.done)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var next time.Time
+	if s.opts.EndOfDay >= 0 {
+		next = nextEndOfDay(time.Now(), s.opts.EndOfDay)
+		s.log.Info().Time("next_end_of_day", next).Msg("end of day scheduled")
+	}
+	healthy := true
+	for {
+		select {
+		case <-s.stop:
+			return
+		case now := <-tick.C:
+			if healthy {
+				if err := s.pipe.Stats().Err; err != nil {
+					healthy = false
+					s.failErr.Store(&err)
+					s.log.Error().Err(err).Msg("pipeline failed: orders are refused; shutting down")
+					close(s.failed)
+				}
+			}
+			if !next.IsZero() && !now.Before(next) {
+				if err := s.EndOfDay(); err != nil {
+					s.log.Error().Err(err).Msg("end of day")
+				}
+				next = nextEndOfDay(now, s.opts.EndOfDay)
+				s.log.Info().Time("next_end_of_day", next).Msg("end of day scheduled")
+			}
+		}
+	}
+}
+
+// nextEndOfDay returns the first instant after now at the UTC time of day at.
+func nextEndOfDay(now time.Time, at time.Duration) time.Time {
+	now = now.UTC()
+	t := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).Add(at)
+	if !t.After(now) {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t
+}
+
+// Close shuts the server down gracefully: the gateway stops accepting logons and
+// messages; the pipeline drains (every command submitted so far is journaled,
+// matched and its reports handed to the gateway), syncs the journal and writes a
+// snapshot; then the gateway sends what it was handed and logs every session
+// out; last the metrics endpoint stops. It returns the pipeline's error, if any.
+// Idempotent.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return s.closeErr
+	}
+	s.closed = true
+	started := s.started
+	s.mu.Unlock()
+
+	t0 := time.Now()
+	s.gw.Quiesce()
+	if started {
+		close(s.stop)
+		<-s.done
+	}
+	err := s.pipe.Close()
+	if err != nil {
+		s.log.Error().Err(err).Msg("pipeline close")
+	}
+	st := s.pipe.Stats()
+	s.gw.Stop()
+	if s.httpSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if e := s.httpSrv.Shutdown(ctx); e != nil {
+			s.httpSrv.Close()
+		}
+		cancel()
+		<-s.httpDone
+	}
+	if n := s.rep.lost.Load(); n > 0 {
+		s.log.Error().Uint64("events", n).Msg("events reached the reporter before the gateway was set")
+	}
+	s.log.Info().Uint64("last_seq", st.Sent).Uint64("durable_seq", st.Durable).Str("took", time.Since(t0).Round(time.Microsecond).String()).
+		Msg("matchd stopped")
+	if err != nil {
+		err = fmt.Errorf("server: %w", err)
+	}
+	s.mu.Lock()
+	s.closeErr = err
+	s.mu.Unlock()
+	return err
+}
+
+// Run starts the server, waits until ctx is done (main cancels it on SIGINT or
+// SIGTERM) or the pipeline fails, and shuts down with Close.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.Start(); err != nil {
+		s.Close()
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		s.log.Info().Msg("shutting down")
+	case <-s.failed:
+	}
+	err := s.Close()
+	if f := s.failErr.Load(); f != nil && err == nil {
+		err = fmt.Errorf("server: %w", *f)
+	}
+	return err
+}
