@@ -47,10 +47,12 @@ type Server struct {
 	failed  chan struct{} // closed by housekeeping when the pipeline fails
 	failErr atomic.Pointer[error]
 
-	mu       sync.Mutex
-	started  bool
-	closed   bool
-	closeErr error
+	mu      sync.Mutex
+	started bool
+	closed  bool
+
+	closeOnce sync.Once
+	closeErr  error // set by the first Close
 }
 
 // reporter is the pipeline's Reporter, forwarding to the gateway (see Server).
@@ -274,11 +276,12 @@ func nextEndOfDay(now time.Time, at time.Duration) time.Time {
 // out; last the metrics endpoint stops. It returns the pipeline's error, if any.
 // Idempotent.
 func (s *Server) Close() error {
+	s.closeOnce.Do(s.close) // a concurrent Close waits for the first
+	return s.closeErr
+}
+
+func (s *Server) close() {
 	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return s.closeErr
-	}
 	s.closed = true
 	started := s.started
 	s.mu.Unlock()
@@ -309,12 +312,8 @@ func (s *Server) Close() error {
 	s.log.Info().Uint64("last_seq", st.Sent).Uint64("durable_seq", st.Durable).Str("took", time.Since(t0).Round(time.Microsecond).String()).
 		Msg("matchd stopped")
 	if err != nil {
-		err = fmt.Errorf("server: %w", err)
+		s.closeErr = fmt.Errorf("server: %w", err)
 	}
-	s.mu.Lock()
-	s.closeErr = err
-	s.mu.Unlock()
-	return err
 }
 
 // Run starts the server, waits until ctx is done (main cancels it on SIGINT or
