@@ -41,9 +41,14 @@ func (l *lastSeq) Deliver(ev *engine.Event) { l.seq.Store(ev.Seq) }
 // BenchmarkPipeline measures commands/s through the whole in-process pipeline
 // (Submit -> ring -> journal + matcher -> ring -> publisher, ack-gated) for each
 // durability policy, on the mixed workload, from one and from two producers. The
-// `none` policy writes the journal to the page cache without fsync: the baseline
-// for group commit.
+// `unjournaled` baseline skips the journal write entirely; `none` writes it to
+// the page cache without fsync; `batch` adds one fsync per group.
 func BenchmarkPipeline(b *testing.B) {
+	for _, producers := range []int{1, 2} {
+		b.Run("unjournaled/producers="+itoa(producers), func(b *testing.B) {
+			benchPipeline(b, unjournaled, producers, ringbuffer.DefaultWait)
+		})
+	}
 	for _, pol := range []journal.Policy{journal.PolicyNone, journal.PolicyBatch, journal.PolicyEvery} {
 		for _, producers := range []int{1, 2} {
 			b.Run(pol.String()+"/producers="+itoa(producers), func(b *testing.B) {
@@ -56,11 +61,18 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 }
 
+// unjournaled is a pseudo-policy for the baseline.
+const unjournaled journal.Policy = 255
+
 func benchPipeline(b *testing.B, pol journal.Policy, producers int, wait ringbuffer.Wait) {
 	s := benchStream(b)
 	rep := &lastSeq{}
-	p, _, err := Open(Options{Engine: s.Config, Dir: b.TempDir(), Durability: pol, Wait: wait, MatcherCPU: -1,
-		Reporter: rep, SnapshotEvery: -1, CheckpointEvery: -1})
+	opts := Options{Engine: s.Config, Dir: b.TempDir(), Durability: pol, Wait: wait, MatcherCPU: -1,
+		Reporter: rep, SnapshotEvery: -1, CheckpointEvery: -1}
+	if pol == unjournaled {
+		opts.Durability, opts.noJournal = journal.PolicyNone, true
+	}
+	p, _, err := Open(opts)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -79,6 +79,10 @@ type Options struct {
 	// costs a clock read per batch in the journaler and matcher and per command in
 	// Submit and the publisher.
 	StageTiming bool
+
+	// noJournal makes the journaler publish each batch as durable without
+	// writing it: the unjournaled baseline of BenchmarkPipeline. Tests only.
+	noJournal bool
 }
 
 // Recovered says what Open found.
@@ -334,6 +338,10 @@ func (j *journaler) Consume(lower, upper int64) {
 	p := j.p
 	if p.failed.Load() != nil {
 		return // nothing more becomes durable; Submit refuses new commands
+	}
+	if p.opts.noJournal {
+		p.durable.publish(p.in.Slot(upper).Seq)
+		return
 	}
 	for s := lower; s <= upper; s++ {
 		j.buf = engine.AppendCommand(j.buf[:0], p.in.Slot(s))
