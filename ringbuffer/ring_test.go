@@ -141,14 +141,18 @@ func publishAll(t *testing.T, p *Publisher[msg], producers, perProducer int) {
 }
 
 func TestPipelineOrderingNoLoss(t *testing.T) {
-	per := 3000
+	per := 2000
 	if testing.Short() {
-		per = 500
+		per = 300
 	}
 	for _, wait := range []Wait{Spin, SpinYield, Block} {
 		for _, lock := range []Lock{LockSpin, LockMutex} {
 			for _, producers := range []int{1, 4} {
 				t.Run(fmt.Sprintf("%v/%v/producers=%d", wait, lock, producers), func(t *testing.T) {
+					per := per
+					if wait == Spin {
+						per /= 10 // three spinning consumers and four producers on two cores crawl
+					}
 					r, cs := pipeline(t, Options{Capacity: 64, Wait: wait}, producers)
 					p, err := NewPublisher(r, PublisherOptions{Lock: lock})
 					if err != nil {
