@@ -74,12 +74,12 @@
 // ParseWait reads "spin", "spin-yield" or "block" (Wait is also a
 // TextMarshaler, for flag.TextVar). DefaultWait is Block: on the 2-core
 // machines this runs on (tests, CI and other pipelines sharing the cores), an
-// idle ring with three consumers keeps 0.03 CPUs busy under Block against about
-// half a CPU or more under Spin and SpinYield (BenchmarkIdleCPU; with the host
-// contended, a spinner gets only what the host gives it), and Block was also the
-// fastest in every hop and round-trip run below, because a spinning consumer
-// steals the CPU time and the cache lines its producer needs. On a quiet
-// machine with isolated cores, Spin (with pinning) is the one to measure.
+// idle ring with three consumers keeps 0.03-0.05 CPUs busy under Block against
+// 0.5-1.1 CPUs under Spin and SpinYield (BenchmarkIdleCPU; a spinner gets what
+// the contended host gives it), and Block was also the fastest in every
+// streaming run (BenchmarkHop, below), because a spinning consumer takes the CPU
+// time and the cache lines that its producer needs. On a quiet machine with
+// isolated cores, Spin (with pinning) is the one to measure.
 //
 // # Producers
 //
@@ -92,19 +92,25 @@
 // LockSpin (test-and-test-and-set on one padded atomic word, runtime.Gosched
 // after 16 failed attempts) and LockMutex (sync.Mutex). BenchmarkPublisher
 // (ns per message, 1/2/4 producers, one consumer, beside a channel with as many
-// senders), median of 8 runs of 300 ms on the shared 2-core VM at load 4-5:
+// senders) on the shared 2-core VM at load average 3-5, three separate runs:
 //
-//	producers      1      2      4
-//	LockSpin      68    118     69
-//	LockMutex     56    104     92
-//	channel       68     48     49   (5 runs)
+//	producers          1      2      4
+//	LockSpin   A      68    119     69   (median of 8 runs of 300 ms)
+//	LockMutex  A      59    104     92
+//	LockSpin   B      50     55    167   (-benchtime=1s)
+//	LockMutex  B      55     87     90
+//	LockSpin   C     146     90     65   (-benchtime=1s)
+//	LockMutex  C      83    158    115
+//	channel    B,C    70-117 49-74  49-58
 //
-// The two locks are within the noise of each other (run-to-run spread was
-// 50-360 ns); the spin lock had the worst tails with more producers than cores,
-// when a lock holder's thread is descheduled and the waiters spin in vain.
-// DefaultLock is LockMutex for that reason: it spins briefly too, then parks.
-// The uncontended cost is one atomic read-modify-write to lock and one to
-// unlock for both. Re-measure on a quiet machine before changing it.
+// Neither lock wins consistently; the noise (single runs spread from 50 to 360
+// ns) is larger than any difference, and with one producer, where the two locks
+// cost the same (one atomic read-modify-write to lock, one store or add to
+// unlock), the figures still differ by 2x between runs. DefaultLock is LockMutex
+// because, with more producers than cores, its waiters park instead of spinning
+// and yielding on cores that the holder and the consumers need, which is the
+// same reasoning as for Block. LockSpin stays selectable; re-measure on a quiet
+// machine before changing the default.
 //
 // # Pinning
 //
@@ -122,20 +128,23 @@
 // # Measurements
 //
 // On the shared 2-core AMD EPYC VM, with other engineers' builds and tests
-// running (load average 4-5), `go test -run '^$' -bench . -benchtime=1s
-// ./ringbuffer`, ns per message, ~150-byte payload, capacity 1024:
+// running (load average 3-5), `go test -run '^$' -bench . -benchtime=1s
+// ./ringbuffer`, ns per message, ~150-byte payload, capacity 1024, two runs:
 //
 //	                  channel   spin   spin-yield   block
 //	BenchmarkHop          117    263           74      33
+//	                       87    280          138      47
 //	BenchmarkRoundTrip    598   6847         6316    5517
+//	                      615   2529         2758    5400
 //
-// BenchmarkHop (one producer streaming to one consumer) has the ring 3.5x ahead
-// of the channel under Block, short of the 5x goal, and the figures moved by 2x
-// between runs; quieter runs earlier gave Block 27-28 against a channel at
-// 66-69 (2.5x). The per-message cost is dominated by moving the payload's cache
-// lines and the written cursor between cores, which a channel pays too. The
-// round trip (one message, then wait for it to be consumed) was 221 ns for Block
-// against 618 for the channel in a quieter run, and is dominated by host
-// scheduling when the machine is loaded. All of these need re-measuring on a
-// quiet machine.
+// BenchmarkHop (one producer streaming to one consumer) has the ring 1.9-3.5x
+// ahead of the channel under Block, short of the 5x goal; an earlier, quieter
+// run gave 27-28 ns against 66-69 (2.5x), and an 8-byte payload was no faster,
+// so the cost is the cross-core traffic per message (the producer's locked
+// store of the written cursor while the consumer is reading it, and the slot's
+// cache lines), not our code: a CPU profile shows the producer's Commit and the
+// runtime's Gosched (scheduler lock) on top. BenchmarkRoundTrip (one message,
+// then wait until it is consumed) is dominated by host scheduling on a loaded
+// machine; a quieter run gave 222 ns for Block against 618 for the channel. All
+// of these need re-measuring on a quiet machine.
 package ringbuffer
