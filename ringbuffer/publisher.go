@@ -22,8 +22,8 @@ const (
 )
 
 // DefaultLock is the Lock used when PublisherOptions.Lock is zero: LockMutex,
-// which measured as fast as LockSpin and had better tails with more producers
-// than cores (the package doc gives the figures).
+// which measured within the noise of LockSpin and, with more producers than
+// cores, parks its waiters instead of spinning (the package doc gives figures).
 const DefaultLock = LockMutex
 
 // spinLockSpins is how many failed attempts a LockSpin waiter makes before it

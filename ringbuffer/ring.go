@@ -22,7 +22,8 @@ const MaxCapacity = 1 << 30
 // error rather than an allocation panic or an out-of-memory crash.
 const maxRingBytes = 1 << 36
 
-// ErrClosed is returned by Reserve, Claim and Start once Close has begun.
+// ErrClosed is returned by Start, Reserve, Commit and Publisher.Claim once Close
+// has begun.
 var ErrClosed = errors.New("ringbuffer: closed")
 
 // cacheLinePad keeps fields written by different goroutines on different cache
@@ -55,8 +56,8 @@ type Options struct {
 
 // Ring is a fixed array of T slots indexed by sequence & (capacity-1), written by
 // a single writer and read by a linear pipeline of consumer groups, on top of
-// go-disruptor's cursors, barriers, writer and readers (the library never touches
-// the payload).
+// go-disruptor's cursors, barriers and readers (the library never touches the
+// payload; the package doc says why its Wireup and writer are not used).
 //
 // Lifecycle: New, then Start with the consumer groups, then any number of
 // Reserve / fill Slot / Commit from one goroutine at a time (or from many through
@@ -299,7 +300,8 @@ func (r *Ring[T]) awaitSpace(hi int64) {
 const writerSpins = 64
 
 // Written returns the highest committed sequence (-1 before the first Commit).
-// It is one atomic load and may be called from any goroutine.
+// It is one atomic load and may be called from any goroutine once Start has
+// returned.
 func (r *Ring[T]) Written() int64 {
 	if r.written == nil {
 		return -1
@@ -310,7 +312,7 @@ func (r *Ring[T]) Written() int64 {
 // Consumed returns the highest sequence that every consumer has finished (the
 // slowest consumer's position; -1 before any). Written()-Consumed() is the ring's
 // occupancy. It loads the last group's cursors and may be called from any
-// goroutine.
+// goroutine once Start has returned.
 func (r *Ring[T]) Consumed() int64 {
 	if r.last == nil {
 		return -1

@@ -148,11 +148,11 @@ func (w *waiter) wait(gated bool) {
 	}
 }
 
-// park sleeps until a wake-up (from Commit, an upstream consumer, or Close) or the
-// safety-net timeout. The sleepers
-// count is raised before the condition is re-checked: a writer that stored its
-// cursor before our increment is seen by the re-check, one that stored it after
-// sees sleepers > 0 and signals (all atomics here are sequentially consistent).
+// park sleeps until a wake-up (from Commit, an upstream consumer, or Close) or
+// the safety-net timeout. The sleepers count is raised before the condition is
+// re-checked: a writer that stored its cursor before our increment is seen by the
+// re-check, one that stored it after sees sleepers > 0 and signals (all atomics
+// here are sequentially consistent).
 func (w *waiter) park(gated bool) {
 	w.sig.sleepers.Add(1)
 	if !w.ready(gated) {
