@@ -426,7 +426,8 @@ func watchLoads(loads []*Load, p *Progress, stop <-chan struct{}) {
 // producer, session or connection): send(k, i) sends op i of loads[k]. All
 // schedules share one origin, runLoadsLeadIn after the call, so their
 // LoadConfig.Offset values place them relative to each other, and one clock:
-// from the call on, Now (and Due) of every load read the same time base. The progress
+// from the call on, Now (and Due) of every load read loads[0]'s clock (whose
+// Now may thus be read by completers at any time). The progress
 // line, if enabled, shows their combined counters. It returns one result per
 // load, in order (merge them with MergeLoadResults). If a send fails, the
 // other loads are stopped too and the first failure is returned with the
@@ -442,7 +443,9 @@ func RunLoads(ctx context.Context, loads []*Load, send func(k, i int) error, pro
 	}
 	origin := time.Now().Add(runLoadsLeadIn)
 	for _, l := range loads {
-		l.base = loads[0].base
+		if l != loads[0] {
+			l.base = loads[0].base // loads[0]'s clock is left untouched: completers may read it
+		}
 		l.startAt = origin
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -223,7 +223,7 @@ func (r *reporter) Deliver(ev *engine.Event) {
 	}
 	if r.loads != nil {
 		l := r.loads[op%r.producers]
-		l.DoneAt(op/r.producers, l.Now())
+		l.DoneAt(op/r.producers, r.loads[0].Now()) // one clock for all (RunLoads)
 		return
 	}
 	if op < len(r.doneAt) && r.doneAt[op].CompareAndSwap(0, max(int64(time.Since(r.base)), 1)) {
