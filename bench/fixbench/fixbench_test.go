@@ -1,0 +1,146 @@
+package fixbench
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openmatch/matchd/bench"
+)
+
+// opts is a short, low-rate run against s, with sender CompIDs unique to the
+// test (QuickFIX registers sessions process-wide).
+func opts(s *testServer, prefix string) Options {
+	o := DefaultOptions()
+	o.Port, o.Metrics, o.SenderPrefix = s.port, s.metrics, prefix
+	o.Symbols = []string{"AAPL", "MSFT", "TEST"}
+	// A generous grace: the machine running the tests may be busy, and a run
+	// only waits it out when orders are missing.
+	o.Rate, o.Count, o.Cross, o.Grace = 1000, 400, 0.2, 10*time.Second
+	return o
+}
+
+func run(t *testing.T, o Options) *Result {
+	t.Helper()
+	res, err := Run(context.Background(), o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestEveryOrderAcknowledged(t *testing.T) {
+	s := startServer(t, 0)
+	res := run(t, opts(s, "ACK"))
+	ack, fill := res.Ack, res.Fill
+	if ack.Count != 400 || ack.Load == nil || ack.Load.Sent != 400 || ack.Load.Lost != 0 || ack.Load.Spurious != 0 {
+		t.Fatalf("ack run: count %d load %+v", ack.Count, ack.Load)
+	}
+	c := ack.Counters
+	if c[CounterAcked] != 400 || c[CounterRejected] != 0 || c[CounterLost] != 0 || c[CounterRefused] != 0 || c[CounterSessionReject] != 0 || c[CounterLogouts] != 0 {
+		t.Errorf("ack counters %v", c)
+	}
+	if len(res.Lost) != 0 {
+		t.Errorf("lost %v", res.Lost)
+	}
+	// About 20% of the orders are takers; each filled against its maker.
+	f := fill.Counters
+	if f[CounterTakers] < 40 || f[CounterTakers] > 120 || f[CounterFills] != f[CounterTakers] || f[CounterMissingFills] != 0 || fill.Count != f[CounterTakers] {
+		t.Errorf("fill run: count %d counters %v", fill.Count, f)
+	}
+	if Summarize := bench.Summarize; Summarize(fill.Latency).P50 < Summarize(ack.Latency).P50/2 {
+		t.Errorf("fills (p50 %d) much faster than acks (p50 %d)?", Summarize(fill.Latency).P50, Summarize(ack.Latency).P50)
+	}
+	// The server's stages were cleared before the run and count exactly its orders.
+	if res.StagesErr != "" || res.Stages == nil || len(res.Runs) != 2+len(res.Stages.Stages) || len(res.Stages.Stages) != 4 {
+		t.Fatalf("stages error %q, %d runs", res.StagesErr, len(res.Runs))
+	}
+	for _, r := range res.Runs[2:] {
+		if !strings.HasPrefix(r.Name, "server/") || r.Count != 400 {
+			t.Errorf("server run %s has %d values, want 400", r.Name, r.Count)
+		}
+	}
+	// The book holds no leftover maker: every maker was taken.
+	s.stop(t)
+	if n := s.pipe.Engine().Resting(); n != 0 {
+		t.Errorf("%d orders left resting", n)
+	}
+}
+
+func TestLostOrdersAreDetected(t *testing.T) {
+	s := startServer(t, 10) // the server silently drops every 10th order
+	o := opts(s, "LOST")
+	// The run waits out the grace (orders are missing): long enough for the
+	// others' acks on a busy machine, short enough for a test.
+	o.Count, o.Cross, o.Grace = 100, 0, 5*time.Second
+	res := run(t, o)
+	if got := res.Ack.Load.Lost; got != 10 || res.Ack.Counters[CounterLost] != 10 || res.Ack.Counters[CounterAcked] != 90 {
+		t.Errorf("lost %d, counters %v; want 10 lost of 100", got, res.Ack.Counters)
+	}
+	if len(res.Lost) != 10 || !strings.HasPrefix(res.Lost[0], "LOST") {
+		t.Errorf("lost list %q", res.Lost)
+	}
+	if s.sink.dropped.Load() != 10 {
+		t.Errorf("server dropped %d", s.sink.dropped.Load())
+	}
+}
+
+func TestServerStoppedMidRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a server shutdown")
+	}
+	s := startServer(t, 0)
+	o := opts(s, "STOP")
+	o.Count, o.Rate, o.Grace = 600, 1000, time.Second
+	go func() { // stop the server a little after the first order reached it
+		for s.gw.Counters.OrdersIn.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(150 * time.Millisecond)
+		s.stop(t)
+	}()
+	res := run(t, o)
+	a := res.Ack
+	if a.Load.Sent != 600 || a.Load.Lost == 0 || a.Load.Completed == 0 || a.Load.Lost+a.Load.Completed != 600 {
+		t.Errorf("load %+v: want some acked before the stop and the rest lost", a.Load)
+	}
+	if a.Counters[CounterLogouts] == 0 {
+		t.Errorf("counters %v: the logout was not counted", a.Counters)
+	}
+}
+
+func TestRejectsAndUnreachableStages(t *testing.T) {
+	s := startServer(t, 0)
+	o := opts(s, "REJ")
+	o.Symbols = []string{"ZZZZ"}
+	o.Count, o.Cross = 50, 0
+	o.Metrics = freeAddr(t)
+	res := run(t, o)
+	if c := res.Ack.Counters; c[CounterRejected] != 50 || c[CounterAcked] != 0 || c[CounterLost] != 0 {
+		t.Errorf("counters %v: want every order rejected (and answered)", c)
+	}
+	if !strings.Contains(strings.ToLower(res.Texts["rejected"]), "symbol") {
+		t.Errorf("reject text %q", res.Texts["rejected"])
+	}
+	if res.StagesErr == "" || res.Stages != nil || len(res.Runs) != 2 {
+		t.Errorf("stages from a closed port: error %q, %d runs", res.StagesErr, len(res.Runs))
+	}
+}
+
+func TestLogonRefused(t *testing.T) {
+	s := startServer(t, 0)
+	o := opts(s, "NOPE")
+	o.Target = "NOT_ENGINE"
+	o.LogonTimeout = 2 * time.Second
+	_, err := Run(context.Background(), o, nil)
+	if err == nil || !strings.Contains(err.Error(), "not logged on") {
+		t.Errorf("error %v, want a logon failure", err)
+	}
+}
+
+// freeAddr is a loopback address nobody listens on.
+func freeAddr(t *testing.T) string {
+	return "127.0.0.1:" + strconv.Itoa(freePort(t))
+}

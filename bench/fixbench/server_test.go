@@ -1,0 +1,128 @@
+package fixbench
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/gateway"
+	"github.com/openmatch/matchd/journal"
+	"github.com/openmatch/matchd/pipeline"
+)
+
+// testServer is matchd in miniature: the gateway in front of the pipeline,
+// with the stage endpoint on its own HTTP server.
+type testServer struct {
+	port    int
+	metrics string
+	gw      *gateway.Gateway
+	pipe    *pipeline.Pipeline
+	sink    *dropSink
+	http    *httptest.Server
+	stopped atomic.Bool
+}
+
+// dropSink submits to the pipeline but silently drops every dropEvery-th
+// command (0: none), as a broken server would.
+type dropSink struct {
+	p         *pipeline.Pipeline
+	dropEvery int64
+	n         atomic.Int64
+	dropped   atomic.Int64
+}
+
+func (s *dropSink) Submit(cmd *engine.Command) error {
+	if n := s.n.Add(1); s.dropEvery > 0 && n%s.dropEvery == 0 {
+		s.dropped.Add(1)
+		return nil
+	}
+	return s.p.Submit(cmd)
+}
+
+// testConfig is a small engine: three symbols, prices up to 10,000.00.
+func testConfig() engine.Config {
+	cfg := engine.Config{MaxOrders: 1 << 14, MaxLevels: 1 << 12, History: 1 << 14, MaxQty: 1_000_000}
+	for _, n := range []string{"AAPL", "MSFT", "TEST"} {
+		cfg.Symbols = append(cfg.Symbols, engine.SymbolConfig{Name: n, TickDecimals: 2, TickSize: 1, MinPrice: 1, MaxPrice: 1_000_000})
+	}
+	return cfg
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startServer runs a test server until the end of the test.
+func startServer(t *testing.T, dropEvery int64) *testServer {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := testConfig()
+	s := &testServer{port: freePort(t), sink: &dropSink{dropEvery: dropEvery}}
+	var err error
+	s.gw, err = gateway.New(gateway.Options{Port: s.port, ListenHost: "127.0.0.1", DataDir: filepath.Join(dir, "fix"),
+		Symbols: cfg.Symbols, Sink: s.sink, RatePerSecond: -1, ResetOnLogon: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.pipe, _, err = pipeline.Open(pipeline.Options{Engine: cfg, Dir: filepath.Join(dir, "data"), Durability: journal.PolicyNone,
+		Reporter: s.gw, StageTiming: true, MatcherCPU: -1})
+	if err != nil {
+		s.gw.Stop()
+		t.Fatal(err)
+	}
+	s.sink.p = s.pipe
+	if err := s.gw.Start(); err != nil {
+		s.pipe.Close()
+		t.Fatal(err)
+	}
+	s.http = httptest.NewServer(http.HandlerFunc(s.stages))
+	s.metrics = s.http.Listener.Addr().String()
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+// stages answers GET /debug/stages as matchd does.
+func (s *testServer) stages(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/debug/stages" {
+		http.NotFound(w, r)
+		return
+	}
+	out := Stages{Stages: []Stage{}}
+	for _, st := range s.pipe.StageLatencies(r.URL.Query().Get("reset") == "1") {
+		enc, err := st.Hist.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		h := st.Hist
+		out.Stages = append(out.Stages, Stage{Name: st.Name, Count: h.TotalCount(), P50: h.ValueAtQuantile(50), P90: h.ValueAtQuantile(90),
+			P99: h.ValueAtQuantile(99), P999: h.ValueAtQuantile(99.9), P9999: h.ValueAtQuantile(99.99), Max: h.Max(), Hdr: string(enc)})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// stop shuts the server down (idempotent): FIX first, then the pipeline.
+func (s *testServer) stop(t *testing.T) {
+	if !s.stopped.CompareAndSwap(false, true) {
+		return
+	}
+	s.gw.Stop()
+	if err := s.pipe.Close(); err != nil {
+		t.Errorf("closing the pipeline: %v", err)
+	}
+	s.http.Close()
+}
