@@ -7,15 +7,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 
 	"github.com/openmatch/matchd/bench"
 )
 
-// command is one sub-command. Add measurement commands (engine, ring,
-// pipeline, fix) here; give them a bench.Output (AddFlags, then Write) so
-// every command offers the same -json, -hdr and -plot outputs.
+// command is one sub-command. Measurement commands take a bench.Output
+// (AddFlags, then writeRuns) so that every command offers the same -json,
+// -hdr and -plot outputs.
 type command struct {
 	name    string
 	args    string // synopsis of the arguments
@@ -32,11 +33,9 @@ func commands() []command {
 		{"engine", "[-resting N] [-count N] [-seed S] [-symbols N] [output flags]", "the matching core alone on the mixed workload, timed per command and untimed", runEngine},
 		{"ring", "[-count N] [-rate R] [-waits LIST] [-capacity N] [output flags]", "one hop through the ring for each wait strategy, beside a buffered channel", runRing},
 		{"pipeline", "[-policies LIST] [-producers N] [-rate R] [-count N] [-data DIR] [output flags]", "the in-process pipeline (no gateway) per durability policy, with its stage histograms", runPipeline},
+		{"fix", "[-host H] [-port P] [-sessions N] [-rate R] [-duration D | -count N] [-cross F] [-metrics ADDR] [output flags]", "end-to-end FIX load against a running matchd: ack and fill latency, lost orders, server stages", runFix},
 	}
 }
-
-// planned lists the commands other packages will provide.
-func planned() []string { return []string{"fix"} }
 
 // usageError is a command-line mistake: exit status 2.
 type usageError struct{ msg string }
@@ -55,10 +54,7 @@ func parseCommand(args []string) (command, []string, error) {
 			return c, args[1:], nil
 		}
 	}
-	if slices.Contains(planned(), args[0]) {
-		return command{}, nil, usageError{fmt.Sprintf("bench: command %q is not yet available (planned: %s)", args[0], strings.Join(planned(), ", "))}
-	}
-	return command{}, nil, usageError{fmt.Sprintf("bench: unknown command %q: not yet available; see bench -h", args[0])}
+	return command{}, nil, usageError{fmt.Sprintf("bench: unknown command %q; see bench -h", args[0])}
 }
 
 // usage lists the commands.
@@ -68,7 +64,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(&b, "  %-8s %s\n           %s\n", c.name, c.summary, c.args)
 	}
-	fmt.Fprintf(&b, "\nNot yet available: %s.\nRun bench COMMAND -h for a command's flags.\n", strings.Join(planned(), ", "))
+	b.WriteString("\nRun bench COMMAND -h for a command's flags.\n")
 	_, _ = io.WriteString(w, b.String())
 }
 
@@ -142,6 +138,36 @@ func writeRuns(out *bench.Output, stdout, stderr io.Writer, runs []*bench.Run, n
 		}
 	}
 	return nil
+}
+
+// profile is the -cpuprofile flag of the measurement commands.
+type profile struct{ path string }
+
+// addFlag registers -cpuprofile on fs.
+func (p *profile) addFlag(fs *flag.FlagSet) {
+	fs.StringVar(&p.path, "cpuprofile", "", "write a CPU profile of the measurement to `FILE` (go tool pprof)")
+}
+
+// start begins profiling if asked and returns the function that stops it.
+func (p *profile) start() (stop func() error, err error) {
+	if p.path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(p.path)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench: cpu profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("bench: cpu profile: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // progressFor returns a progress line on stderr, enabled only when stderr is

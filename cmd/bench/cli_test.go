@@ -31,8 +31,8 @@ func TestParseCommand(t *testing.T) {
 		{[]string{"show", "x.json"}, "show", nil, ""},
 		{[]string{"demo"}, "demo", nil, ""},
 		{[]string{"engine"}, "engine", nil, ""},
-		{[]string{"fix", "-rate", "5"}, "", nil, `command "fix" is not yet available`},
-		{[]string{"frobnicate"}, "", nil, `unknown command "frobnicate": not yet available`},
+		{[]string{"fix", "-rate", "5"}, "fix", nil, ""},
+		{[]string{"frobnicate"}, "", nil, `unknown command "frobnicate"`},
 	} {
 		cmd, rest, err := parseCommand(c.args)
 		switch {
@@ -148,7 +148,7 @@ func TestHelpExitsZero(t *testing.T) {
 	}
 	var out bytes.Buffer
 	run(context.Background(), nil, &out, io.Discard)
-	for _, want := range []string{"compare", "plot", "show", "demo", "Not yet available: fix."} {
+	for _, want := range []string{"compare", "plot", "show", "demo", "engine", "ring", "pipeline", "fix"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("usage lacks %q:\n%s", want, out.String())
 		}
@@ -193,7 +193,7 @@ func TestRunCommands(t *testing.T) {
 		{"show converts", []string{"show", "-hdr", filepath.Join(dir, "a.hlog"), a}, 0, "ring", "", "a.hlog"},
 		{"plot", []string{"plot", "-o", filepath.Join(dir, "p.svg"), a, b}, 0, "", "", "p.svg"},
 		{"plot bad extension", []string{"plot", "-o", filepath.Join(dir, "p.png"), a}, 1, "", ".svg or .html", ""},
-		{"planned", []string{"fix"}, 2, "", "not yet available", ""},
+		{"unknown", []string{"frob"}, 2, "", `unknown command "frob"`, ""},
 	} {
 		var out, errOut bytes.Buffer
 		code := run(context.Background(), c.args, &out, &errOut)

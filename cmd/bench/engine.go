@@ -12,8 +12,9 @@ import (
 
 // engineArgs are the parsed arguments of "bench engine".
 type engineArgs struct {
-	opt enginebench.Options
-	out bench.Output
+	opt  enginebench.Options
+	out  bench.Output
+	prof profile
 }
 
 func parseEngine(args []string, stderr io.Writer) (engineArgs, error) {
@@ -26,6 +27,7 @@ func parseEngine(args []string, stderr io.Writer) (engineArgs, error) {
 	fs.IntVar(&a.opt.Owners, "owners", a.opt.Owners, "number of `sessions` placing orders")
 	fs.IntVar(&a.opt.RefCount, "ref-count", 0, "measured `commands` for the reference book (0: min(count, 20000))")
 	a.out.AddFlags(fs)
+	a.prof.addFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return a, err
 	}
@@ -50,7 +52,14 @@ func runEngine(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	a.opt.Reference = referenceBook()
+	stopProfile, err := a.prof.start()
+	if err != nil {
+		return err
+	}
 	res, err := enginebench.Run(ctx, a.opt, progressFor(stderr))
+	if perr := stopProfile(); err == nil {
+		err = perr
+	}
 	if err != nil {
 		return err
 	}

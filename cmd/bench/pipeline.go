@@ -14,8 +14,9 @@ import (
 
 // pipelineArgs are the parsed arguments of "bench pipeline".
 type pipelineArgs struct {
-	opt pipelinebench.Options
-	out bench.Output
+	opt  pipelinebench.Options
+	out  bench.Output
+	prof profile
 }
 
 func parsePipeline(args []string, stderr io.Writer) (pipelineArgs, error) {
@@ -36,6 +37,7 @@ func parsePipeline(args []string, stderr io.Writer) (pipelineArgs, error) {
 	fs.IntVar(&a.opt.MatcherCPU, "matcher-cpu", a.opt.MatcherCPU, "pin the matcher to this `CPU` (negative: no pinning)")
 	fs.DurationVar(&a.opt.Grace, "grace", a.opt.Grace, "after the last send, wait this long for the last release")
 	a.out.AddFlags(fs)
+	a.prof.addFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return a, err
 	}
@@ -71,7 +73,14 @@ func runPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	stopProfile, err := a.prof.start()
+	if err != nil {
+		return err
+	}
 	res, err := pipelinebench.Run(ctx, a.opt, progressFor(stderr))
+	if perr := stopProfile(); err == nil {
+		err = perr
+	}
 	if err != nil {
 		return err
 	}

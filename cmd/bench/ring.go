@@ -13,8 +13,9 @@ import (
 
 // ringArgs are the parsed arguments of "bench ring".
 type ringArgs struct {
-	opt ringbench.Options
-	out bench.Output
+	opt  ringbench.Options
+	out  bench.Output
+	prof profile
 }
 
 func parseRing(args []string, stderr io.Writer) (ringArgs, error) {
@@ -29,6 +30,7 @@ func parseRing(args []string, stderr io.Writer) (ringArgs, error) {
 	fs.BoolVar(&a.opt.Channel, "channel", a.opt.Channel, "measure the buffered channel baseline")
 	fs.BoolVar(&a.opt.Publisher, "publisher", false, "write the ring through a Publisher (the pipeline's locked multi-producer path)")
 	a.out.AddFlags(fs)
+	a.prof.addFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return a, err
 	}
@@ -57,7 +59,14 @@ func runRing(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	stopProfile, err := a.prof.start()
+	if err != nil {
+		return err
+	}
 	runs, err := ringbench.Run(ctx, a.opt, progressFor(stderr))
+	if perr := stopProfile(); err == nil {
+		err = perr
+	}
 	if err != nil {
 		return err
 	}

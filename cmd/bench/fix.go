@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/openmatch/matchd/bench"
+	"github.com/openmatch/matchd/bench/fixbench"
+)
+
+// fixArgs are the parsed arguments of "bench fix".
+type fixArgs struct {
+	opt  fixbench.Options
+	out  bench.Output
+	prof profile
+}
+
+func parseFix(args []string, stderr io.Writer) (fixArgs, error) {
+	a := fixArgs{opt: fixbench.DefaultOptions()}
+	o := &a.opt
+	fs := newFlagSet("fix", stderr)
+	fs.StringVar(&o.Host, "host", o.Host, "matchd's FIX `host`")
+	fs.IntVar(&o.Port, "port", o.Port, "matchd's FIX `port`")
+	fs.IntVar(&o.Sessions, "sessions", o.Sessions, "FIX `sessions`, one sender goroutine each")
+	fs.StringVar(&o.SenderPrefix, "sender-prefix", o.SenderPrefix, "SenderCompIDs are `PREFIX`1, PREFIX2, ...")
+	fs.StringVar(&o.Target, "target", o.Target, "TargetCompID: the engine's `CompID`")
+	fs.StringVar(&o.Username, "username", "", "Username(553) sent at Logon")
+	fs.StringVar(&o.Password, "password", "", "Password(554) sent at Logon")
+	fs.Float64Var(&o.Rate, "rate", o.Rate, "total `orders` per second over all sessions (open loop)")
+	fs.DurationVar(&o.Duration, "duration", o.Duration, "length of the schedule when -count is 0")
+	fs.IntVar(&o.Count, "count", 0, "`orders` to send (default: rate x duration)")
+	fs.Float64Var(&o.Cross, "cross", o.Cross, "`fraction` of orders that cross (takers, 0-0.5); as many makers rest for them")
+	fs.BoolVar(&o.PassiveDay, "passive-day", false, "passive orders are DAY and rest (default IOC: acknowledged, then canceled)")
+	symbols := strings.Join(o.Symbols, ",")
+	fs.StringVar(&symbols, "symbols", symbols, "comma-separated `symbols` to trade")
+	fs.StringVar(&o.Price, "price", o.Price, "crossing `price` (two decimals); passive orders sit up to 1.00 away")
+	fs.IntVar(&o.Qty, "qty", o.Qty, "OrderQty of every order")
+	fs.StringVar(&o.Metrics, "metrics", o.Metrics, "matchd's metrics `host:port` for the server stage breakdown (empty: skip)")
+	fs.DurationVar(&o.Grace, "grace", o.Grace, "after the last send, wait this long for acks and fills")
+	fs.DurationVar(&o.Late, "late", o.Late, "an ack slower than this counts as late")
+	fs.DurationVar(&o.LogonTimeout, "logon-timeout", o.LogonTimeout, "give up if a session is not logged on by then")
+	fs.Int64Var(&o.Seed, "seed", o.Seed, "order plan random `seed`")
+	a.out.AddFlags(fs)
+	a.prof.addFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return a, err
+	}
+	if fs.NArg() != 0 {
+		return a, usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+	o.Symbols = nil
+	for s := range strings.SplitSeq(symbols, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			o.Symbols = append(o.Symbols, s)
+		}
+	}
+	if err := o.Validate(); err != nil {
+		return a, usageError{err.Error()}
+	}
+	return a, nil
+}
+
+func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	a, err := parseFix(args, stderr)
+	if err != nil {
+		return err
+	}
+	stopProfile, err := a.prof.start()
+	if err != nil {
+		return err
+	}
+	res, err := fixbench.Run(ctx, a.opt, progressFor(stderr))
+	if perr := stopProfile(); err == nil {
+		err = perr
+	}
+	if err != nil {
+		return err
+	}
+	return writeRuns(&a.out, stdout, stderr, res.Runs, fixNotes(res))
+}
+
+// fixNotes are the '#' lines after the table: the verdict on
+// acknowledgements, lost orders, refusal texts, and the server breakdown's
+// status (or its figures, when they came without histograms).
+func fixNotes(res *fixbench.Result) []string {
+	c := res.Ack.Counters
+	var notes []string
+	verdict := "every order acknowledged"
+	if c[fixbench.CounterLost] > 0 || c[fixbench.CounterRejected] > 0 {
+		verdict = fmt.Sprintf("WARNING: %d of %d orders not acknowledged (%d lost, %d rejected)",
+			c[fixbench.CounterLost]+c[fixbench.CounterRejected], res.Ack.Load.Sent, c[fixbench.CounterLost], c[fixbench.CounterRejected])
+	}
+	notes = append(notes, "# fix: "+verdict+fmt.Sprintf("; %d acks slower than the -late threshold", c[fixbench.CounterLate]))
+	if f := res.Fill.Counters; f[fixbench.CounterMissingFills] > 0 {
+		notes = append(notes, fmt.Sprintf("# WARNING fix-fill: %d of %d takers got no fill", f[fixbench.CounterMissingFills], f[fixbench.CounterTakers]))
+	}
+	if len(res.Lost) > 0 {
+		notes = append(notes, "# lost (first "+fmt.Sprint(len(res.Lost))+"): "+strings.Join(res.Lost, ", "))
+	}
+	kinds := make([]string, 0, len(res.Texts))
+	for k := range res.Texts {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		notes = append(notes, fmt.Sprintf("# first %s text: %q", k, res.Texts[k]))
+	}
+	if res.StagesErr != "" {
+		notes = append(notes, "# server stages: unavailable: "+res.StagesErr)
+	}
+	if res.Stages != nil {
+		for _, s := range res.Stages.Stages {
+			if s.Hdr == "" {
+				notes = append(notes, fmt.Sprintf("# server %s: count %d p50 %s p90 %s p99 %s p99.9 %s p99.99 %s max %s", s.Name, s.Count,
+					bench.FormatNs(s.P50), bench.FormatNs(s.P90), bench.FormatNs(s.P99), bench.FormatNs(s.P999), bench.FormatNs(s.P9999), bench.FormatNs(s.Max)))
+			}
+		}
+	}
+	return notes
+}

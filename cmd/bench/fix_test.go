@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openmatch/matchd/bench"
+	"github.com/openmatch/matchd/bench/fixbench"
+	"github.com/openmatch/matchd/server"
+)
+
+// TestMain gives the tests spare Ps: the FIX test runs client and server in
+// one process, where QuickFIX/Go's busy-spinning session loops would
+// otherwise starve their writer goroutines (see bench/fixbench's TestMain).
+func TestMain(m *testing.M) {
+	runtime.GOMAXPROCS(max(4, runtime.GOMAXPROCS(0)))
+	os.Exit(m.Run())
+}
+
+func TestParseFix(t *testing.T) {
+	def := fixbench.DefaultOptions()
+	for _, c := range []struct {
+		args []string
+		ok   bool
+		edit func(o *fixbench.Options)
+	}{
+		{nil, true, func(*fixbench.Options) {}},
+		{[]string{"-host", "10.0.0.1", "-port", "6000", "-sessions", "4", "-sender-prefix", "LOAD", "-target", "EX",
+			"-username", "u", "-password", "p", "-rate", "2500", "-count", "100", "-cross", "0.5", "-passive-day",
+			"-symbols", "AAPL, TEST", "-price", "50.25", "-qty", "7", "-metrics", "", "-grace", "1s", "-late", "5ms",
+			"-logon-timeout", "3s", "-seed", "9"}, true,
+			func(o *fixbench.Options) {
+				o.Host, o.Port, o.Sessions, o.SenderPrefix, o.Target, o.Username, o.Password = "10.0.0.1", 6000, 4, "LOAD", "EX", "u", "p"
+				o.Rate, o.Count, o.Cross, o.PassiveDay, o.Symbols, o.Price, o.Qty = 2500, 100, 0.5, true, []string{"AAPL", "TEST"}, "50.25", 7
+				o.Metrics, o.Grace, o.Late, o.LogonTimeout, o.Seed = "", time.Second, 5*time.Millisecond, 3*time.Second, 9
+			}},
+		{[]string{"-duration", "2s", "-rate", "100"}, true, func(o *fixbench.Options) { o.Duration, o.Rate = 2*time.Second, 100 }},
+		{[]string{"-cross", "0.6"}, false, nil},
+		{[]string{"-rate", "0"}, false, nil},
+		{[]string{"-port", "70000"}, false, nil},
+		{[]string{"-sessions", "0"}, false, nil},
+		{[]string{"-sender-prefix", "A B"}, false, nil},
+		{[]string{"-symbols", ""}, false, nil},
+		{[]string{"-price", "0.50"}, false, nil},
+		{[]string{"-price", "1.234"}, false, nil},
+		{[]string{"-count", "1", "-sessions", "2"}, false, nil},
+		{[]string{"-grace", "0s"}, false, nil},
+		{[]string{"x"}, false, nil},
+	} {
+		got, err := parseFix(c.args, io.Discard)
+		if (err == nil) != c.ok {
+			t.Errorf("%q: error %v, want ok=%v", c.args, err, c.ok)
+			continue
+		}
+		if err != nil {
+			if _, ok := err.(usageError); !ok {
+				t.Errorf("%q: %v is not a usage error", c.args, err)
+			}
+			continue
+		}
+		want := def
+		want.Symbols = slices.Clone(def.Symbols)
+		c.edit(&want)
+		g := got.opt
+		if !slices.Equal(g.Symbols, want.Symbols) {
+			t.Errorf("%q: symbols %q, want %q", c.args, g.Symbols, want.Symbols)
+		}
+		g.Symbols, want.Symbols = nil, nil
+		if !reflect.DeepEqual(g, want) {
+			t.Errorf("%q: %+v, want %+v", c.args, g, want)
+		}
+	}
+}
+
+// freePort finds a free TCP port on the loopback interface.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startMatchd runs the real server in-process on free ports.
+func startMatchd(t *testing.T) (port int, metrics string) {
+	t.Helper()
+	port = freePort(t)
+	o, err := server.Parse("bench-test.cfg", `[DEFAULT]
+SenderCompID=ENGINE
+SocketAcceptHost=127.0.0.1
+SocketAcceptPort=`+strconv.Itoa(port)+`
+DynamicSessions=Y
+DataDir=`+t.TempDir()+`
+Symbols=AAPL:0.01:0.01-10000.00,MSFT:0.01:0.01-10000.00,TEST:0.01:0.01-10000.00
+MaxOrders=4096
+MaxLevels=1024
+ClOrdIDHistory=4096
+Durability=none
+RateLimit=off
+MetricsAddr=127.0.0.1:0
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := server.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		s.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return port, s.MetricsAddr()
+}
+
+func TestFixCommand(t *testing.T) {
+	port, metrics := startMatchd(t)
+	dir := t.TempDir()
+	js := filepath.Join(dir, "fix.json")
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"fix", "-port", strconv.Itoa(port), "-metrics", metrics, "-sender-prefix", "CMD",
+		"-rate", "500", "-count", "200", "-symbols", "AAPL,MSFT,TEST", "-grace", "10s",
+		"-json", js, "-hdr", filepath.Join(dir, "fix.hlog"), "-plot", filepath.Join(dir, "fix.svg")}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	table := out.String()
+	for _, want := range []string{"\nfix-ack ", "\nfix-fill ", "\nserver/sequenced_to_journaled ", "# fix: every order acknowledged",
+		"acked=200", "lost=0", "missing_fills=0", "# machine: "} {
+		if !strings.Contains(table, want) {
+			t.Errorf("output lacks %q:\n%s", want, table)
+		}
+	}
+	runs, err := bench.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range runs {
+		names = append(names, r.Name)
+	}
+	want := []string{"fix-ack", "fix-fill", "server/gateway_to_sequenced", "server/sequenced_to_journaled", "server/sequenced_to_matched", "server/sequenced_to_released"}
+	if !slices.Equal(names, want) {
+		t.Errorf("JSON runs %q, want %q", names, want)
+	}
+	svg, err := os.ReadFile(filepath.Join(dir, "fix.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range want {
+		if !strings.Contains(string(svg), n) {
+			t.Errorf("plot lacks run %s", n)
+		}
+	}
+}
+
+func TestFixCommandWithoutServer(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"fix", "-port", strconv.Itoa(freePort(t)), "-metrics", "", "-sender-prefix", "NONE",
+		"-count", "10", "-logon-timeout", "1s"}, &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "not logged on") {
+		t.Errorf("exit %d, stderr %q: want a logon failure", code, errOut.String())
+	}
+}
