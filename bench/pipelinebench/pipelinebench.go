@@ -3,8 +3,9 @@
 // group commit, matcher, outbound ring, ack-gated publisher) and a Reporter
 // timestamps the first event of each command as the publisher releases it.
 // One pass per durability policy, each on a fresh data directory, on the
-// mixed workload of package internal/workload (warm-up submitted and drained
-// first, untimed).
+// mixed workload of package internal/workload. The warm-up (untimed) runs
+// under policy none; the pipeline is then closed and reopened under the
+// policy measured, recovering the warm book from its snapshot.
 //
 // Two modes:
 //
@@ -18,8 +19,8 @@
 //
 // Each pass yields the run "<policy>" and one run per pipeline stage,
 // "<policy>/<stage>", from the pipeline's own histograms
-// (pipeline.Options.StageTiming, (*Pipeline).StageLatencies) over the
-// measured commands only. The first stage, gateway_to_sequenced, here times
+// (pipeline.Options.StageTiming, (*Pipeline).StageLatencies): the reopened
+// pipeline's histograms hold the measured commands only. The first stage, gateway_to_sequenced, here times
 // the producer's clock read just before Submit to the sequencer's stamp.
 //
 // Commands are correlated with their events by ClOrdID: before the run every
@@ -254,7 +255,31 @@ func measure(ctx context.Context, o Options, s *workload.Stream, pol journal.Pol
 	} else {
 		rep.doneAt = make([]atomic.Int64, o.Count)
 	}
-	p, _, err := pipeline.Open(pipeline.Options{Engine: s.Config, Dir: dir, Durability: pol, Wait: o.Wait,
+	// Warm up under PolicyNone and close (which writes a snapshot), then
+	// reopen under the policy measured: its recovery restores the book from
+	// the snapshot, so the warm-up costs the same for every policy (under
+	// `every` it would take an fsync per command) and the stage histograms
+	// hold measured commands only.
+	warm, _, err := pipeline.Open(pipeline.Options{Engine: s.Config, Dir: dir, Durability: journal.PolicyNone, Wait: o.Wait,
+		MatcherCPU: o.MatcherCPU})
+	if err != nil {
+		return nil, dir, fmt.Errorf("pipelinebench: %s: warm-up: %w", pol, err)
+	}
+	for i := range s.Warmup {
+		if err = warm.Submit(&s.Warmup[i]); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = awaitReleased(ctx, warm, uint64(len(s.Warmup)), o.Grace)
+	}
+	if cerr := warm.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, dir, fmt.Errorf("pipelinebench: %s: warm-up: %w", pol, err)
+	}
+	p, rec, err := pipeline.Open(pipeline.Options{Engine: s.Config, Dir: dir, Durability: pol, Wait: o.Wait,
 		MatcherCPU: o.MatcherCPU, Reporter: rep, StageTiming: true})
 	if err != nil {
 		return nil, dir, fmt.Errorf("pipelinebench: %s: %w", pol, err)
@@ -265,16 +290,10 @@ func measure(ctx context.Context, o Options, s *workload.Stream, pol journal.Pol
 			_ = p.Close()
 		}
 	}()
-	for i := range s.Warmup {
-		if err := p.Submit(&s.Warmup[i]); err != nil {
-			return nil, dir, fmt.Errorf("pipelinebench: %s: warm-up: %w", pol, err)
-		}
+	if rec.LastSeq != uint64(len(s.Warmup)) || rec.FromSnapshot != rec.LastSeq {
+		return nil, dir, fmt.Errorf("pipelinebench: %s: reopened at seq %d from a snapshot at %d, want the warm-up's %d",
+			pol, rec.LastSeq, rec.FromSnapshot, len(s.Warmup))
 	}
-	if err := awaitReleased(ctx, p, uint64(len(s.Warmup)), o.Grace); err != nil {
-		return nil, dir, fmt.Errorf("pipelinebench: %s: warm-up: %w", pol, err)
-	}
-	settleStages(p)
-	p.StageLatencies(true)
 	runtime.GC()
 
 	var latency *hdrhistogram.Histogram
@@ -388,29 +407,6 @@ func maxThroughput(ctx context.Context, o Options, p *pipeline.Pipeline, rep *re
 		}
 	}
 	return h, rep.base.Add(time.Duration(first)), time.Duration(max(last-first, 0)), nil
-}
-
-// settleStages waits until the stage histograms stop changing (a stage
-// records a batch just after handing it on, so the last warm-up batch may
-// still be on its way in when the publisher has released it), for at most a
-// second. A batch recorded after that would be counted in the measurement.
-func settleStages(p *pipeline.Pipeline) {
-	total := func() int64 {
-		var n int64
-		for _, s := range p.StageLatencies(false) {
-			n += s.Hist.TotalCount()
-		}
-		return n
-	}
-	prev := total()
-	for range 100 {
-		time.Sleep(10 * time.Millisecond)
-		n := total()
-		if n == prev {
-			return
-		}
-		prev = n
-	}
 }
 
 // awaitReleased waits until the pipeline has released the events of every

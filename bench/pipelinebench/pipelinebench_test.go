@@ -47,9 +47,7 @@ func checkRuns(t *testing.T, res *Result, o Options, open bool) {
 			if r.Name != pol.String()+"/"+st {
 				t.Errorf("run %s, want %s/%s", r.Name, pol, st)
 			}
-			// Only measured commands carry a producer timestamp; the other
-			// stages may include the last warm-up batch.
-			if r.Count < int64(o.Count) || (st == "gateway_to_sequenced" && r.Count != int64(o.Count)) {
+			if r.Count != int64(o.Count) {
 				t.Errorf("%s: %d commands, want %d", r.Name, r.Count, o.Count)
 			}
 		}
