@@ -51,6 +51,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -186,6 +187,9 @@ type Result struct {
 	// Texts holds the first Text(58) seen per kind of refusal ("rejected",
 	// "refused", "session_reject", "logout").
 	Texts map[string]string
+	// Interrupted is set when the context was canceled during the load: the
+	// runs cover the orders sent until then, without the grace period.
+	Interrupted bool
 }
 
 // MaxLostListed bounds Result.Lost.
@@ -238,9 +242,16 @@ func Run(ctx context.Context, o Options, progress *bench.Progress) (*Result, err
 	c.running.Store(true)
 	results, err := bench.RunLoads(ctx, c.loads, c.send, progress)
 	if err != nil {
-		return nil, fmt.Errorf("fixbench: %w", err)
+		if ctx.Err() == nil || slices.Contains(results, nil) {
+			return nil, fmt.Errorf("fixbench: %w", err)
+		}
+		// Interrupted: report the orders sent so far (those in flight count
+		// as lost) and still fetch the server's figures.
+		res.Interrupted = true
+		ctx = context.WithoutCancel(ctx)
+	} else {
+		c.awaitFills(ctx, o.Grace)
 	}
-	c.awaitFills(ctx, o.Grace)
 	c.running.Store(false)
 	c.stop()
 

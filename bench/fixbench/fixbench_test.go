@@ -144,3 +144,26 @@ func TestLogonRefused(t *testing.T) {
 func freeAddr(t *testing.T) string {
 	return "127.0.0.1:" + strconv.Itoa(freePort(t))
 }
+
+func TestInterruptedRunReportsWhatWasSent(t *testing.T) {
+	s := startServer(t, 0)
+	o := opts(s, "INT")
+	o.Count, o.Rate = 100000, 1000 // 100 s: interrupted long before
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for s.gw.Counters.OrdersIn.Load() < 50 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	res, err := Run(ctx, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := res.Ack.Load; !res.Interrupted || l.Sent < 50 || l.Sent >= 100000 || l.Completed == 0 || res.Ack.Count != l.Completed {
+		t.Errorf("interrupted %v, load %+v", res.Interrupted, l)
+	}
+	if res.StagesErr != "" || len(res.Runs) != 6 {
+		t.Errorf("stages error %q, %d runs: the server's figures are still wanted", res.StagesErr, len(res.Runs))
+	}
+}

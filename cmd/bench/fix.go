@@ -88,6 +88,9 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 func fixNotes(res *fixbench.Result) []string {
 	c := res.Ack.Counters
 	var notes []string
+	if res.Interrupted {
+		notes = append(notes, "# fix: INTERRUPTED: partial results; orders in flight at the interruption count as lost")
+	}
 	verdict := "every order acknowledged"
 	if c[fixbench.CounterLost] > 0 || c[fixbench.CounterRejected] > 0 {
 		verdict = fmt.Sprintf("WARNING: %d of %d orders not acknowledged (%d lost, %d rejected)",
