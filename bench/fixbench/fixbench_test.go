@@ -146,6 +146,9 @@ func freeAddr(t *testing.T) string {
 }
 
 func TestInterruptedRunReportsWhatWasSent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a second server round trip")
+	}
 	s := startServer(t, 0)
 	o := opts(s, "INT")
 	o.Count, o.Rate = 100000, 1000 // 100 s: interrupted long before
