@@ -8,6 +8,7 @@ import (
 	"github.com/openmatch/matchd/bench"
 	"github.com/openmatch/matchd/bench/enginebench"
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/engine/reference"
 )
 
 // engineArgs are the parsed arguments of "bench engine".
@@ -40,11 +41,24 @@ func parseEngine(args []string, stderr io.Writer) (engineArgs, error) {
 	return a, nil
 }
 
-// referenceBook returns the constructor of the naive reference book, or nil:
-// it lives in engine/internal/refbook, which only packages under engine/ may
-// import. Once engine exports a wrapper (docs/BENCH.md proposes
-// engine/reference), return it here.
-func referenceBook() func(engine.Config) (enginebench.Applier, error) { return nil }
+// referenceBook returns the constructor of the naive reference book.
+func referenceBook() func(engine.Config) (enginebench.Applier, error) {
+	return func(cfg engine.Config) (enginebench.Applier, error) {
+		b, err := reference.New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &refApplier{b: b}, nil
+	}
+}
+
+// refApplier adapts the reference book, which returns its events, to Applier.
+type refApplier struct {
+	b   *reference.Book
+	out []engine.Event
+}
+
+func (r *refApplier) Apply(cmd *engine.Command) { r.out = r.b.Apply(cmd, r.out[:0]) }
 
 func runEngine(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	a, err := parseEngine(args, stderr)
