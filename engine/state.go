@@ -112,21 +112,6 @@ func (s *stateHasher) history(e *HistoryEntry) {
 
 func (s *stateHasher) sum() uint64 { return s.h }
 
-// HashEvent folds one event into a running FNV-1a hash of an event stream, over
-// the same fixed encoding the journal uses for events. Start from EventsHashSeed.
-func HashEvent(h uint64, e *Event) uint64 {
-	var buf [EventSize]byte
-	b := AppendEvent(buf[:0], e)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= fnvPrime
-	}
-	return h
-}
-
-// EventsHashSeed is the starting value for HashEvent.
-const EventsHashSeed uint64 = fnvOffset
-
 // State fills s with the engine's canonical state, reusing s's slices.
 func (e *Engine) State(s *State) {
 	s.LastSeq = e.lastSeq

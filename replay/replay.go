@@ -30,6 +30,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/cespare/xxhash/v2"
+
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/journal"
 )
@@ -90,7 +92,8 @@ type Result struct {
 	LastTime int64
 	// StateHash is the engine's state hash at the end.
 	StateHash uint64
-	// EventsHash is engine.HashEvent folded over every regenerated event.
+	// EventsHash is the xxHash64 (github.com/cespare/xxhash/v2, seed 0) of the
+	// concatenated engine.AppendEvent encodings of every regenerated event.
 	EventsHash uint64
 	// Checkpoints and Snapshots count what Verify compared.
 	Checkpoints, Snapshots int
@@ -119,7 +122,8 @@ func Run(opts Options) (Result, error) {
 		return res, err
 	}
 	res.Engine = eng
-	res.EventsHash = engine.EventsHashSeed
+	events := xxhash.New()
+	var evbuf [engine.EventSize]byte
 	res.LastSeq = eng.LastSeq()
 	res.StateHash = eng.StateHash()
 
@@ -134,15 +138,14 @@ func Run(opts Options) (Result, error) {
 	var n uint64
 	for {
 		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		var torn *journal.TornTailError
-		if errors.As(err, &torn) {
-			res.Torn = torn
-			break
-		}
 		if err != nil {
+			if err == io.EOF {
+				break
+			}
+			if torn := (*journal.TornTailError)(nil); errors.As(err, &torn) {
+				res.Torn = torn
+				break
+			}
 			return res, fmt.Errorf("replay: %w", err)
 		}
 		if n++; opts.Progress != nil && n%65536 == 0 {
@@ -179,7 +182,7 @@ func Run(opts Options) (Result, error) {
 		res.LastSeq, res.LastTime = cmd.Seq, cmd.Time
 		for i := 0; i < out.Len(); i++ {
 			ev := out.At(i)
-			res.EventsHash = engine.HashEvent(res.EventsHash, ev)
+			_, _ = events.Write(engine.AppendEvent(evbuf[:0], ev))
 			if opts.OnEvent != nil {
 				if err := opts.OnEvent(ev); err != nil {
 					return res, err
@@ -202,6 +205,7 @@ func Run(opts Options) (Result, error) {
 		opts.Progress(total, total)
 	}
 	res.StateHash = eng.StateHash()
+	res.EventsHash = events.Sum64()
 	return res, nil
 }
 
