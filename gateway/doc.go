@@ -117,6 +117,17 @@
 //
 // # Known limits of QuickFIX/Go
 //
+// QuickFIX/Go v0.9.10 hands each outgoing message to the connection's writer
+// goroutine over an unbuffered channel, with a non-blocking send
+// (session.sendBytes); when the writer is busy in its write system call the
+// session loop re-signals itself and spins (session.SendAppMessages ->
+// sendQueued(false) -> notifyMessageOut). Under load every busy session burns a
+// core; on an oversubscribed machine the spinning starves the writers and
+// throughput collapses: on a loaded 2-core VM, 4,000 orders over two sessions
+// took 67 s, against 40,000 in 4.8 s with the channels buffered (1024) in
+// acceptor.go and initiator.go. The fix is in QuickFIX, not here (no hook reaches
+// the connection); see docs/SERVER.md.
+//
 // QuickFIX/Go's per-session send queue is unbounded, and it sends session-level
 // messages (heartbeats, rejects) with a blocking write under its send lock: a
 // client that stops reading can eventually block Deliver. Its file store also
