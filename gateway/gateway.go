@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/qfyield"
 )
 
 // Sink receives the commands the gateway decodes: the boundary to the pipeline
@@ -177,7 +178,8 @@ func New(opts Options) (*Gateway, error) {
 	}
 
 	g.stores = newStoreFactory(g.persistable, file.NewStoreFactory(cfg.settings))
-	g.acceptor, err = quickfix.NewAcceptor(app{g}, g.stores, cfg.settings, qfLogFactory{log: o.Logger.With().Str("component", "quickfix").Logger()})
+	g.acceptor, err = quickfix.NewAcceptor(app{g}, g.stores, cfg.settings,
+		qfyield.LogFactory(qfLogFactory{log: o.Logger.With().Str("component", "quickfix").Logger()}))
 	if err != nil {
 		g.unregisterStatic()
 		owners.close()

@@ -62,6 +62,7 @@ import (
 	"github.com/quickfixgo/quickfix"
 
 	"github.com/openmatch/matchd/bench"
+	"github.com/openmatch/matchd/internal/qfyield"
 )
 
 // Options configure a load.
@@ -395,7 +396,8 @@ func newClient(o Options, count int) (*client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fixbench: initiator settings: %w", err)
 	}
-	c.init, err = quickfix.NewInitiator(c, quickfix.NewMemoryStoreFactory(), settings, quickfix.NewNullLogFactory())
+	// qfyield: without it QuickFIX/Go's session loop spins while its writer is busy.
+	c.init, err = quickfix.NewInitiator(c, quickfix.NewMemoryStoreFactory(), settings, qfyield.LogFactory(quickfix.NewNullLogFactory()))
 	if err != nil {
 		return nil, fmt.Errorf("fixbench: initiator: %w", err)
 	}
