@@ -63,14 +63,17 @@ func (b *syncBuffer) String() string {
 }
 
 // testOptions is a small server on 127.0.0.1:port with its data in dir and
-// metrics on a free port; extra lines go into [DEFAULT].
+// metrics on a free port, dynamic sessions unless extra says otherwise; extra
+// lines go at the end of [DEFAULT] (and may open [SESSION]s).
 func testOptions(t *testing.T, dir string, port int, extra string) (Options, *syncBuffer) {
 	t.Helper()
+	if !strings.Contains(extra, "DynamicSessions=") {
+		extra = "DynamicSessions=Y\n" + extra
+	}
 	o, err := Parse("test.cfg", `[DEFAULT]
 SenderCompID=ENGINE
 SocketAcceptHost=127.0.0.1
 SocketAcceptPort=`+strconv.Itoa(port)+`
-DynamicSessions=Y
 DataDir=`+dir+`
 Symbols=AAPL:0.01:0.01-10000.00,MSFT:0.01:0.01-10000.00,TEST:0.01:0.01-10000.00
 MaxOrders=4096

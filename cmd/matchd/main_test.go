@@ -68,6 +68,18 @@ func TestNewcomer(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 
+	// A newcomer's mistakes: -h exits 0; a bad setting exits 2 naming the key.
+	if out, err := exec.Command(bin, "-h").CombinedOutput(); err != nil || !strings.Contains(string(out), "-config file") {
+		t.Fatalf("matchd -h: %v\n%s", err, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.cfg")
+	os.WriteFile(bad, []byte("[DEFAULT]\nDynamicSessions=Y\nMaxOrders=lots\n"), 0o644)
+	badOut, err := exec.Command(bin, "-config", bad).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 ||
+		!strings.Contains(string(badOut), "bad.cfg:3: MaxOrders: \"lots\": must be an integer") {
+		t.Fatalf("matchd with a bad setting: %v\n%s", err, badOut)
+	}
+
 	work := t.TempDir()
 	port := 5001
 	var args []string
