@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,84 +17,12 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/fixtest"
 )
 
-// TestMain fails the run if goroutines started by the tests outlive them.
-func TestMain(m *testing.M) {
-	before := goroutineIDs()
-	code := m.Run()
-	if code == 0 {
-		if leaked := waitForLeaks(before, 5*time.Second); leaked != "" {
-			os.Stderr.WriteString("gateway tests leaked goroutines:\n" + leaked + "\n")
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// knownQuickFIXLeaks are goroutines QuickFIX/Go v0.9.10 leaves behind by design:
-// time.AfterFunc callbacks for logon and logout timeouts that fire after their
-// session has stopped and then block forever on its unbuffered event channel
-// (session_state.go:68, session.go:599). Not ours to fix; not counted.
-var knownQuickFIXLeaks = []string{
-	"quickfix.(*stateMachine).Connect.func1",
-	"quickfix.(*session).initiateLogoutInReplyTo.func1",
-}
-
-var goroutineHeader = regexp.MustCompile(`^goroutine (\d+) `)
-
-func goroutineStacks() map[string]string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	out := map[string]string{}
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if m := goroutineHeader.FindStringSubmatch(g); m != nil {
-			out[m[1]] = g
-		}
-	}
-	return out
-}
-
-func goroutineIDs() map[string]bool {
-	ids := map[string]bool{}
-	for id := range goroutineStacks() {
-		ids[id] = true
-	}
-	return ids
-}
-
-func waitForLeaks(before map[string]bool, wait time.Duration) string {
-	deadline := time.Now().Add(wait)
-	for {
-		var leaked []string
-	next:
-		for id, stack := range goroutineStacks() {
-			if before[id] || strings.Contains(stack, "testing.(*M).Run") || strings.Contains(stack, "main.main") {
-				continue
-			}
-			for _, known := range knownQuickFIXLeaks {
-				if strings.Contains(stack, known) {
-					continue next
-				}
-			}
-			leaked = append(leaked, stack)
-		}
-		if len(leaked) == 0 {
-			return ""
-		}
-		if time.Now().After(deadline) {
-			return strings.Join(leaked, "\n\n")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+// TestMain fails the run if goroutines started by the tests outlive them
+// (QuickFIX's known strays excepted, see fixtest).
+func TestMain(m *testing.M) { os.Exit(fixtest.RunWithLeakCheck(m)) }
 
 // freePort finds a free TCP port on the loopback interface.
 func freePort(t *testing.T) int {

@@ -270,7 +270,7 @@ var listenerKeys = [...]string{"SocketAcceptHost", "SocketAcceptPort"}
 
 // ConfigError is a bad configuration: which key, where, and why.
 type ConfigError struct {
-	// Source is the file name (or EmbeddedSource, or "command line").
+	// Source is the file name, or EmbeddedSource.
 	Source string
 	// Line is the 1-based line of the key in Source; 0 when not from a line.
 	Line int
@@ -280,6 +280,7 @@ type ConfigError struct {
 	Reason string
 }
 
+// Error formats "config: SOURCE:LINE: KEY: REASON".
 func (e *ConfigError) Error() string {
 	where := e.Source
 	if e.Line > 0 {

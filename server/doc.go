@@ -1,0 +1,42 @@
+// Package server is matchd: it wires the FIX gateway to the pipeline, reads the
+// configuration, serves metrics, and runs the end-of-day schedule and the
+// graceful shutdown. cmd/matchd is a thin main around it:
+//
+//	flags, _ := server.ParseFlags(os.Args[1:], os.Stderr)
+//	opts, _ := server.Load(flags)            // settings file or the embedded default
+//	opts.Logger = server.NewLogger(os.Stderr, opts.LogLevel)
+//	srv, _ := server.New(opts)               // recovers the books from the data directory
+//	srv.Run(ctx)                             // serves until ctx ends, then Close
+//
+// # Wiring
+//
+// The gateway's Sink is the pipeline; the pipeline's Reporter is a small
+// forwarding type that hands each event to the gateway's Deliver. The pipeline is
+// opened first (it locks the data directory and recovers the books), the gateway
+// second, and the forwarder is pointed at it before anything can be submitted (see
+// Server). The gateway stamps Command.Received when it decodes a message, and the
+// pipeline's stage timing is on by default, for the per-stage latency metrics.
+//
+// # Configuration
+//
+// One QuickFIX-style settings file ([DEFAULT] and [SESSION] sections, as
+// QuickFIX/Go reads them) carries QuickFIX's settings and matchd's own keys in
+// [DEFAULT]: Symbols, MaxOrders, MaxLevels, ClOrdIDHistory, MaxQty, Durability,
+// WaitStrategy, MatcherCPU, SnapshotEvery, CheckpointEvery, InboundRing,
+// OutboundRing, StageTiming, MetricsAddr, MaxSessions, RateLimit, RateBurst,
+// OfflineReports, GOGC, MemoryLimit, EndOfDay, LogLevel and DataDir.
+// docs/CONFIG.md is the reference (a test keeps it complete);
+// examples/matchd.cfg an annotated production file; default.cfg, embedded, the
+// default. Parse refuses what QuickFIX/Go would silently misread (unknown keys,
+// spaces around '=', settings outside a section) and every bad value, with a
+// *ConfigError naming the file, line, key and reason.
+//
+// # Operations
+//
+// Metrics (metrics.go) are read from the gateway's atomic counters and the
+// pipeline's progress at scrape time, into a registry of the server's own, with
+// the Go runtime and process collectors; per-stage latency comes from the
+// pipeline's HdrHistograms as summaries, and as JSON with the encoded histograms
+// at /debug/stages. GC settings are applied at Start (gc.go explains the
+// defaults). docs/SERVER.md is the operator's guide.
+package server
