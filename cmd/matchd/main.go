@@ -4,7 +4,8 @@
 //	go run ./cmd/matchd -config matchd.cfg    a settings file (see docs/CONFIG.md)
 //	go run ./cmd/matchd -h                    the flags
 //
-// SIGINT or SIGTERM shuts it down gracefully (exit 0); a bad configuration exits 2.
+// SIGINT or SIGTERM shuts it down gracefully (exit 0), a second one kills it at
+// once (the journal's crash recovery applies); a bad configuration exits 2.
 package main
 
 import (
@@ -42,6 +43,7 @@ func run() int {
 	opts.Logger = server.NewLogger(os.Stderr, opts.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() { <-ctx.Done(); stop() }() // a second signal kills at once
 	srv, err := server.New(opts)
 	if err == nil {
 		err = srv.Run(ctx)
