@@ -189,12 +189,6 @@ func Connect(t testing.TB, o Options) *Client {
 	return c
 }
 
-// SetT points the client's failures at a subtest.
-func (c *Client) SetT(t testing.TB) { c.t = t }
-
-// Name returns the client's SenderCompID.
-func (c *Client) Name() string { return c.opts.Name }
-
 // OnCreate implements quickfix.Application.
 func (c *Client) OnCreate(quickfix.SessionID) {}
 
