@@ -128,6 +128,11 @@
 // acceptor.go and initiator.go. The fix is in QuickFIX, not here (no hook reaches
 // the connection); see docs/SERVER.md.
 //
+// An acceptor connection whose client keeps sending after its session stopped
+// (e.g. through a shutdown) leaves QuickFIX's reader goroutine blocked forever
+// on an unbuffered channel (connection.go:42): harmless at exit, a small leak
+// per such connection otherwise.
+//
 // QuickFIX/Go's per-session send queue is unbounded, and it sends session-level
 // messages (heartbeats, rejects) with a blocking write under its send lock: a
 // client that stops reading can eventually block Deliver. Its file store also
