@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"math/rand"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -306,5 +307,30 @@ func TestStageLatencies(t *testing.T) {
 	defer off.Close()
 	if off.StageLatencies(false) != nil {
 		t.Error("stage timing off must report nothing")
+	}
+}
+
+// TestMatcherPinning: with a CPU the matcher is pinned (and Stats says so once it
+// has consumed a batch); without one it is neither pinned nor locked.
+func TestMatcherPinning(t *testing.T) {
+	for _, cpu := range []int{0, -1} {
+		p, _, err := Open(Options{Engine: testConfig(), Dir: t.TempDir(), MatcherCPU: cpu, Durability: journal.PolicyNone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := engine.MakeID("x")
+		c := engine.Command{Kind: engine.KindCancel, Owner: 1, ClOrdID: id, OrigClOrdID: id}
+		if err := p.Submit(&c); err != nil {
+			t.Fatal(err)
+		}
+		for p.Stats().Matched < 1 {
+			runtime.Gosched()
+		}
+		if got := p.Stats().MatcherPinned; got != (cpu >= 0) {
+			t.Errorf("MatcherCPU %d: MatcherPinned = %v", cpu, got)
+		}
+		if err := p.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
