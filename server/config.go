@@ -37,8 +37,8 @@ type Options struct {
 	Durability journal.Policy
 	// Wait is how idle ring consumers wait.
 	Wait ringbuffer.Wait
-	// MatcherCPU pins the matcher's thread to a CPU; negative: not pinned (but
-	// still locked to its own OS thread).
+	// MatcherCPU pins the matcher's thread to a CPU; negative: an ordinary
+	// goroutine, neither pinned nor locked to a thread.
 	MatcherCPU int
 	// SnapshotEvery and CheckpointEvery are in commands; negative: off.
 	SnapshotEvery, CheckpointEvery int64

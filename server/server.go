@@ -186,7 +186,7 @@ func (s *Server) Start() error {
 
 	st := s.pipe.Stats()
 	if s.opts.MatcherCPU >= 0 && !st.MatcherPinned {
-		s.log.Warn().Int("matcher_cpu", s.opts.MatcherCPU).Msg("could not pin the matcher to MatcherCPU; it runs on its own OS thread, unpinned")
+		s.log.Warn().Int("matcher_cpu", s.opts.MatcherCPU).Msg("could not pin the matcher to MatcherCPU; it runs unpinned")
 	}
 	ev := s.log.Info().Int("fix_port", s.opts.Port).Str("config", s.opts.Source).Str("data_dir", s.opts.DataDir).
 		Int("symbols", len(s.opts.Engine.Symbols)).Str("durability", s.opts.Durability.String()).

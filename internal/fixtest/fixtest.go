@@ -17,6 +17,8 @@ import (
 
 	"github.com/quickfixgo/quickfix"
 	"github.com/quickfixgo/quickfix/store/file"
+
+	"github.com/openmatch/matchd/internal/qfyield"
 )
 
 // FIX tags the tests read.
@@ -170,7 +172,8 @@ func Start(t testing.TB, o Options) *Client {
 	if o.StoreDir != "" {
 		stores = file.NewStoreFactory(settings)
 	}
-	c.init, err = quickfix.NewInitiator(c, stores, settings, quickfix.NewNullLogFactory())
+	// qfyield: without it QuickFIX's send loop spins (see internal/qfyield).
+	c.init, err = quickfix.NewInitiator(c, stores, settings, qfyield.LogFactory(quickfix.NewNullLogFactory()))
 	if err != nil {
 		t.Fatal(err)
 	}
