@@ -15,8 +15,8 @@ type app struct{ g *Gateway }
 // OnCreate implements quickfix.Application.
 func (a app) OnCreate(quickfix.SessionID) {}
 
-// OnLogon flushes the reports kept while the session was offline, then lets new
-// ones through.
+// OnLogon starts the session's sender, which first sends the reports kept while
+// the session was offline.
 func (a app) OnLogon(sid quickfix.SessionID) {
 	g := a.g
 	s := g.lookup(sid)
@@ -29,17 +29,19 @@ func (a app) OnLogon(sid quickfix.SessionID) {
 	delete(g.reserved, sid)
 	g.mu.Unlock()
 	g.Counters.LogonsAccepted.Add(1)
-	sent, _ := g.flush(s)
-	g.log.Info().Str("session", sid.String()).Uint32("owner", s.owner).Int("pending_sent", sent).Msg("FIX session logged on")
+	queued := g.startSender(s)
+	g.log.Info().Str("session", sid.String()).Uint32("owner", s.owner).Int("reports_queued", queued).Msg("FIX session logged on")
 }
 
-// OnLogout parks further reports until the next logon.
+// OnLogout keeps further reports queued until the next logon; the session's
+// sender returns.
 func (a app) OnLogout(sid quickfix.SessionID) {
 	g := a.g
 	if s := g.lookup(sid); s != nil {
 		s.mu.Lock()
 		s.online = false
 		s.mu.Unlock()
+		s.signal()
 	}
 	g.mu.Lock()
 	wasActive := g.active[sid]

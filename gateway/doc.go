@@ -11,9 +11,10 @@
 // same clock read feeds the rate limiter); the sink sequences, timestamps and
 // copies it. Outbound, one publisher goroutine
 // calls (*Gateway).Deliver for every event, in order, after the event's command is
-// durable. The gateway itself starts no goroutines beyond QuickFIX's (one per
-// connection and session), runs nothing per message on another goroutine, and
-// logs nothing per message above debug level.
+// durable; Deliver only queues the report on its session and never waits on
+// QuickFIX (see Delivery). Besides QuickFIX's goroutines (one per connection and
+// session) the gateway runs one sender goroutine per logged-on session, and logs
+// nothing per message above debug level.
 //
 // # Messages
 //
@@ -75,13 +76,26 @@
 // owner. The engine scopes ClOrdIDs by owner. Ids are never reused; with dynamic
 // sessions every distinct CompID that ever logs on gets one.
 //
+// # Delivery
+//
+// Each session has a FIFO of reports not yet handed to QuickFIX. Deliver appends
+// to it (allocation-free once it has grown) and wakes the session's sender, a
+// goroutine that runs while the session is logged on and hands the reports to
+// QuickFIX (SendToTarget) in batches of 64, formatting them as it goes. Why a
+// goroutine: SendToTarget takes the QuickFIX session's send lock, which QuickFIX
+// holds through its own blocking writes (heartbeats, session-level rejects,
+// resends); once a client stops reading and its socket fills, that lock is held
+// for good. Calling QuickFIX from Deliver would then block the pipeline's single
+// publisher and with it every other session's reports (TestStalledClient...
+// shows it). Now only the stalled session's queue fills. The hop costs a
+// goroutine wake-up per burst of reports.
+//
 // # Offline sessions
 //
 // A report is never dropped silently. Every session, listed or dynamic, is
-// "offline" until OnLogon and again from OnLogout; reports for an offline session
-// are kept in a per-session FIFO in memory and sent right after its next logon,
-// before any newer report (Deliver waits on the session's lock during the flush,
-// which runs in batches of 64). Why not rely on QuickFIX: SendToTarget to a
+// "offline" until OnLogon and again from OnLogout; its reports wait in the same
+// FIFO and go out right after its next logon, before any newer report. Why not
+// rely on QuickFIX: SendToTarget to a
 // logged-out listed session does persist the message in the store (its in-memory
 // copy is dropped), and the client would get it through a ResendRequest at the
 // next logon — but not when the sequence is reset (ResetOnLogon, or a client
@@ -92,9 +106,10 @@
 // ResendRequest — unless the next logon resets sequence numbers, in which case,
 // as for anything in flight on TCP, FIX itself cannot recover it.
 //
-// The queue holds at most Options.PendingLimit reports per session. Beyond that,
-// reports are dropped, counted (Counters.ReportsDropped) and logged at error
-// level, and at the next logon, after the kept reports, the session receives a
+// The queue holds at most Options.PendingLimit reports per session, offline or
+// not reading. Beyond that, reports are dropped, counted
+// (Counters.ReportsDropped) and logged at error level, and once the queue has
+// drained (at the next logon, after the kept reports) the session receives a
 // News (B) message saying how many were lost and the last lost ExecID. The queue
 // lives in memory: a restart loses it. Replaying the journal regenerates every
 // event (ExecIDs included), which is the way to reconstruct what an offline
@@ -106,13 +121,15 @@
 // answers further application messages with BusinessMessageReject reason 4,
 // while logged-on sessions stay connected and keep receiving reports. The
 // server quiesces the gateway, drains the pipeline (every report reaches
-// Deliver and is queued in QuickFIX), then calls Stop: QuickFIX sends each
-// session's queued messages before its Logout.
+// Deliver), then calls Stop, which waits (up to 5 s) until the senders have
+// handed every queued report of a logged-on session to QuickFIX, then stops the
+// acceptor: QuickFIX sends each session's queued messages before its Logout.
 //
 // # Ordering
 //
 // Reports for one session leave in event order: Deliver is called in order from
-// one goroutine and hands each report to QuickFIX under the session's lock;
+// one goroutine and appends to the session's FIFO; one sender per session takes
+// them from its head (a batch it could not hand over goes back to the head);
 // QuickFIX numbers and queues them in that order.
 //
 // # Known limits of QuickFIX/Go
@@ -125,8 +142,15 @@
 // core; on an oversubscribed machine the spinning starves the writers and
 // throughput collapses: on a loaded 2-core VM, 4,000 orders over two sessions
 // took 67 s, against 40,000 in 4.8 s with the channels buffered (1024) in
-// acceptor.go and initiator.go. The fix is in QuickFIX, not here (no hook reaches
-// the connection); see docs/SERVER.md.
+// acceptor.go and initiator.go. The acceptor's logs go through
+// internal/qfyield, which yields after each hand-over so the writer runs at once
+// (10,000 orders over two in-process sessions in about 4 s on the same VM).
+//
+// A client that stops reading blocks its QuickFIX session for good (see
+// Delivery); with both directions of a connection full (a client flooding
+// orders without reading its reports), the session deadlocks with its peer.
+// The gateway confines that to the session; QuickFIX's Acceptor.Stop then waits
+// for it, so a graceful shutdown can hang until the client goes away.
 //
 // An acceptor connection whose client keeps sending after its session stopped
 // (e.g. through a shutdown) leaves QuickFIX's reader goroutine blocked forever

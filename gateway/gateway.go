@@ -91,9 +91,13 @@ func (r RefuseReason) String() string {
 // sequence number problem) gets no OnLogout, so the slot must expire by itself.
 const logonGrace = 30 * time.Second
 
-// flushBatch is how many pending reports a logon flushes per hold of the
-// session's lock, so that the publisher is never kept waiting long.
+// flushBatch is how many queued reports a session's sender takes per hold of
+// the session's lock, so that Deliver is never kept waiting long.
 const flushBatch = 64
+
+// drainWait bounds how long Stop waits for the senders to hand over what is
+// queued for logged-on sessions before logging them out.
+const drainWait = 5 * time.Second
 
 // Gateway is the FIX acceptor in front of the engine. Create it with New, then
 // Start; Deliver reports from the publisher goroutine; Stop at the end.
@@ -122,6 +126,11 @@ type Gateway struct {
 	// quiescing is set by Quiesce: new logons and application messages are
 	// refused while the rest of the server drains.
 	quiescing atomic.Bool
+
+	// senders counts the per-session sender goroutines; quit, closed by Stop,
+	// makes them return.
+	senders sync.WaitGroup
+	quit    chan struct{}
 
 	mu       sync.Mutex
 	active   map[quickfix.SessionID]bool      // logged on (OnLogon .. OnLogout)
@@ -161,6 +170,7 @@ func New(opts Options) (*Gateway, error) {
 		owners:   owners,
 		cfg:      cfg,
 		epoch:    time.Now(),
+		quit:     make(chan struct{}),
 		active:   make(map[quickfix.SessionID]bool),
 		reserved: make(map[quickfix.SessionID]time.Time),
 	}
@@ -222,12 +232,16 @@ func (g *Gateway) Stop() {
 	started := g.started
 	g.mu.Unlock()
 	if started {
+		// Reports the pipeline delivered before Stop go out before the Logouts.
+		g.drainSenders(drainWait)
 		g.acceptor.Stop()
 	} else {
 		// NewAcceptor registered the listed sessions in QuickFIX's process-wide
 		// registry; only Acceptor.Stop after Start would remove them.
 		g.unregisterStatic()
 	}
+	close(g.quit)
+	g.senders.Wait()
 	g.stores.closeAll()
 	if err := g.owners.close(); err != nil {
 		g.log.Error().Err(err).Msg("closing owner registry")
@@ -270,10 +284,14 @@ func (g *Gateway) unregisterStatic() {
 	}
 }
 
-// Deliver sends the report for ev to its owner's session. It must be called from
-// one goroutine, in event order, once ev's command is durable. A report for a
-// session that is not logged on is kept (up to Options.PendingLimit) and sent
-// right after that session's next logon, before any newer report.
+// Deliver queues the report for ev on its owner's session. It must be called
+// from one goroutine, in event order, once ev's command is durable. It never
+// waits on QuickFIX: each logged-on session has a sender goroutine that hands its
+// queued reports to QuickFIX in order (see sender), so a session QuickFIX has
+// blocked (a client that stopped reading) holds up only its own reports. A report
+// for a session that is not logged on waits in the same queue and goes out right
+// after its next logon, before any newer report. The queue holds at most
+// Options.PendingLimit reports; see doc.go for what happens beyond.
 func (g *Gateway) Deliver(ev *engine.Event) {
 	switch ev.Kind {
 	case engine.EvRejected:
@@ -288,19 +306,39 @@ func (g *Gateway) Deliver(ev *engine.Event) {
 		return
 	}
 	s.mu.Lock()
-	if s.online {
-		if err := g.send(s, ev); err == nil {
-			s.mu.Unlock()
-			return
-		}
-		// The connection went away before QuickFIX told us (OnLogout).
-		s.online = false
-	}
-	g.park(s, ev)
+	g.enqueue(s, ev)
+	online := s.online
 	s.mu.Unlock()
+	if online {
+		s.signal()
+	}
 }
 
-// send hands one report to QuickFIX. s.mu is held.
+// enqueue appends a report to a session's queue, or drops it when the queue is
+// full. s.mu is held.
+func (g *Gateway) enqueue(s *session, ev *engine.Event) {
+	if s.pending.len() >= g.opts.PendingLimit {
+		s.dropped++
+		s.lastDropped = ev.ExecID
+		g.Counters.ReportsDropped.Add(1)
+		if s.dropped == 1 {
+			why := "session offline"
+			if s.online {
+				why = "session not reading (QuickFIX is not taking its reports)"
+			}
+			g.log.Error().Str("session", s.id.String()).Uint32("owner", s.owner).Int("limit", g.opts.PendingLimit).
+				Uint64("exec_id", ev.ExecID).Str("why", why).Msg("report queue full: dropping reports for this session until it drains")
+		}
+		return
+	}
+	s.pending.push(ev)
+	if !s.online {
+		g.Counters.ReportsQueued.Add(1)
+	}
+}
+
+// send hands one report to QuickFIX (which queues it for the session's
+// goroutine). Only the session's sender calls it.
 func (g *Gateway) send(s *session, ev *engine.Event) error {
 	err := quickfix.SendToTarget(buildReport(ev, s.fix42, g.syms), s.id)
 	if err == nil {
@@ -309,49 +347,129 @@ func (g *Gateway) send(s *session, ev *engine.Event) error {
 	return err
 }
 
-// park keeps a report for an offline session. s.mu is held.
-func (g *Gateway) park(s *session, ev *engine.Event) {
-	if s.pending.len() >= g.opts.PendingLimit {
-		s.dropped++
-		s.lastDropped = ev.ExecID
-		g.Counters.ReportsDropped.Add(1)
-		if s.dropped == 1 {
-			g.log.Error().Str("session", s.id.String()).Uint32("owner", s.owner).Int("limit", g.opts.PendingLimit).
-				Uint64("exec_id", ev.ExecID).Msg("pending report queue full: dropping reports for offline session until it logs on")
-		}
-		return
+// startSender marks s online and makes sure its sender runs. Called by OnLogon.
+func (g *Gateway) startSender(s *session) (queued int) {
+	s.mu.Lock()
+	s.online = true
+	queued = s.pending.len()
+	start := !s.sending
+	s.sending = true
+	s.mu.Unlock()
+	if start {
+		g.senders.Add(1)
+		go g.sender(s)
+	} else {
+		s.signal()
 	}
-	s.pending.push(ev)
-	g.Counters.ReportsQueued.Add(1)
+	return queued
 }
 
-// flush sends a session's pending reports at logon, oldest first, then marks it
-// online. It releases the lock every flushBatch reports; Deliver meanwhile parks
-// newer reports behind the older ones, so the order holds.
-func (g *Gateway) flush(s *session) (sent int, ok bool) {
+// sender hands a logged-on session's queued reports to QuickFIX, oldest first,
+// flushBatch at a time, taken from the queue under s.mu and sent without it, so
+// that Deliver never waits while QuickFIX blocks (SendToTarget takes the
+// session's send lock, which QuickFIX holds for as long as a blocking write of
+// its own lasts). When the queue is empty and reports were dropped, it sends the
+// session a News (B) saying how many. It returns when the session goes offline
+// or the gateway stops; reports it could not hand over go back to the front of
+// the queue for the next logon.
+func (g *Gateway) sender(s *session) {
+	defer g.senders.Done()
+	var batch [flushBatch]engine.Event
 	for {
 		s.mu.Lock()
-		for i := 0; i < flushBatch && s.pending.len() > 0; i++ {
-			if err := g.send(s, s.pending.front()); err != nil {
-				s.mu.Unlock()
-				g.log.Warn().Str("session", s.id.String()).Err(err).Int("pending", s.pending.len()).Msg("flushing pending reports failed; kept for the next logon")
-				return sent, false
-			}
-			s.pending.pop()
-			sent++
-		}
-		if s.pending.len() == 0 {
-			if s.dropped > 0 {
-				if err := quickfix.SendToTarget(buildLostNotice(s.dropped, s.lastDropped, g.opts.PendingLimit), s.id); err == nil {
-					g.log.Warn().Str("session", s.id.String()).Uint64("dropped", s.dropped).Msg("told session that reports were dropped while it was offline")
-					s.dropped, s.lastDropped = 0, 0
-				}
-			}
-			s.online = true
+		if !s.online || g.senderQuit() {
+			s.sending = false
 			s.mu.Unlock()
-			return sent, true
+			return
+		}
+		n := 0
+		for n < len(batch) && s.pending.len() > 0 {
+			batch[n] = *s.pending.front()
+			s.pending.pop()
+			n++
+		}
+		dropped, lastDropped := uint64(0), uint64(0)
+		if n == 0 && s.dropped > 0 {
+			dropped, lastDropped = s.dropped, s.lastDropped
+			s.dropped, s.lastDropped = 0, 0
+		}
+		work := n > 0 || dropped > 0
+		s.inflight = work
+		s.mu.Unlock()
+
+		if !work {
+			select {
+			case <-s.wake:
+			case <-g.quit:
+			}
+			continue
+		}
+		sent := 0
+		var err error
+		for ; sent < n; sent++ {
+			if err = g.send(s, &batch[sent]); err != nil {
+				break
+			}
+		}
+		if err == nil && dropped > 0 {
+			if err = quickfix.SendToTarget(buildLostNotice(dropped, lastDropped, g.opts.PendingLimit), s.id); err == nil {
+				g.log.Warn().Str("session", s.id.String()).Uint64("dropped", dropped).Msg("told session that reports were dropped")
+			}
+		}
+		s.mu.Lock()
+		s.inflight = false
+		if err != nil {
+			// The connection went away before QuickFIX told us (OnLogout): keep
+			// what was not handed over, in order, for the next logon.
+			s.pending.pushFront(batch[sent:n])
+			if dropped > 0 { // the News did not go out: tell at the next logon
+				s.dropped, s.lastDropped = s.dropped+dropped, max(s.lastDropped, lastDropped)
+			}
+			s.online = false
+			s.sending = false
+			left := s.pending.len()
+			s.mu.Unlock()
+			g.log.Warn().Str("session", s.id.String()).Err(err).Int("pending", left).Msg("handing reports to QuickFIX failed; kept for the next logon")
+			return
 		}
 		s.mu.Unlock()
+	}
+}
+
+// senderQuit reports whether Stop has told the senders to return.
+func (g *Gateway) senderQuit() bool {
+	select {
+	case <-g.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// drainSenders waits until every logged-on session's queue has been handed to
+// QuickFIX, or until the deadline (a session QuickFIX has blocked never drains).
+func (g *Gateway) drainSenders(wait time.Duration) {
+	deadline := time.Now().Add(wait)
+	for {
+		busy := 0
+		for _, s := range *g.byOwner.Load() {
+			if s == nil {
+				continue
+			}
+			s.mu.Lock()
+			if s.online && (s.pending.len() > 0 || s.inflight) {
+				busy++
+			}
+			s.mu.Unlock()
+		}
+		if busy == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			g.log.Warn().Int("sessions", busy).Msg("stopping with reports still queued for sessions that are not reading")
+			return
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -381,7 +499,7 @@ func (g *Gateway) addSessionLocked(sid quickfix.SessionID, owner uint32) *sessio
 	if s, ok := old[sid]; ok {
 		return s
 	}
-	s := &session{id: sid, owner: owner, fix42: sid.BeginString == quickfix.BeginStringFIX42}
+	s := &session{id: sid, owner: owner, fix42: sid.BeginString == quickfix.BeginStringFIX42, wake: make(chan struct{}, 1)}
 	s.limiter.interval, s.limiter.tau = g.interval, g.tau
 	m := make(map[quickfix.SessionID]*session, len(old)+1)
 	for k, v := range old {

@@ -25,19 +25,32 @@ type session struct {
 	// (a pointer passed to the Sink interface would escape).
 	cmd engine.Command
 
-	// mu orders deliveries to this session: Deliver and the flush at logon hold it
-	// while handing a report to QuickFIX, so reports keep their event order.
+	// mu guards the fields below. Deliver holds it to queue a report, the sender
+	// to take a batch; nobody holds it while calling QuickFIX.
 	mu sync.Mutex
-	// online is true between OnLogon (after the pending queue is flushed) and
-	// OnLogout, or until a send fails.
+	// online is true between OnLogon and OnLogout, or until a send fails.
 	online bool
-	// pending holds the reports produced while the session was offline, oldest
-	// first, at most Options.PendingLimit.
+	// pending holds the reports not yet handed to QuickFIX, oldest first: those
+	// of an offline session, and those its sender has not reached yet. At most
+	// Options.PendingLimit (plus one batch put back after a failed send).
 	pending eventQueue
+	// sending is true while a sender goroutine runs for the session; inflight
+	// while it holds a batch taken from pending.
+	sending, inflight bool
+	// wake tells the sender that there is work or that the session went offline.
+	wake chan struct{}
 	// dropped counts reports lost to a full pending queue since the session was
 	// last told (by a News message at logon); lastDropped is the newest one's ExecID.
 	dropped     uint64
 	lastDropped uint64
+}
+
+// signal wakes the session's sender, if it waits.
+func (s *session) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
 }
 
 // eventQueue is a FIFO ring of events that grows by doubling up to the caller's
@@ -52,14 +65,31 @@ func (q *eventQueue) len() int { return q.n }
 
 func (q *eventQueue) push(ev *engine.Event) {
 	if q.n == len(q.buf) {
-		nb := make([]engine.Event, max(16, 2*len(q.buf)))
-		for i := 0; i < q.n; i++ {
-			nb[i] = q.buf[(q.head+i)%len(q.buf)]
-		}
-		q.buf, q.head = nb, 0
+		q.grow()
 	}
 	q.buf[(q.head+q.n)%len(q.buf)] = *ev
 	q.n++
+}
+
+func (q *eventQueue) grow() {
+	nb := make([]engine.Event, max(16, 2*len(q.buf)))
+	for i := 0; i < q.n; i++ {
+		nb[i] = q.buf[(q.head+i)%len(q.buf)]
+	}
+	q.buf, q.head = nb, 0
+}
+
+// pushFront puts evs back at the head of the queue, in their order, ahead of
+// everything queued since.
+func (q *eventQueue) pushFront(evs []engine.Event) {
+	for i := len(evs) - 1; i >= 0; i-- {
+		if q.n == len(q.buf) {
+			q.grow()
+		}
+		q.head = (q.head - 1 + len(q.buf)) % len(q.buf)
+		q.buf[q.head] = evs[i]
+		q.n++
+	}
 }
 
 // front returns the oldest event; the queue must not be empty.

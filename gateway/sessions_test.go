@@ -187,7 +187,7 @@ func TestOfflineDelivery(t *testing.T) {
 	if q, d := gw.Counters.ReportsQueued.Load(), gw.Counters.ReportsDropped.Load(); q != 3 || d != 1 {
 		t.Fatalf("queued %d dropped %d, want 3 and 1", q, d)
 	}
-	if !strings.Contains(logs.String(), "pending report queue full") {
+	if !strings.Contains(logs.String(), "report queue full: dropping reports") {
 		t.Fatalf("no error log for the dropped report:\n%s", logs.String())
 	}
 
