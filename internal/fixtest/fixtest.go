@@ -297,6 +297,26 @@ func (c *Client) Until(mt string) []Fields {
 	}
 }
 
+// Collect returns the client's messages until a Logout arrives (loggedOut
+// true) or none arrives for quiet. A server that closes the connection while
+// the client is still sending may reset it, and the client then loses what it
+// had not read yet, the Logout included: TCP, not FIX.
+func (c *Client) Collect(quiet time.Duration) (out []Fields, loggedOut bool) {
+	c.t.Helper()
+	for {
+		select {
+		case got := <-c.msgs:
+			if got[TagMsgType] == "5" {
+				return out, true
+			}
+			c.opts.ExecIDs.check(c.t, c.opts.Name, got)
+			out = append(out, got)
+		case <-time.After(quiet):
+			return out, false
+		}
+	}
+}
+
 // Expect waits for the client's next message and checks the given fields ("-"
 // means absent). It returns the whole message.
 func (c *Client) Expect(want Fields) Fields {
