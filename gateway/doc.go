@@ -86,7 +86,7 @@
 // holds through its own blocking writes (heartbeats, session-level rejects,
 // resends); once a client stops reading and its socket fills, that lock is held
 // for good. Calling QuickFIX from Deliver would then block the pipeline's single
-// publisher and with it every other session's reports (TestStalledClient...
+// publisher and with it every other session's reports (TestStalledClientDoesNotStallOthers
 // shows it). Now only the stalled session's queue fills. The hop costs a
 // goroutine wake-up per burst of reports.
 //
