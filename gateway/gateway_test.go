@@ -227,3 +227,24 @@ func TestEventQueuePushFront(t *testing.T) {
 		q.pop()
 	}
 }
+
+// BenchmarkDeliver is the publisher's side of a report: queue it on a logged-on
+// session and wake its sender (the sender's formatting is BenchmarkBuildReport).
+func BenchmarkDeliver(b *testing.B) {
+	gw := newIdleGateway(b, &countSink{})
+	sid := quickfix.SessionID{BeginString: "FIX.4.4", SenderCompID: DefaultCompID, TargetCompID: "DBENCH"}
+	s := gw.addSession(sid, 1)
+	s.online, s.sending = true, true
+	ev := engine.Event{Owner: 1, ExecID: 1, Kind: engine.EvAccepted}
+	b.ReportAllocs()
+	for b.Loop() {
+		gw.Deliver(&ev)
+		s.mu.Lock()
+		s.pending.pop()
+		s.mu.Unlock()
+		select {
+		case <-s.wake:
+		default:
+		}
+	}
+}
