@@ -242,11 +242,12 @@ func TestQuiesce(t *testing.T) {
 	gw, logs := startGateway(t, Options{})
 	port := gw.opts.Port
 	a := connect(t, port, "FIX.4.4", "QUI_A")
+	a.send("35=D|11=q1|55=TEST|54=1|38=10|40=2|44=10.00")
+	a.expect(fields{tagExecType: "0", tagClOrdID: "q1"})
+	// The session's goroutine ran OnLogon before it read the order.
 	if n := gw.ActiveSessions(); n != 1 {
 		t.Fatalf("ActiveSessions = %d, want 1", n)
 	}
-	a.send("35=D|11=q1|55=TEST|54=1|38=10|40=2|44=10.00")
-	a.expect(fields{tagExecType: "0", tagClOrdID: "q1"})
 
 	gw.Quiesce()
 	gw.Quiesce() // idempotent

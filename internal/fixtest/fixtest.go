@@ -365,7 +365,7 @@ func (c *Client) Quiet(d time.Duration) {
 var knownQuickFIXLeaks = [][]string{
 	{"quickfix.(*stateMachine).Connect.func1"},
 	{"quickfix.(*session).initiateLogoutInReplyTo.func1"},
-	{"[chan send]", "quickfix.readLoop(", "quickfix.(*Acceptor).handleConnection.func2"},
+	{"[chan send", "quickfix.readLoop(", "quickfix.(*Acceptor).handleConnection.func2"},
 }
 
 // knownLeak reports whether a goroutine's stack is one of knownQuickFIXLeaks.
