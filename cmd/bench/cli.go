@@ -170,6 +170,19 @@ func (p *profile) start() (stop func() error, err error) {
 	}, nil
 }
 
+// run calls measure with the CPU profile (if asked for) running around it.
+func (p *profile) run(measure func() error) error {
+	stop, err := p.start()
+	if err != nil {
+		return err
+	}
+	err = measure()
+	if perr := stop(); err == nil {
+		err = perr
+	}
+	return err
+}
+
 // progressFor returns a progress line on stderr, enabled only when stderr is
 // a terminal.
 func progressFor(stderr io.Writer) *bench.Progress {

@@ -66,15 +66,11 @@ func runEngine(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	a.opt.Reference = referenceBook()
-	stopProfile, err := a.prof.start()
-	if err != nil {
+	var res *enginebench.Result
+	if err := a.prof.run(func() (err error) {
+		res, err = enginebench.Run(ctx, a.opt, progressFor(stderr))
 		return err
-	}
-	res, err := enginebench.Run(ctx, a.opt, progressFor(stderr))
-	if perr := stopProfile(); err == nil {
-		err = perr
-	}
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	var notes []string

@@ -68,15 +68,11 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	stopProfile, err := a.prof.start()
-	if err != nil {
+	var res *fixbench.Result
+	if err := a.prof.run(func() (err error) {
+		res, err = fixbench.Run(ctx, a.opt, progressFor(stderr))
 		return err
-	}
-	res, err := fixbench.Run(ctx, a.opt, progressFor(stderr))
-	if perr := stopProfile(); err == nil {
-		err = perr
-	}
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	return writeRuns(&a.out, stdout, stderr, res.Runs, fixNotes(res))

@@ -73,15 +73,11 @@ func runPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	stopProfile, err := a.prof.start()
-	if err != nil {
+	var res *pipelinebench.Result
+	if err := a.prof.run(func() (err error) {
+		res, err = pipelinebench.Run(ctx, a.opt, progressFor(stderr))
 		return err
-	}
-	res, err := pipelinebench.Run(ctx, a.opt, progressFor(stderr))
-	if perr := stopProfile(); err == nil {
-		err = perr
-	}
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	var notes []string

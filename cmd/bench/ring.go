@@ -59,15 +59,11 @@ func runRing(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	stopProfile, err := a.prof.start()
-	if err != nil {
+	var runs []*bench.Run
+	if err := a.prof.run(func() (err error) {
+		runs, err = ringbench.Run(ctx, a.opt, progressFor(stderr))
 		return err
-	}
-	runs, err := ringbench.Run(ctx, a.opt, progressFor(stderr))
-	if perr := stopProfile(); err == nil {
-		err = perr
-	}
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	return writeRuns(&a.out, stdout, stderr, runs, nil)
