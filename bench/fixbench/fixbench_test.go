@@ -93,12 +93,14 @@ func TestServerStoppedMidRun(t *testing.T) {
 	}
 	s := startServer(t, 0)
 	o := opts(s, "STOP")
-	o.Count, o.Rate, o.Grace = 600, 1000, time.Second
-	go func() { // stop the server a little after the first order reached it
-		for s.gw.Counters.OrdersIn.Load() == 0 {
+	// 600 orders over 1.2 s; the server stops once 100 have reached it, so about
+	// a second of the schedule is still ahead of the client (a margin far above
+	// the send lag of a busy machine).
+	o.Count, o.Rate, o.Grace = 600, 500, time.Second
+	go func() {
+		for s.gw.Counters.OrdersIn.Load() < 100 {
 			time.Sleep(time.Millisecond)
 		}
-		time.Sleep(150 * time.Millisecond)
 		s.stop(t)
 	}()
 	res := run(t, o)
