@@ -27,6 +27,7 @@ require (
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/quagmt/udecimal v1.8.0 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
-	github.com/stretchr/objx v0.5.3 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+replace github.com/quickfixgo/quickfix => ./third_party/quickfix

@@ -17,6 +17,10 @@
 // on its first try. The wrapper adds one runtime.Gosched per outgoing message and
 // changes nothing else; it is for our acceptor and for the bench tool's
 // initiators alike.
+//
+// matchd now builds against a patched QuickFIX (third_party/quickfix/PATCH.md)
+// whose writer channel is buffered, so the spin only starts once 1024 messages
+// are queued for a connection; the yield stays as the guard for that case.
 package qfyield
 
 import (

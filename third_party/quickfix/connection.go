@@ -1,0 +1,70 @@
+// Copyright (c) quickfixengine.org  All rights reserved.
+//
+// This file may be distributed under the terms of the quickfixengine.org
+// license as defined by quickfixengine.org and appearing in the file
+// LICENSE included in the packaging of this file.
+//
+// This file is provided AS IS with NO WARRANTY OF ANY KIND, INCLUDING
+// THE WARRANTY OF DESIGN, MERCHANTABILITY AND FITNESS FOR A
+// PARTICULAR PURPOSE.
+//
+// See http://www.quickfixengine.org/LICENSE for licensing information.
+//
+// Contact ask@quickfixengine.org if any conditions of this licensing
+// are not clear to you.
+
+package quickfix
+
+import "io"
+
+// matchd patch. The session goroutine hands outgoing messages to writeLoop with
+// a non-blocking send and, when that fails, spins through its event loop until
+// it succeeds (session.sendQueued). With the unbuffered channel of v0.9.10 the
+// send fails whenever the writer is busy in its write syscall or has not been
+// scheduled yet, which on a machine with few cores burns the CPU the writer
+// needs. A buffered channel lets the session queue up to outboundQueue messages
+// without waiting, and writeLoop coalesces what is queued into one write.
+const outboundQueue = 1024
+
+// maxCoalesced bounds the bytes writeLoop gathers into one write.
+const maxCoalesced = 64 << 10
+
+func writeLoop(connection io.Writer, messageOut chan []byte, log Log) {
+	buf := make([]byte, 0, maxCoalesced)
+	for {
+		msg, ok := <-messageOut
+		if !ok {
+			return
+		}
+		buf = append(buf[:0], msg...)
+		open := true
+	gather:
+		for open && len(buf) < maxCoalesced {
+			select {
+			case msg, open = <-messageOut:
+				buf = append(buf, msg...)
+			default:
+				break gather
+			}
+		}
+		if _, err := connection.Write(buf); err != nil {
+			log.OnEvent(err.Error())
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+func readLoop(parser *parser, msgIn chan fixIn, log Log) {
+	defer close(msgIn)
+
+	for {
+		msg, err := parser.ReadMessage()
+		if err != nil {
+			log.OnEvent(err.Error())
+			return
+		}
+		msgIn <- fixIn{msg, parser.lastRead}
+	}
+}
