@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"sync/atomic"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -180,7 +179,7 @@ func newMetricsHandler(c *collector, pipe *pipeline.Pipeline) http.Handler {
 			http.Error(w, "reset must be 0 or 1", http.StatusBadRequest)
 			return
 		}
-		body, err := json.Marshal(stagesReport(pipe.StageLatencies(reset)))
+		body, err := json.Marshal(pipeline.Report(pipe.StageLatencies(reset)))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -189,43 +188,4 @@ func newMetricsHandler(c *collector, pipe *pipeline.Pipeline) http.Handler {
 		w.Write(append(body, '\n'))
 	})
 	return mux
-}
-
-// StageJSON is one stage in the /debug/stages answer. Latencies are in
-// nanoseconds; Hdr is the histogram as hdrhistogram's Encode(V2CompressedEncodingCookieBase)
-// returns it (already base64): hdrhistogram.Decode([]byte(Hdr)) restores it.
-type StageJSON struct {
-	Name  string `json:"name"`
-	Count int64  `json:"count"`
-	P50   int64  `json:"p50_ns"`
-	P90   int64  `json:"p90_ns"`
-	P99   int64  `json:"p99_ns"`
-	P999  int64  `json:"p999_ns"`
-	P9999 int64  `json:"p9999_ns"`
-	Max   int64  `json:"max_ns"`
-	Hdr   string `json:"hdr"`
-}
-
-// StagesJSON is the /debug/stages answer. Stages is empty when StageTiming is
-// off.
-type StagesJSON struct {
-	Stages []StageJSON `json:"stages"`
-}
-
-func stagesReport(stages []pipeline.StageLatency) StagesJSON {
-	out := StagesJSON{Stages: []StageJSON{}}
-	for _, s := range stages {
-		out.Stages = append(out.Stages, stageJSON(s.Name, s.Hist))
-	}
-	return out
-}
-
-func stageJSON(name string, h *hdrhistogram.Histogram) StageJSON {
-	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		enc = nil // cannot happen for a valid histogram; the figures still help
-	}
-	return StageJSON{Name: name, Count: h.TotalCount(),
-		P50: h.ValueAtQuantile(50), P90: h.ValueAtQuantile(90), P99: h.ValueAtQuantile(99),
-		P999: h.ValueAtQuantile(99.9), P9999: h.ValueAtQuantile(99.99), Max: h.Max(), Hdr: string(enc)}
 }

@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/gateway"
 	"github.com/openmatch/matchd/journal"
@@ -100,17 +98,7 @@ func (s *testServer) stages(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	out := Stages{Stages: []Stage{}}
-	for _, st := range s.pipe.StageLatencies(r.URL.Query().Get("reset") == "1") {
-		enc, err := st.Hist.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		h := st.Hist
-		out.Stages = append(out.Stages, Stage{Name: st.Name, Count: h.TotalCount(), P50: h.ValueAtQuantile(50), P90: h.ValueAtQuantile(90),
-			P99: h.ValueAtQuantile(99), P999: h.ValueAtQuantile(99.9), P9999: h.ValueAtQuantile(99.99), Max: h.Max(), Hdr: string(enc)})
-	}
+	out := pipeline.Report(s.pipe.StageLatencies(r.URL.Query().Get("reset") == "1"))
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
 }

@@ -8,40 +8,15 @@ import (
 	"net/http"
 	"time"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/openmatch/matchd/pipeline"
 )
 
-// Stages is matchd's GET /debug/stages answer: the server-side latency of
-// each stage of an order's trip, in nanoseconds.
-type Stages struct {
-	Stages []Stage `json:"stages"`
-}
+// Stages is matchd's GET /debug/stages answer: the server-side latency of each
+// stage of an order's trip, in nanoseconds (the wire type lives in pipeline).
+type Stages = pipeline.StagesReport
 
 // Stage is one stage's figures and its full histogram.
-type Stage struct {
-	Name  string `json:"name"`
-	Count int64  `json:"count"`
-	P50   int64  `json:"p50_ns"`
-	P90   int64  `json:"p90_ns"`
-	P99   int64  `json:"p99_ns"`
-	P999  int64  `json:"p999_ns"`
-	P9999 int64  `json:"p9999_ns"`
-	Max   int64  `json:"max_ns"`
-	// Hdr is the histogram in HdrHistogram's V2 compressed encoding, base64.
-	Hdr string `json:"hdr"`
-}
-
-// Histogram decodes the stage's histogram.
-func (s *Stage) Histogram() (*hdrhistogram.Histogram, error) {
-	if s.Hdr == "" {
-		return nil, fmt.Errorf("fixbench: stage %q has no histogram", s.Name)
-	}
-	h, err := hdrhistogram.Decode([]byte(s.Hdr))
-	if err != nil {
-		return nil, fmt.Errorf("fixbench: stage %q: decoding histogram: %w", s.Name, err)
-	}
-	return h, nil
-}
+type Stage = pipeline.StageReport
 
 // stagesTimeout bounds one request to the metrics endpoint.
 const stagesTimeout = 3 * time.Second
