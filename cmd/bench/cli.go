@@ -122,6 +122,37 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseMeasurement adds the output and -cpuprofile flags every measurement
+// command has, parses args and refuses positional arguments.
+func parseMeasurement(fs *flag.FlagSet, args []string, out *bench.Output, prof *profile) error {
+	out.AddFlags(fs)
+	prof.addFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+	return nil
+}
+
+// parseList parses a comma-separated flag value item by item (empty items are
+// skipped); an error names the flag.
+func parseList[T any](flagName, value string, parse func(string) (T, error)) ([]T, error) {
+	var out []T
+	for item := range strings.SplitSeq(value, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		v, err := parse(item)
+		if err != nil {
+			return nil, usageError{"-" + flagName + ": " + err.Error()}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // writeRuns writes runs as out asks, then notes ('#' lines): after the table
 // on stdout, or on stderr when stdout carries JSON.
 func writeRuns(out *bench.Output, stdout, stderr io.Writer, runs []*bench.Run, notes []string) error {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/openmatch/matchd/bench"
@@ -27,13 +26,8 @@ func parseEngine(args []string, stderr io.Writer) (engineArgs, error) {
 	fs.IntVar(&a.opt.Symbols, "symbols", a.opt.Symbols, "number of `symbols` (1-6)")
 	fs.IntVar(&a.opt.Owners, "owners", a.opt.Owners, "number of `sessions` placing orders")
 	fs.IntVar(&a.opt.RefCount, "ref-count", 0, "measured `commands` for the reference book (0: min(count, 20000))")
-	a.out.AddFlags(fs)
-	a.prof.addFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseMeasurement(fs, args, &a.out, &a.prof); err != nil {
 		return a, err
-	}
-	if fs.NArg() != 0 {
-		return a, usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
 	}
 	if err := a.opt.Validate(); err != nil {
 		return a, usageError{err.Error()}

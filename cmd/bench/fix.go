@@ -43,13 +43,8 @@ func parseFix(args []string, stderr io.Writer) (fixArgs, error) {
 	fs.DurationVar(&o.Late, "late", o.Late, "an ack slower than this counts as late")
 	fs.DurationVar(&o.LogonTimeout, "logon-timeout", o.LogonTimeout, "give up if a session is not logged on by then")
 	fs.Int64Var(&o.Seed, "seed", o.Seed, "order plan random `seed`")
-	a.out.AddFlags(fs)
-	a.prof.addFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseMeasurement(fs, args, &a.out, &a.prof); err != nil {
 		return a, err
-	}
-	if fs.NArg() != 0 {
-		return a, usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
 	}
 	o.Symbols = nil
 	for s := range strings.SplitSeq(symbols, ",") {

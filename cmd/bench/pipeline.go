@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"strings"
 
 	"github.com/openmatch/matchd/bench"
 	"github.com/openmatch/matchd/bench/pipelinebench"
@@ -36,24 +34,12 @@ func parsePipeline(args []string, stderr io.Writer) (pipelineArgs, error) {
 	fs.StringVar(&wait, "wait", "", "ring wait `strategy` (spin, spin-yield, block; default: the pipeline's)")
 	fs.IntVar(&a.opt.MatcherCPU, "matcher-cpu", a.opt.MatcherCPU, "pin the matcher to this `CPU` (negative: no pinning)")
 	fs.DurationVar(&a.opt.Grace, "grace", a.opt.Grace, "after the last send, wait this long for the last release")
-	a.out.AddFlags(fs)
-	a.prof.addFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseMeasurement(fs, args, &a.out, &a.prof); err != nil {
 		return a, err
 	}
-	if fs.NArg() != 0 {
-		return a, usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
-	}
-	a.opt.Policies = nil
-	for p := range strings.SplitSeq(policies, ",") {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		v, err := journal.ParsePolicy(p)
-		if err != nil {
-			return a, usageError{"-policies: " + err.Error()}
-		}
-		a.opt.Policies = append(a.opt.Policies, v)
+	var err error
+	if a.opt.Policies, err = parseList("policies", policies, journal.ParsePolicy); err != nil {
+		return a, err
 	}
 	if wait != "" {
 		w, err := ringbuffer.ParseWait(wait)

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"strings"
 
 	"github.com/openmatch/matchd/bench"
 	"github.com/openmatch/matchd/bench/ringbench"
@@ -29,24 +27,12 @@ func parseRing(args []string, stderr io.Writer) (ringArgs, error) {
 	fs.StringVar(&waits, "waits", waits, "comma-separated wait `strategies` to measure (spin, spin-yield, block; empty: none)")
 	fs.BoolVar(&a.opt.Channel, "channel", a.opt.Channel, "measure the buffered channel baseline")
 	fs.BoolVar(&a.opt.Publisher, "publisher", false, "write the ring through a Publisher (the pipeline's locked multi-producer path)")
-	a.out.AddFlags(fs)
-	a.prof.addFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseMeasurement(fs, args, &a.out, &a.prof); err != nil {
 		return a, err
 	}
-	if fs.NArg() != 0 {
-		return a, usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
-	}
-	a.opt.Waits = nil
-	for w := range strings.SplitSeq(waits, ",") {
-		if w = strings.TrimSpace(w); w == "" {
-			continue
-		}
-		v, err := ringbuffer.ParseWait(w)
-		if err != nil {
-			return a, usageError{"-waits: " + err.Error()}
-		}
-		a.opt.Waits = append(a.opt.Waits, v)
+	var err error
+	if a.opt.Waits, err = parseList("waits", waits, ringbuffer.ParseWait); err != nil {
+		return a, err
 	}
 	if err := a.opt.Validate(); err != nil {
 		return a, usageError{err.Error()}
