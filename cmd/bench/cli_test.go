@@ -235,3 +235,21 @@ func TestDemoShowsCorrection(t *testing.T) {
 		t.Errorf("open-loop p99 %s not far above closed-loop p99 %s", bench.FormatNs(open.P99), bench.FormatNs(closed.P99))
 	}
 }
+
+// parsedOK checks one case of a flag-parsing table: err must be nil exactly when
+// ok is, and a failure must be a usageError (exit code 2). It reports whether the
+// parsed options are there to compare.
+func parsedOK(t *testing.T, args []string, err error, ok bool) bool {
+	t.Helper()
+	if (err == nil) != ok {
+		t.Errorf("%q: error %v, want ok=%v", args, err, ok)
+		return false
+	}
+	if err != nil {
+		if _, isUsage := err.(usageError); !isUsage {
+			t.Errorf("%q: %v is not a usage error", args, err)
+		}
+		return false
+	}
+	return true
+}

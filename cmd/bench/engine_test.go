@@ -32,14 +32,7 @@ func TestParseEngine(t *testing.T) {
 		{[]string{"extra"}, false, nil},
 	} {
 		got, err := parseEngine(c.args, io.Discard)
-		if (err == nil) != c.ok {
-			t.Errorf("%q: error %v, want ok=%v", c.args, err, c.ok)
-			continue
-		}
-		if err != nil {
-			if _, ok := err.(usageError); !ok {
-				t.Errorf("%q: %v is not a usage error", c.args, err)
-			}
+		if !parsedOK(t, c.args, err, c.ok) {
 			continue
 		}
 		want := def

@@ -38,14 +38,7 @@ func TestParsePipeline(t *testing.T) {
 		{[]string{"x"}, false, nil},
 	} {
 		got, err := parsePipeline(c.args, io.Discard)
-		if (err == nil) != c.ok {
-			t.Errorf("%q: error %v, want ok=%v", c.args, err, c.ok)
-			continue
-		}
-		if err != nil {
-			if _, ok := err.(usageError); !ok {
-				t.Errorf("%q: %v is not a usage error", c.args, err)
-			}
+		if !parsedOK(t, c.args, err, c.ok) {
 			continue
 		}
 		want := def
