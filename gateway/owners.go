@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"github.com/quickfixgo/quickfix"
+
+	"github.com/openmatch/matchd/internal/fsutil"
 )
 
 // ownersFile is the name of the owner registry inside Options.DataDir.
@@ -77,9 +79,9 @@ func openOwners(dir string) (*ownerRegistry, error) {
 			f.Close()
 			return nil, errors.New("gateway: owners: " + err.Error())
 		}
-		if err := syncDir(dir); err != nil {
+		if err := fsutil.SyncDir(dir); err != nil {
 			f.Close()
-			return nil, err
+			return nil, errors.New("gateway: owners: fsync " + dir + ": " + err.Error())
 		}
 	}
 	r.f = f
@@ -233,15 +235,3 @@ func validSessionID(sid quickfix.SessionID) bool {
 
 // maxCompIDLen bounds every part of a SessionID the gateway accepts.
 const maxCompIDLen = 64
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return errors.New("gateway: owners: " + err.Error())
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return errors.New("gateway: owners: fsync " + dir + ": " + err.Error())
-	}
-	return nil
-}

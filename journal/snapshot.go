@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/openmatch/matchd/internal/fsutil"
 )
 
 const (
@@ -108,7 +110,7 @@ func WriteSnapshotKeep(dir string, seq uint64, payload []byte, keep int) error {
 		os.Remove(tmp)
 		return fmt.Errorf("journal: write snapshot %d: %w", seq, err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := fsutil.SyncDir(dir); err != nil {
 		return fmt.Errorf("journal: write snapshot %d: sync directory: %w", seq, err)
 	}
 	if keep > 0 {

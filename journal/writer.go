@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"time"
+
+	"github.com/openmatch/matchd/internal/fsutil"
 )
 
 const (
@@ -416,7 +418,7 @@ func (w *Writer) create(seg, first uint64, excl bool) error {
 		err = f.Sync()
 	}
 	if err == nil {
-		err = syncDir(w.dir)
+		err = fsutil.SyncDir(w.dir)
 	}
 	if err != nil {
 		f.Close()
@@ -443,17 +445,4 @@ func (w *Writer) fail(err error) error {
 		w.err = fmt.Errorf("journal: segment %d: %w", w.seg, err)
 	}
 	return w.err
-}
-
-// syncDir fsyncs a directory so that created or renamed entries persist.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
