@@ -100,6 +100,9 @@ func (a app) FromApp(msg *quickfix.Message, sid quickfix.SessionID) quickfix.Mes
 	}
 	cmd.Owner = s.owner
 	cmd.Received = now.UnixNano()
+	if g.wireIn != nil && !msg.ReceiveTime.IsZero() {
+		g.wireIn.Record(int64(now.Sub(msg.ReceiveTime)))
+	}
 	if err := g.sink.Submit(cmd); err != nil {
 		g.Counters.MessageRejects[RejectUnavailable].Add(1)
 		return &rejectError{text: "order not accepted: " + err.Error(), reason: bizRejAppNotAvailable, business: true, refID: cmd.ClOrdID.String()}

@@ -8,11 +8,10 @@ import (
 	"time"
 
 	"github.com/quickfixgo/quickfix"
-	"github.com/quickfixgo/quickfix/store/file"
 	"github.com/rs/zerolog"
 
 	"github.com/openmatch/matchd/engine"
-	"github.com/openmatch/matchd/internal/qfyield"
+	"github.com/openmatch/matchd/internal/stagehist"
 )
 
 // Sink receives the commands the gateway decodes: the boundary to the pipeline
@@ -118,6 +117,9 @@ type Gateway struct {
 	// Counters are the gateway's statistics.
 	Counters Counters
 
+	// Stage histograms (stages.go); nil unless Options.StageTiming.
+	wireIn, handed *stagehist.Hist
+
 	// bySID and byOwner are copy-on-write snapshots, replaced under mu when a new
 	// owner appears, so FromApp and Deliver read them without a lock.
 	bySID   atomic.Pointer[map[quickfix.SessionID]*session]
@@ -174,6 +176,9 @@ func New(opts Options) (*Gateway, error) {
 		active:   make(map[quickfix.SessionID]bool),
 		reserved: make(map[quickfix.SessionID]time.Time),
 	}
+	if o.StageTiming {
+		g.wireIn, g.handed = stagehist.New(), stagehist.New()
+	}
 	if o.RatePerSecond > 0 {
 		g.interval = int64(time.Second) / int64(o.RatePerSecond)
 		g.interval = max(g.interval, 1)
@@ -187,9 +192,9 @@ func New(opts Options) (*Gateway, error) {
 		g.addSession(sid, uint32(i+1))
 	}
 
-	g.stores = newStoreFactory(g.persistable, file.NewStoreFactory(cfg.settings))
+	g.stores = newStoreFactory(g.persistable, cfg.settings, g.log)
 	g.acceptor, err = quickfix.NewAcceptor(app{g}, g.stores, cfg.settings,
-		qfyield.LogFactory(qfLogFactory{log: o.Logger.With().Str("component", "quickfix").Logger()}))
+		qfLogFactory{log: o.Logger.With().Str("component", "quickfix").Logger()})
 	if err != nil {
 		g.unregisterStatic()
 		owners.close()
@@ -339,8 +344,8 @@ func (g *Gateway) enqueue(s *session, ev *engine.Event) {
 
 // send hands one report to QuickFIX (which queues it for the session's
 // goroutine). Only the session's sender calls it.
-func (g *Gateway) send(s *session, ev *engine.Event) error {
-	err := quickfix.SendToTarget(buildReport(ev, s.fix42, g.syms), s.id)
+func (g *Gateway) send(s *session, b *reportBuilder, ev *engine.Event) error {
+	err := quickfix.SendToTarget(b.build(ev, s.fix42, g.syms), s.id)
 	if err == nil {
 		g.Counters.ReportsOut.Add(1)
 	}
@@ -375,6 +380,8 @@ func (g *Gateway) startSender(s *session) (queued int) {
 func (g *Gateway) sender(s *session) {
 	defer g.senders.Done()
 	var batch [flushBatch]engine.Event
+	b := newReportBuilder()
+	var lastSeq uint64 // stage timing: the first report of each command
 	for {
 		s.mu.Lock()
 		if !s.online || g.senderQuit() {
@@ -407,8 +414,13 @@ func (g *Gateway) sender(s *session) {
 		sent := 0
 		var err error
 		for ; sent < n; sent++ {
-			if err = g.send(s, &batch[sent]); err != nil {
+			ev := &batch[sent]
+			if err = g.send(s, b, ev); err != nil {
 				break
+			}
+			if g.handed != nil && ev.Seq != lastSeq {
+				lastSeq = ev.Seq
+				g.handed.Record(time.Now().UnixNano() - ev.Time)
 			}
 		}
 		if err == nil && dropped > 0 {

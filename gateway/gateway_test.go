@@ -123,10 +123,19 @@ func BenchmarkBuildReport(b *testing.B) {
 	ev := engine.Event{ExecID: 42, Time: 1_700_000_000_123_456_789, OrderID: 7, Kind: engine.EvFill,
 		Status: engine.StatusPartiallyFilled, Side: engine.Buy, Type: engine.Limit, TIF: engine.Day, Price: 10025,
 		OrderQty: 300, LastQty: 100, LastPx: 10025, CumQty: 100, LeavesQty: 200, Notional: 1002500, ClOrdID: id}
-	b.ReportAllocs()
-	for b.Loop() {
-		buildReport(&ev, false, syms)
-	}
+	b.Run("fresh", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			buildReport(&ev, false, syms)
+		}
+	})
+	b.Run("reused", func(b *testing.B) {
+		rb := newReportBuilder()
+		b.ReportAllocs()
+		for b.Loop() {
+			rb.build(&ev, false, syms)
+		}
+	})
 }
 
 // TestStartFailsCleanly: a port in use makes Start fail with an error; Stop

@@ -24,17 +24,6 @@ import (
 // (QuickFIX's known strays excepted, see fixtest).
 func TestMain(m *testing.M) { os.Exit(fixtest.RunWithLeakCheck(m)) }
 
-// freePort finds a free TCP port on the loopback interface.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // testEngineConfig is a small engine: 0.01 ticks, prices up to 10,000.00.
 func testEngineConfig() engine.Config {
 	cfg := engine.Config{MaxOrders: 4096, MaxLevels: 1024, History: 4096, MaxQty: 1_000_000_000}
@@ -137,7 +126,7 @@ func startGateway(t *testing.T, opts Options) (*Gateway, *syncBuffer) {
 		opts.DataDir = t.TempDir()
 	}
 	if opts.Port == 0 && opts.SettingsFile == "" {
-		opts.Port = freePort(t)
+		opts.Port = fixtest.FreePort(t)
 	}
 	opts.ListenHost = "127.0.0.1"
 	opts.Symbols = testEngineConfig().Symbols

@@ -97,6 +97,8 @@ type Options struct {
 	// PendingLimit bounds the reports kept for one offline session (0:
 	// DefaultPendingLimit). See doc.go for what happens beyond it.
 	PendingLimit int
+	// StageTiming records the gateway's stage latencies (see StageLatencies).
+	StageTiming bool
 }
 
 // credentials of a listed session; empty strings are not checked.

@@ -16,56 +16,143 @@ const unknownSymbolText = "UNKNOWN"
 // transactTimeLayout is TransactTime(60): UTC with microseconds.
 const transactTimeLayout = "20060102-15:04:05.000000"
 
-// fieldWriter sets body fields from bytes appended to one growing buffer. Each
-// field keeps its own sub-slice (QuickFIX keeps a reference to the value), so a
-// value is never overwritten by a later one.
-type fieldWriter struct {
-	m   *quickfix.Message
-	buf []byte
+// Header values set by buildReport. QuickFIX keeps a reference to a value and
+// copies it into the field's wire bytes; it never writes to it.
+var (
+	msgTypeExecutionReport = []byte{'8'}
+	msgTypeCancelReject    = []byte{'9'}
+)
+
+// reportBuilder formats reports into reused quickfix.Messages. A new Message
+// costs a map and its growth for each of its three field maps, and clearing a
+// reused one costs a field slice and a map insertion per field when it is
+// refilled. So a builder keeps one message per shape of report (its MsgType
+// and the list of body tags it sets: an ack, a fill, a cancel, a reject, ...)
+// and overwrites that message's fields in place, which costs QuickFIX one
+// small allocation per field (the field's wire bytes). A message may be reused
+// once SendToTarget has returned: QuickFIX serializes it there and keeps only
+// the bytes. A builder belongs to one goroutine.
+//
+// A report is built in two steps: its values are appended to one buffer and
+// listed (tag, bounds), then the message of its shape gets them. Each field
+// keeps its own sub-slice of the buffer (QuickFIX keeps a reference to the
+// value), so a value is never overwritten while its message is being built.
+type reportBuilder struct {
+	buf     []byte
+	fields  []fieldRef
+	msgType []byte
+	shapes  []reportShape
 }
 
-func (w *fieldWriter) set(tag quickfix.Tag, start int) {
-	end := len(w.buf)
-	w.m.Body.SetBytes(tag, w.buf[start:end:end])
+// fieldRef is one body field of the report being built: its value is
+// buf[start:end].
+type fieldRef struct {
+	tag        quickfix.Tag
+	start, end int
 }
 
-func (w *fieldWriter) str(tag quickfix.Tag, s string) {
+// reportShape is a cached message and the fields it holds.
+type reportShape struct {
+	msgType []byte
+	tags    []quickfix.Tag
+	m       *quickfix.Message
+}
+
+// maxShapes bounds a builder's cache. Reports come in a dozen shapes; past
+// the bound the last slot is cleared and refilled (correct, just slower).
+const maxShapes = 32
+
+func newReportBuilder() *reportBuilder {
+	return &reportBuilder{buf: make([]byte, 0, 384), fields: make([]fieldRef, 0, 24)}
+}
+
+func (w *reportBuilder) set(tag quickfix.Tag, start int) {
+	w.fields = append(w.fields, fieldRef{tag: tag, start: start, end: len(w.buf)})
+}
+
+// message hands the listed fields to the message of their shape and returns it.
+func (w *reportBuilder) message() *quickfix.Message {
+	sh := w.shape()
+	for _, f := range w.fields {
+		sh.m.Body.SetBytes(f.tag, w.buf[f.start:f.end:f.end])
+	}
+	return sh.m
+}
+
+// shape finds or makes the cached message for the listed fields.
+func (w *reportBuilder) shape() *reportShape {
+next:
+	for i := range w.shapes {
+		sh := &w.shapes[i]
+		if sh.msgType[0] != w.msgType[0] || len(sh.tags) != len(w.fields) {
+			continue
+		}
+		for j, f := range w.fields {
+			if sh.tags[j] != f.tag {
+				continue next
+			}
+		}
+		return sh
+	}
+	var sh *reportShape
+	if len(w.shapes) < maxShapes {
+		w.shapes = append(w.shapes, reportShape{m: quickfix.NewMessage()})
+		sh = &w.shapes[len(w.shapes)-1]
+	} else {
+		sh = &w.shapes[len(w.shapes)-1]
+		sh.m.Header.Clear()
+		sh.m.Body.Clear()
+		sh.m.Trailer.Clear()
+	}
+	// MsgType is set once: QuickFIX reads it at send but never changes it,
+	// and sets the rest of the header (CompIDs, MsgSeqNum, SendingTime,
+	// BodyLength) again at every send.
+	sh.msgType = w.msgType
+	sh.m.Header.SetBytes(tagMsgType, w.msgType)
+	sh.tags = sh.tags[:0]
+	for _, f := range w.fields {
+		sh.tags = append(sh.tags, f.tag)
+	}
+	return sh
+}
+
+func (w *reportBuilder) str(tag quickfix.Tag, s string) {
 	start := len(w.buf)
 	w.buf = append(w.buf, s...)
 	w.set(tag, start)
 }
 
-func (w *fieldWriter) char(tag quickfix.Tag, c byte) {
+func (w *reportBuilder) char(tag quickfix.Tag, c byte) {
 	start := len(w.buf)
 	w.buf = append(w.buf, c)
 	w.set(tag, start)
 }
 
-func (w *fieldWriter) int(tag quickfix.Tag, v int64) {
+func (w *reportBuilder) int(tag quickfix.Tag, v int64) {
 	start := len(w.buf)
 	w.buf = strconv.AppendInt(w.buf, v, 10)
 	w.set(tag, start)
 }
 
-func (w *fieldWriter) uint(tag quickfix.Tag, v uint64) {
+func (w *reportBuilder) uint(tag quickfix.Tag, v uint64) {
 	start := len(w.buf)
 	w.buf = strconv.AppendUint(w.buf, v, 10)
 	w.set(tag, start)
 }
 
-func (w *fieldWriter) id(tag quickfix.Tag, id *engine.ID) {
+func (w *reportBuilder) id(tag quickfix.Tag, id *engine.ID) {
 	start := len(w.buf)
 	w.buf = append(w.buf, id.Bytes()...)
 	w.set(tag, start)
 }
 
-func (w *fieldWriter) price(tag quickfix.Tag, ticks int64, sc *engine.SymbolConfig) {
+func (w *reportBuilder) price(tag quickfix.Tag, ticks int64, sc *engine.SymbolConfig) {
 	start := len(w.buf)
 	w.buf = appendPrice(w.buf, ticks, sc)
 	w.set(tag, start)
 }
 
-func (w *fieldWriter) orderID(id uint64) {
+func (w *reportBuilder) orderID(id uint64) {
 	start := len(w.buf)
 	if id == 0 {
 		w.buf = append(w.buf, "NONE"...)
@@ -75,20 +162,22 @@ func (w *fieldWriter) orderID(id uint64) {
 	w.set(tagOrderID, start)
 }
 
-func (w *fieldWriter) transactTime(ns int64) {
+func (w *reportBuilder) transactTime(ns int64) {
 	start := len(w.buf)
 	w.buf = time.Unix(0, ns).UTC().AppendFormat(w.buf, transactTimeLayout)
 	w.set(tagTransactTime, start)
 }
 
-// buildReport formats ev as the message for its owner's session: an
+// build formats ev as the message for its owner's session: an
 // ExecutionReport (8), or an OrderCancelReject (9) for EvCancelRejected. fix42
-// selects FIX 4.2 conventions (ExecTransType 0, ExecType 1/2 for fills).
-func buildReport(ev *engine.Event, fix42 bool, syms *symbolTable) *quickfix.Message {
-	m := quickfix.NewMessage()
-	w := fieldWriter{m: m, buf: make([]byte, 0, 384)}
+// selects FIX 4.2 conventions (ExecTransType 0, ExecType 1/2 for fills). The
+// message is the builder's cached one for the report's shape, valid until the
+// next build of that shape.
+func (b *reportBuilder) build(ev *engine.Event, fix42 bool, syms *symbolTable) *quickfix.Message {
+	w := b
+	w.buf, w.fields = w.buf[:0], w.fields[:0]
 	if ev.Kind == engine.EvCancelRejected {
-		m.Header.SetBytes(tagMsgType, []byte{'9'})
+		w.msgType = msgTypeCancelReject
 		w.orderID(ev.OrderID)
 		w.id(tagClOrdID, &ev.ClOrdID)
 		w.id(tagOrigClOrdID, &ev.OrigClOrdID)
@@ -99,10 +188,10 @@ func buildReport(ev *engine.Event, fix42 bool, syms *symbolTable) *quickfix.Mess
 			w.str(tagText, engine.TextOf(ev.Text))
 		}
 		w.transactTime(ev.Time)
-		return m
+		return w.message()
 	}
 
-	m.Header.SetBytes(tagMsgType, []byte{'8'})
+	w.msgType = msgTypeExecutionReport
 	w.orderID(ev.OrderID)
 	w.uint(tagExecID, ev.ExecID)
 	if fix42 {
@@ -158,7 +247,7 @@ func buildReport(ev *engine.Event, fix42 bool, syms *symbolTable) *quickfix.Mess
 		w.str(tagText, engine.TextOf(ev.Text))
 	}
 	w.transactTime(ev.Time)
-	return m
+	return w.message()
 }
 
 // execType maps an event to ExecType(150).

@@ -1,6 +1,9 @@
 package gateway
 
 import (
+	"maps"
+	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
 
@@ -39,8 +42,22 @@ func checkFields(t *testing.T, what string, got map[quickfix.Tag]string, want ma
 	}
 }
 
-func TestBuildReport(t *testing.T) {
-	syms, _ := newSymbolTable(testSymbols())
+// buildReport formats ev with a new builder: a fresh message, the reference
+// the reused ones are checked against.
+func buildReport(ev *engine.Event, fix42 bool, syms *symbolTable) *quickfix.Message {
+	return newReportBuilder().build(ev, fix42, syms)
+}
+
+// reportCase is an event and the body fields its report must have ("-":
+// absent).
+type reportCase struct {
+	what  string
+	ev    engine.Event
+	fix42 bool
+	want  map[quickfix.Tag]string
+}
+
+func reportCases(syms *symbolTable) []reportCase {
 	id := func(s string) engine.ID { x, _ := engine.MakeID(s); return x }
 	ts := time.Date(2024, 3, 5, 14, 30, 1, 123456789, time.UTC).UnixNano()
 	fill := engine.Event{
@@ -49,56 +66,98 @@ func TestBuildReport(t *testing.T) {
 		LastQty: 100, LastPx: 10030, CumQty: 200, LeavesQty: 100, Notional: 10025*100 + 10030*100,
 		ClOrdID: id("s1"),
 	}
-	want := map[quickfix.Tag]string{
+	fillWant := map[quickfix.Tag]string{
 		tagMsgType: "8", tagOrderID: "7", tagExecID: "42", tagExecType: "F", tagOrdStatus: "1",
 		tagClOrdID: "s1", tagOrigClOrdID: "-", tagSymbol: "AAPL", tagSide: "2", tagOrdType: "2",
 		tagTimeInForce: "1", tagOrderQty: "300", tagPrice: "100.25", tagLastQty: "100", tagLastPx: "100.30",
 		tagCumQty: "200", tagLeavesQty: "100", tagAvgPx: "100.275", tagTransactTime: "20240305-14:30:01.123456",
 		tagExecTransType: "-", tagText: "-", tagOrdRejReason: "-",
 	}
-	checkFields(t, "4.4 fill", body(t, buildReport(&fill, false, syms)), want)
-	want[tagExecTransType], want[tagExecType] = "0", "1"
-	checkFields(t, "4.2 partial fill", body(t, buildReport(&fill, true, syms)), want)
-	fill.Status = engine.StatusFilled
-	want[tagExecType], want[tagOrdStatus] = "2", "2"
-	checkFields(t, "4.2 fill", body(t, buildReport(&fill, true, syms)), want)
-
-	rej := engine.Event{
-		ExecID: 43, Time: ts, Kind: engine.EvRejected, Status: engine.StatusRejected, Reason: engine.ReasonUnknownSymbol,
-		Text: engine.TextUnknownSymbol, Side: engine.Buy, Type: engine.Limit, TIF: engine.Day,
-		Symbol: syms.index([]byte("ZZZZ")), Price: 0, OrderQty: 5, ClOrdID: id("b1"),
-	}
-	checkFields(t, "unknown symbol reject", body(t, buildReport(&rej, false, syms)), map[quickfix.Tag]string{
-		tagMsgType: "8", tagOrderID: "NONE", tagExecType: "8", tagOrdStatus: "8", tagOrdRejReason: "1",
-		tagSymbol: "ZZZZ", tagText: "unknown symbol", tagLeavesQty: "0", tagCumQty: "0", tagAvgPx: "0",
-		tagTimeInForce: "0", tagPrice: "-",
-	})
-
-	mkt := engine.Event{ExecID: 44, Time: ts, OrderID: 8, Kind: engine.EvCanceled, Status: engine.StatusCanceled,
-		Side: engine.Buy, Type: engine.Market, TIF: engine.IOC, Symbol: 1, OrderQty: 10, CumQty: 4, LeavesQty: 0,
-		Notional: 4 * 21, Text: engine.TextIOCRemainder, ClOrdID: id("m1")}
-	checkFields(t, "market remainder", body(t, buildReport(&mkt, false, syms)), map[quickfix.Tag]string{
-		tagExecType: "4", tagOrdStatus: "4", tagSymbol: "NICK", tagOrdType: "1", tagPrice: "-", tagAvgPx: "1.05",
-		tagTimeInForce: "3", tagText: "IOC remainder canceled", tagLastQty: "-",
-	})
+	partial42 := maps.Clone(fillWant)
+	partial42[tagExecTransType], partial42[tagExecType] = "0", "1"
+	filled := fill
+	filled.Status = engine.StatusFilled
+	filled42 := maps.Clone(partial42)
+	filled42[tagExecType], filled42[tagOrdStatus] = "2", "2"
 
 	rep := engine.Event{ExecID: 45, Time: ts, OrderID: 7, Kind: engine.EvReplaced, Status: engine.StatusNew, Side: engine.Buy,
 		Type: engine.Limit, TIF: engine.Day, Price: 9900, OrderQty: 50, LeavesQty: 50, ClOrdID: id("r2"), OrigClOrdID: id("r1")}
-	checkFields(t, "replace", body(t, buildReport(&rep, false, syms)), map[quickfix.Tag]string{
-		tagExecType: "5", tagClOrdID: "r2", tagOrigClOrdID: "r1", tagPrice: "99.00", tagOrderQty: "50", tagLeavesQty: "50",
-	})
-
 	exp := rep
 	exp.Kind, exp.Status, exp.Text, exp.LeavesQty = engine.EvExpired, engine.StatusExpired, engine.TextEndOfDay, 0
-	checkFields(t, "expired", body(t, buildReport(&exp, true, syms)), map[quickfix.Tag]string{tagExecType: "C", tagOrdStatus: "C", tagExecTransType: "0"})
+	return []reportCase{
+		{"4.4 fill", fill, false, fillWant},
+		{"4.2 partial fill", fill, true, partial42},
+		{"4.2 fill", filled, true, filled42},
+		{"unknown symbol reject", engine.Event{
+			ExecID: 43, Time: ts, Kind: engine.EvRejected, Status: engine.StatusRejected, Reason: engine.ReasonUnknownSymbol,
+			Text: engine.TextUnknownSymbol, Side: engine.Buy, Type: engine.Limit, TIF: engine.Day,
+			Symbol: syms.index([]byte("ZZZZ")), Price: 0, OrderQty: 5, ClOrdID: id("b1"),
+		}, false, map[quickfix.Tag]string{
+			tagMsgType: "8", tagOrderID: "NONE", tagExecType: "8", tagOrdStatus: "8", tagOrdRejReason: "1",
+			tagSymbol: "ZZZZ", tagText: "unknown symbol", tagLeavesQty: "0", tagCumQty: "0", tagAvgPx: "0",
+			tagTimeInForce: "0", tagPrice: "-", tagLastQty: "-", tagLastPx: "-",
+		}},
+		{"market remainder", engine.Event{ExecID: 44, Time: ts, OrderID: 8, Kind: engine.EvCanceled, Status: engine.StatusCanceled,
+			Side: engine.Buy, Type: engine.Market, TIF: engine.IOC, Symbol: 1, OrderQty: 10, CumQty: 4, LeavesQty: 0,
+			Notional: 4 * 21, Text: engine.TextIOCRemainder, ClOrdID: id("m1")}, false, map[quickfix.Tag]string{
+			tagExecType: "4", tagOrdStatus: "4", tagSymbol: "NICK", tagOrdType: "1", tagPrice: "-", tagAvgPx: "1.05",
+			tagTimeInForce: "3", tagText: "IOC remainder canceled", tagLastQty: "-",
+		}},
+		{"replace", rep, false, map[quickfix.Tag]string{
+			tagExecType: "5", tagClOrdID: "r2", tagOrigClOrdID: "r1", tagPrice: "99.00", tagOrderQty: "50", tagLeavesQty: "50",
+			tagText: "-",
+		}},
+		{"expired", exp, true, map[quickfix.Tag]string{tagExecType: "C", tagOrdStatus: "C", tagExecTransType: "0"}},
+		{"cancel reject", engine.Event{ExecID: 46, Time: ts, Kind: engine.EvCancelRejected, Status: engine.StatusRejected, Reason: engine.ReasonUnknownOrder,
+			ResponseTo: 2, Text: engine.TextUnknownOrder, ClOrdID: id("x2"), OrigClOrdID: id("nope")}, false, map[quickfix.Tag]string{
+			tagMsgType: "9", tagOrderID: "NONE", tagClOrdID: "x2", tagOrigClOrdID: "nope", tagOrdStatus: "8",
+			tagCxlRejResponseTo: "2", tagCxlRejReason: "1", tagText: "unknown order", tagTransactTime: "20240305-14:30:01.123456",
+			tagExecType: "-", tagExecID: "-", tagSymbol: "-", tagLeavesQty: "-",
+		}},
+	}
+}
 
-	cxr := engine.Event{ExecID: 46, Time: ts, Kind: engine.EvCancelRejected, Status: engine.StatusRejected, Reason: engine.ReasonUnknownOrder,
-		ResponseTo: 2, Text: engine.TextUnknownOrder, ClOrdID: id("x2"), OrigClOrdID: id("nope")}
-	checkFields(t, "cancel reject", body(t, buildReport(&cxr, false, syms)), map[quickfix.Tag]string{
-		tagMsgType: "9", tagOrderID: "NONE", tagClOrdID: "x2", tagOrigClOrdID: "nope", tagOrdStatus: "8",
-		tagCxlRejResponseTo: "2", tagCxlRejReason: "1", tagText: "unknown order", tagTransactTime: "20240305-14:30:01.123456",
-		tagExecType: "-", tagExecID: "-",
-	})
+func TestBuildReport(t *testing.T) {
+	syms, _ := newSymbolTable(testSymbols())
+	for _, c := range reportCases(syms) {
+		ev := c.ev
+		checkFields(t, c.what, body(t, buildReport(&ev, c.fix42, syms)), c.want)
+	}
+}
+
+// TestReportBuilderReuse: one builder formatting reports one after the other,
+// in every order of two cases, each sent the way QuickFIX sends it (header
+// fields added, then serialized), gives the same bytes as a fresh message for
+// each: no field of an earlier report survives into a later one.
+func TestReportBuilderReuse(t *testing.T) {
+	syms, _ := newSymbolTable(testSymbols())
+	cases := reportCases(syms)
+	// wire mimics session.prepMessageForSend: header fields, then the bytes.
+	seq := 0
+	wire := func(m *quickfix.Message) string {
+		seq++
+		m.Header.SetString(8, "FIX.4.4")
+		m.Header.SetString(49, "ENGINE")
+		m.Header.SetString(56, "CLIENT")
+		m.Header.SetInt(34, seq)
+		m.Header.SetString(52, "20240305-14:30:01.123")
+		return m.String()
+	}
+	b := newReportBuilder()
+	for _, first := range cases {
+		for _, second := range cases {
+			for _, c := range []reportCase{first, second} {
+				ev := c.ev
+				want := wire(buildReport(&ev, c.fix42, syms))
+				seq--
+				m := b.build(&ev, c.fix42, syms)
+				checkFields(t, c.what+" after "+first.what, body(t, m), c.want)
+				if got := wire(m); got != want {
+					t.Fatalf("%s after %s: reused builder sent\n%q\nfresh message sends\n%q", c.what, first.what, got, want)
+				}
+			}
+		}
+	}
 }
 
 func TestLimiter(t *testing.T) {
@@ -160,5 +219,44 @@ func TestEventQueue(t *testing.T) {
 	}
 	if want != next {
 		t.Fatalf("drained up to %d, pushed up to %d", want, next)
+	}
+}
+
+// TestReportBuilderRandom: random events of every kind and shape, more shapes
+// than a builder caches, give the same bytes from one builder as from fresh
+// messages.
+func TestReportBuilderRandom(t *testing.T) {
+	syms, _ := newSymbolTable(testSymbols())
+	r := rand.New(rand.NewPCG(1, 2))
+	kinds := []engine.EventKind{engine.EvAccepted, engine.EvFill, engine.EvCanceled, engine.EvReplaced,
+		engine.EvRejected, engine.EvExpired, engine.EvCancelRejected}
+	id := func() engine.ID {
+		if r.IntN(4) == 0 {
+			return engine.ID{}
+		}
+		x, _ := engine.MakeID("c" + strconv.Itoa(r.IntN(1000)))
+		return x
+	}
+	wire := func(m *quickfix.Message) string {
+		m.Header.SetString(8, "FIX.4.4")
+		m.Header.SetInt(34, 7)
+		return m.String()
+	}
+	b := newReportBuilder()
+	for i := range 3000 {
+		ev := engine.Event{ExecID: uint64(i), Time: int64(i) * 1e9, OrderID: uint64(r.IntN(3)),
+			Kind: kinds[r.IntN(len(kinds))], Status: engine.OrdStatus("0124568C"[r.IntN(8)]),
+			Side: engine.Side(r.IntN(3)), Type: engine.OrdType(r.IntN(3)), TIF: engine.TIF(r.IntN(5)),
+			Symbol: uint32(r.IntN(3)), Price: int64(r.IntN(2)) * 10025, OrderQty: 100, LastQty: 10, LastPx: 10030,
+			CumQty: int64(r.IntN(100)), LeavesQty: 5, Notional: 1003000, Text: engine.Text(r.IntN(3)),
+			ClOrdID: id(), OrigClOrdID: id()}
+		fix42 := r.IntN(2) == 0
+		want := wire(buildReport(&ev, fix42, syms))
+		if got := wire(b.build(&ev, fix42, syms)); got != want {
+			t.Fatalf("event %d %+v: builder sent\n%q\nfresh message sends\n%q", i, ev, got, want)
+		}
+	}
+	if len(b.shapes) != maxShapes {
+		t.Fatalf("%d shapes cached: the test did not reach the cache's bound (%d)", len(b.shapes), maxShapes)
 	}
 }

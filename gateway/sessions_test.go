@@ -11,6 +11,7 @@ import (
 	"github.com/quickfixgo/quickfix"
 
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/fixtest"
 )
 
 // TestLogonRefusals runs a production-style gateway (a settings file listing three
@@ -19,7 +20,7 @@ import (
 func TestLogonRefusals(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	port := freePort(t)
+	port := fixtest.FreePort(t)
 	settings := filepath.Join(dir, "gateway.cfg")
 	os.WriteFile(settings, []byte(`[DEFAULT]
 SenderCompID=ENGINE
@@ -187,8 +188,12 @@ func TestOfflineDelivery(t *testing.T) {
 	if q, d := gw.Counters.ReportsQueued.Load(), gw.Counters.ReportsDropped.Load(); q != 3 || d != 1 {
 		t.Fatalf("queued %d dropped %d, want 3 and 1", q, d)
 	}
-	if !strings.Contains(logs.String(), "report queue full: dropping reports") {
-		t.Fatalf("no error log for the dropped report:\n%s", logs.String())
+	// The publisher counts the drop, then logs it: wait for the line.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), "report queue full: dropping reports"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no error log for the dropped report:\n%s", logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 
 	a2 := connect(t, port, "FIX.4.4", "OFF_A")
@@ -209,7 +214,7 @@ func TestOfflineDelivery(t *testing.T) {
 
 	// A second gateway on the same data directory maps both sessions to the same
 	// owners.
-	gw2, err := New(Options{DataDir: dir, Port: freePort(t), Symbols: testEngineConfig().Symbols, Sink: &engineSink{}})
+	gw2, err := New(Options{DataDir: dir, Port: fixtest.FreePort(t), Symbols: testEngineConfig().Symbols, Sink: &engineSink{}})
 	if err != nil {
 		t.Fatal(err)
 	}

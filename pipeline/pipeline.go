@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/stagehist"
 	"github.com/openmatch/matchd/journal"
 	"github.com/openmatch/matchd/replay"
 	"github.com/openmatch/matchd/ringbuffer"
@@ -125,7 +126,7 @@ type Pipeline struct {
 
 	matcher *ringbuffer.PinnedConsumer // nil unless MatcherCPU >= 0
 	closed  sync.Once
-	stages  [stageCount]*stageHist
+	stages  [stageCount]*stagehist.Hist
 }
 
 type snapJob struct {
@@ -190,7 +191,7 @@ func Open(opts Options) (*Pipeline, Recovered, error) {
 		checkpoints: make(chan [2]uint64, 1024), snapReq: make(chan snapJob, 1), snapFree: make(chan []byte, 1),
 		snapDone: make(chan struct{})}
 	for i := range p.stages {
-		p.stages[i] = newStageHist()
+		p.stages[i] = stagehist.New()
 	}
 	p.durable.seq.Store(res.LastSeq)
 	p.matched.Store(res.LastSeq)
@@ -258,9 +259,7 @@ func (p *Pipeline) Submit(cmd *engine.Command) error {
 	slot.Time = t
 	if p.opts.StageTiming && cmd.Received != 0 {
 		s := p.stages[stageSequence] // guarded by the publisher's lock too
-		s.mu.Lock()
-		s.record(t - cmd.Received)
-		s.mu.Unlock()
+		s.Record(t - cmd.Received)
 	}
 	return p.pub.Publish(seq)
 }
@@ -373,11 +372,11 @@ func (j *journaler) Consume(lower, upper int64) {
 func (p *Pipeline) recordBatch(stage int, lower, upper int64) {
 	now := nowNanos()
 	s := p.stages[stage]
-	s.mu.Lock()
+	s.Lock()
 	for q := lower; q <= upper; q++ {
-		s.record(now - p.in.Slot(q).Time)
+		s.RecordLocked(now - p.in.Slot(q).Time)
 	}
-	s.mu.Unlock()
+	s.Unlock()
 }
 
 // appendCheckpoints appends the checkpoints the matcher has handed over.
@@ -467,9 +466,7 @@ func (pb *publisher) Consume(lower, upper int64) {
 		if p.opts.StageTiming && ev.Seq != pb.lastSeq {
 			pb.lastSeq = ev.Seq
 			st := p.stages[stageRelease]
-			st.mu.Lock()
-			st.record(nowNanos() - ev.Time)
-			st.mu.Unlock()
+			st.Record(nowNanos() - ev.Time)
 		}
 		p.sent.Store(ev.Seq)
 	}
@@ -507,6 +504,12 @@ type durableSeq struct {
 	cond    *sync.Cond
 }
 
+// Polls of durableSeq.wait before it parks: plain loads, then Gosched calls.
+const (
+	durableSpins  = 64
+	durableYields = 8
+)
+
 func (d *durableSeq) publish(seq uint64) {
 	d.seq.Store(seq)
 	d.wake()
@@ -523,13 +526,17 @@ func (d *durableSeq) wake() {
 }
 
 // wait returns the durable sequence once it is >= seq, or earlier if failed is
-// set. It spins briefly, yields, then parks.
+// set. It spins briefly, yields a few times, then parks. The wait is either
+// short (the journaler is writing the group that holds seq: a few µs with
+// durability none) or an fsync (~0.3 ms on our VMs, more under load): yielding
+// through an fsync cost ~0.2 ms of CPU per wait, measured as server CPU per
+// order at 1k orders/s with batch, 512 µs with 192 yields, so few are made.
 func (d *durableSeq) wait(seq uint64, failed *atomic.Pointer[error]) uint64 {
-	for i := 0; i < 256; i++ {
+	for i := 0; i < durableSpins+durableYields; i++ {
 		if v := d.seq.Load(); v >= seq {
 			return v
 		}
-		if i >= 64 {
+		if i >= durableSpins {
 			runtime.Gosched()
 		}
 	}

@@ -2,10 +2,11 @@ package pipeline
 
 import (
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/openmatch/matchd/internal/stagehist"
 )
 
 // Stages of a command's trip through the server, each timed from the sequencer's
@@ -30,21 +31,7 @@ const (
 )
 
 // StageLatency is a copy of one stage's histogram (nanoseconds).
-type StageLatency struct {
-	Name string
-	Hist *hdrhistogram.Histogram
-}
-
-// stageHist is written by one goroutine (per batch, under its mutex) and read
-// by metrics.
-type stageHist struct {
-	mu sync.Mutex
-	h  *hdrhistogram.Histogram
-}
-
-func newStageHist() *stageHist {
-	return &stageHist{h: hdrhistogram.New(1, int64(time.Minute), 3)}
-}
+type StageLatency = stagehist.Latency
 
 func nowNanos() int64 { return time.Now().UnixNano() }
 
@@ -56,21 +43,9 @@ func (p *Pipeline) StageLatencies(reset bool) []StageLatency {
 	}
 	out := make([]StageLatency, stageCount)
 	for i, s := range p.stages {
-		s.mu.Lock()
-		out[i] = StageLatency{Name: stageNames[i], Hist: hdrhistogram.Import(s.h.Export())}
-		if reset {
-			s.h.Reset()
-		}
-		s.mu.Unlock()
+		out[i] = s.Copy(stageNames[i], reset)
 	}
 	return out
-}
-
-// record adds one latency, clamped into the histogram's range (the wall clock may
-// step backwards; a value past a minute is counted as a minute).
-func (s *stageHist) record(v int64) {
-	v = min(max(v, 0), s.h.HighestTrackableValue())
-	_ = s.h.RecordValue(v)
 }
 
 // StageReport is one stage of matchd's GET /debug/stages answer (the wire format

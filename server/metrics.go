@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/pprof"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -120,7 +121,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.failed, boolGauge(st.Err != nil))
 	gauge(c.pinned, boolGauge(st.MatcherPinned))
 
-	for _, s := range c.pipe.StageLatencies(false) {
+	for _, s := range StageLatencies(c.gw, c.pipe, false) {
 		h := s.Hist
 		q := make(map[float64]float64, len(stageQuantiles))
 		for _, p := range stageQuantiles {
@@ -159,9 +160,26 @@ func boolGauge(b bool) float64 {
 	return 0
 }
 
+// StageLatencies is every stage of an order's trip through the server, in
+// order: the gateway's inbound stage, the pipeline's stages, the gateway's
+// outbound stage (gateway/stages.go, pipeline/stages.go).
+func StageLatencies(gw *gateway.Gateway, pipe *pipeline.Pipeline, reset bool) []pipeline.StageLatency {
+	p := pipe.StageLatencies(reset)
+	g := gw.StageLatencies(reset)
+	if len(g) != 2 {
+		return p
+	}
+	out := make([]pipeline.StageLatency, 0, len(p)+2)
+	out = append(out, g[0])
+	out = append(out, p...)
+	return append(out, g[1])
+}
+
 // newMetricsHandler serves /metrics from its own registry (the server's
-// collector, the Go runtime's, the process's) and /debug/stages.
-func newMetricsHandler(c *collector, pipe *pipeline.Pipeline) http.Handler {
+// collector, the Go runtime's, the process's), /debug/stages and the Go
+// profiler under /debug/pprof/ (CPU, heap, goroutines, execution trace), so a
+// slow run can be profiled where it happens.
+func newMetricsHandler(c *collector) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(c,
 		collectors.NewGoCollector(),
@@ -179,7 +197,7 @@ func newMetricsHandler(c *collector, pipe *pipeline.Pipeline) http.Handler {
 			http.Error(w, "reset must be 0 or 1", http.StatusBadRequest)
 			return
 		}
-		body, err := json.Marshal(pipeline.Report(pipe.StageLatencies(reset)))
+		body, err := json.Marshal(pipeline.Report(StageLatencies(c.gw, c.pipe, reset)))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -187,5 +205,10 @@ func newMetricsHandler(c *collector, pipe *pipeline.Pipeline) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(append(body, '\n'))
 	})
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	return mux
 }

@@ -114,6 +114,7 @@ func New(opts Options) (*Server, error) {
 		RateBurst:     opts.RateBurst,
 		MaxSessions:   opts.MaxSessions,
 		PendingLimit:  opts.OfflineReports,
+		StageTiming:   opts.StageTiming,
 	})
 	if err != nil {
 		if cerr := pipe.Close(); cerr != nil {
@@ -168,7 +169,7 @@ func (s *Server) Start() error {
 			return fmt.Errorf("server: metrics endpoint (MetricsAddr, -metrics): %w", err)
 		}
 		s.httpAddr = ln.Addr().String()
-		s.httpSrv = &http.Server{Handler: newMetricsHandler(newCollector(s.gw, s.pipe, &s.opts), s.pipe),
+		s.httpSrv = &http.Server{Handler: newMetricsHandler(newCollector(s.gw, s.pipe, &s.opts)),
 			ReadHeaderTimeout: 5 * time.Second}
 		s.httpDone = make(chan struct{})
 		go func() {

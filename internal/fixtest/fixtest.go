@@ -17,8 +17,6 @@ import (
 
 	"github.com/quickfixgo/quickfix"
 	"github.com/quickfixgo/quickfix/store/file"
-
-	"github.com/openmatch/matchd/internal/qfyield"
 )
 
 // FIX tags the tests read.
@@ -172,8 +170,7 @@ func Start(t testing.TB, o Options) *Client {
 	if o.StoreDir != "" {
 		stores = file.NewStoreFactory(settings)
 	}
-	// qfyield: without it QuickFIX's send loop spins (see internal/qfyield).
-	c.init, err = quickfix.NewInitiator(c, stores, settings, qfyield.LogFactory(quickfix.NewNullLogFactory()))
+	c.init, err = quickfix.NewInitiator(c, stores, settings, quickfix.NewNullLogFactory())
 	if err != nil {
 		t.Fatal(err)
 	}
