@@ -47,9 +47,11 @@
 // stall record the stall once and the requests it should have sent are never
 // measured: the histogram omits precisely the bad part. Load runs an open
 // loop instead: op i is due at start + i/rate, fixed in advance. The sender
-// waits for each due time (sleeping only while more than 2 ms remain, because
-// time.Sleep overshoots by about a millisecond, then yielding and reading the
-// clock), calls send(i), and goes on; completions arrive asynchronously
+// waits for each due time (on Linux sleeping with nanosleep on a thread whose
+// timer slack is 1 ns, ~30-50 µs late on our VMs, optionally yielding in a loop
+// for the last LoadConfig.SpinWindow; elsewhere time.Sleep, which overshoots by
+// about a millisecond, only while more than 2 ms remain, then yielding),
+// calls send(i), and goes on; completions arrive asynchronously
 // through Done(i) or DoneAt(i, t), which store the completion time in a
 // preallocated per-op slot without allocating or locking. Latency is
 // completion time minus due time. If the sender itself falls behind (send
@@ -57,7 +59,9 @@
 // measured from their due times, so the delay is charged to every op it
 // affected. The uncorrected service times (completion - actual send) are
 // kept beside the corrected ones in LoadResult.Service to show the
-// difference.
+// difference, and the sender's own lateness (actual - due send time) in
+// LoadResult.SendLag: when it is a large part of the latency, the load
+// generator, not the system under test, is the bottleneck.
 //
 // The open-loop counters: scheduled ops; sent (handed to send); completed;
 // lost (sent but not completed within the grace period after the last send;

@@ -18,10 +18,11 @@ import (
 // (intended, sent and completion times), so this is 2.4 GB.
 const MaxOps = 100_000_000
 
-// Waiting tactics of the sender. time.Sleep overshoots by up to ~1.1 ms on
-// the VMs we run on, so it is used only while more than sleepAbove remains,
-// and only for the time beyond sleepSlack; the rest is spent yielding
-// (runtime.Gosched) in a loop that reads the clock.
+// Waiting tactics of the sender. On Linux it sleeps precisely (see
+// preciseSleeper) until SpinWindow before an op's due time, then yields
+// (runtime.Gosched) in a loop that reads the clock. Elsewhere time.Sleep,
+// which overshoots by up to ~1.1 ms on the VMs we run on, is used only while
+// more than sleepAbove remains, and only for the time beyond sleepSlack.
 const (
 	sleepAbove = 2 * time.Millisecond
 	sleepSlack = 1500 * time.Microsecond
@@ -45,6 +46,12 @@ type LoadConfig struct {
 	// an op counts as late. Default: one interval (1/Rate), but at least
 	// 10µs so that clock-read jitter is not counted.
 	LateAfter time.Duration
+	// SpinWindow is how long before an op's due time the sender stops
+	// sleeping and yields in a loop instead, to send on time despite the
+	// wake-up cost of a sleep (~30 µs here). Spinning takes a CPU from the
+	// system under test when both share a machine; 0 never spins, and ops
+	// are then sent late by about one wake-up.
+	SpinWindow time.Duration
 	// Offset shifts the whole schedule: op i is due at start + Offset +
 	// i/Rate. Several loads run together by RunLoads share one start, so
 	// offsets of k/(total rate) interleave their ops evenly.
@@ -56,8 +63,8 @@ func (c LoadConfig) withDefaults() (LoadConfig, error) {
 	if !(c.Rate > 0) || math.IsInf(c.Rate, 0) {
 		return c, fmt.Errorf("bench: load rate must be a positive number of ops per second, not %v", c.Rate)
 	}
-	if c.Count < 0 || c.Duration < 0 || c.Grace < 0 || c.LateAfter < 0 || c.Offset < 0 {
-		return c, errors.New("bench: load count, duration, grace, late-after and offset must not be negative")
+	if c.Count < 0 || c.Duration < 0 || c.Grace < 0 || c.LateAfter < 0 || c.Offset < 0 || c.SpinWindow < 0 {
+		return c, errors.New("bench: load count, duration, grace, late-after, spin window and offset must not be negative")
 	}
 	if c.Count == 0 {
 		n := c.Rate * c.Duration.Seconds()
@@ -201,6 +208,11 @@ type LoadResult struct {
 	// measurement that coordinated omission makes too optimistic; it is kept
 	// to show the difference, not to be reported as the latency.
 	Service *hdrhistogram.Histogram
+	// SendLag is actual - intended send time of every sent op: the sender's
+	// own delay, which the corrected Latency includes. When it is a large
+	// part of Latency, the load generator, not the system under test, is
+	// the bottleneck.
+	SendLag *hdrhistogram.Histogram
 }
 
 // Run sends the schedule: for each op i in order it waits until the op's
@@ -240,9 +252,14 @@ func (l *Load) Run(ctx context.Context, send func(i int) error, progress *Progre
 	var late, maxLag int64
 	lateAfter := int64(l.cfg.LateAfter)
 	ctxDone := ctx.Done()
+	var sleeper preciseSleeper
+	w := waiter{sleep: time.Sleep, from: sleepAbove, less: sleepSlack}
+	if sleeper.start() {
+		w = waiter{sleep: sleeper.sleep, from: l.cfg.SpinWindow, less: l.cfg.SpinWindow}
+	}
 	for i := range l.intended {
 		due := l.start + l.intended[i]
-		now, ok := l.waitUntil(due, ctxDone)
+		now, ok := l.waitUntil(due, ctxDone, w)
 		if !ok {
 			err = ctx.Err()
 			break
@@ -261,6 +278,7 @@ func (l *Load) Run(ctx context.Context, send func(i int) error, progress *Progre
 	}
 
 	lastSend := l.Now()
+	sleeper.stop()
 	if err == nil {
 		deadline := lastSend + int64(l.cfg.Grace)
 		for l.completed.Load() < l.sent.Load() {
@@ -280,9 +298,16 @@ func (l *Load) Run(ctx context.Context, send func(i int) error, progress *Progre
 	return l.result(late, maxLag, lastSend), err
 }
 
+// waiter is how a sender waits: while more than from remains it sleeps for
+// all but less of it; then it yields in a loop.
+type waiter struct {
+	sleep      func(time.Duration)
+	from, less time.Duration
+}
+
 // waitUntil returns once the load clock reaches due, with the clock's
 // reading, or ok=false if ctxDone closes first.
-func (l *Load) waitUntil(due int64, ctxDone <-chan struct{}) (now int64, ok bool) {
+func (l *Load) waitUntil(due int64, ctxDone <-chan struct{}, w waiter) (now int64, ok bool) {
 	for {
 		if canceled(ctxDone) {
 			return 0, false
@@ -292,8 +317,8 @@ func (l *Load) waitUntil(due int64, ctxDone <-chan struct{}) (now int64, ok bool
 		switch {
 		case left <= 0:
 			return now, true
-		case left > sleepAbove:
-			time.Sleep(min(left-sleepSlack, maxSleep))
+		case left > w.from:
+			w.sleep(min(left-w.less, maxSleep))
 		default:
 			runtime.Gosched()
 		}
@@ -322,8 +347,12 @@ func (l *Load) result(late, maxLag, lastSend int64) *LoadResult {
 		Start:   l.base.Add(time.Duration(first)),
 		Latency: NewHistogram(),
 		Service: NewHistogram(),
+		SendLag: NewHistogram(),
 	}
 	sent := l.sent.Load()
+	for i := range sent {
+		Record(r.SendLag, l.sentAt[i]-(l.start+l.intended[i]))
+	}
 	last := lastSend
 	var completed, clamped int64
 	for i := range sent {
@@ -497,7 +526,7 @@ const runLoadsLeadIn = 5 * time.Millisecond
 // elapsed time running from the earliest op 0 to the latest end. Nil
 // results (a load that never started) are skipped.
 func MergeLoadResults(rs []*LoadResult) *LoadResult {
-	m := &LoadResult{Latency: NewHistogram(), Service: NewHistogram()}
+	m := &LoadResult{Latency: NewHistogram(), Service: NewHistogram(), SendLag: NewHistogram()}
 	var end time.Time
 	for _, r := range rs {
 		if r == nil {
@@ -511,6 +540,7 @@ func MergeLoadResults(rs []*LoadResult) *LoadResult {
 		}
 		m.Latency.Merge(r.Latency)
 		m.Service.Merge(r.Service)
+		m.SendLag.Merge(r.SendLag)
 		s, t := r.Stats, &m.Stats
 		t.TargetRate += s.TargetRate
 		t.Scheduled += s.Scheduled

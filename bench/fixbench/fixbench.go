@@ -62,7 +62,6 @@ import (
 	"github.com/quickfixgo/quickfix"
 
 	"github.com/openmatch/matchd/bench"
-	"github.com/openmatch/matchd/internal/qfyield"
 )
 
 // Options configure a load.
@@ -106,7 +105,12 @@ type Options struct {
 	LogonTimeout time.Duration
 	// Seed makes the order plan reproducible.
 	Seed int64
+	// Spin is each sender's spin window (bench.LoadConfig.SpinWindow).
+	Spin time.Duration
 }
+
+// DefaultSpin is the default sender spin window: see bench.LoadConfig.
+const DefaultSpin = 0
 
 // DefaultOptions: two sessions BENCH1 and BENCH2 to ENGINE on
 // 127.0.0.1:5001, 10k orders/s for 5 s, 10% crossing, the default symbols.
@@ -116,6 +120,7 @@ func DefaultOptions() Options {
 		Rate: 10_000, Duration: 5 * time.Second, Cross: 0.1,
 		Symbols: []string{"AAPL", "MSFT", "GOOG", "AMZN", "TSLA", "TEST"}, Price: "100.00", Qty: 100,
 		Metrics: "127.0.0.1:9090", Grace: 5 * time.Second, Late: time.Second, LogonTimeout: 10 * time.Second, Seed: 1,
+		Spin: DefaultSpin,
 	}
 }
 
@@ -146,6 +151,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("fixbench: quantity must be positive, not %d", o.Qty)
 	case o.Grace <= 0 || o.Late <= 0 || o.LogonTimeout <= 0:
 		return errors.New("fixbench: grace, late and logon timeout must be positive")
+	case o.Spin < 0 || o.Spin > time.Second:
+		return fmt.Errorf("fixbench: spin must be between 0 and 1s, not %v", o.Spin)
 	}
 	for _, s := range o.Symbols {
 		if !validCompID(s) {
@@ -174,8 +181,9 @@ func validCompID(s string) bool {
 // Result is what a load measured.
 type Result struct {
 	// Runs are "fix-ack" (intended send -> first ExecutionReport),
-	// "fix-fill" (intended send -> the taker's fill) and, when the server's
-	// histograms could be read, "server/<stage>".
+	// "fix-fill" (intended send -> the taker's fill), "client/send_lag"
+	// (how late the senders sent: the load generator's own share of both)
+	// and, when the server's histograms could be read, "server/<stage>".
 	Runs []*bench.Run
 	// Ack and Fill are the client-side runs (also in Runs).
 	Ack, Fill *bench.Run
@@ -191,6 +199,12 @@ type Result struct {
 	// Interrupted is set when the context was canceled during the load: the
 	// runs cover the orders sent until then, without the grace period.
 	Interrupted bool
+	// ClientCPU and ServerCPU are the processor time this process and
+	// matchd (process_cpu_seconds_total) spent from the first send to the
+	// end of the grace period; 0 when not measured (ServerCPUErr says why
+	// for the server).
+	ClientCPU, ServerCPU time.Duration
+	ServerCPUErr         string
 }
 
 // MaxLostListed bounds Result.Lost.
@@ -240,6 +254,11 @@ func Run(ctx context.Context, o Options, progress *bench.Progress) (*Result, err
 		return nil, err
 	}
 
+	srvCPU0, srvErr := time.Duration(0), errors.New("no metrics address given")
+	if o.Metrics != "" {
+		srvCPU0, srvErr = serverCPU(ctx, o.Metrics)
+	}
+	cliCPU0, cliOK := clientCPU()
 	c.running.Store(true)
 	results, err := bench.RunLoads(ctx, c.loads, c.send, progress)
 	if err != nil {
@@ -254,10 +273,23 @@ func Run(ctx context.Context, o Options, progress *bench.Progress) (*Result, err
 		c.awaitFills(ctx, o.Grace)
 	}
 	c.running.Store(false)
+	if cli, ok := clientCPU(); ok && cliOK {
+		res.ClientCPU = cli - cliCPU0
+	}
+	if srvErr == nil {
+		var srv time.Duration
+		if srv, srvErr = serverCPU(ctx, o.Metrics); srvErr == nil {
+			res.ServerCPU = srv - srvCPU0
+		}
+	}
+	if srvErr != nil {
+		res.ServerCPUErr = srvErr.Error()
+	}
 	c.stop()
 
-	res.Ack, res.Fill, res.Lost = c.runs(o, results)
-	res.Runs = []*bench.Run{res.Ack, res.Fill}
+	var lag *bench.Run
+	res.Ack, res.Fill, lag, res.Lost = c.runs(o, results)
+	res.Runs = []*bench.Run{res.Ack, res.Fill, lag}
 	for k, v := range c.texts() {
 		res.Texts[k] = v
 	}
@@ -365,7 +397,7 @@ func newClient(o Options, count int) (*client, error) {
 		"\nHeartBtInt=30\nReconnectInterval=1\nResetOnLogon=Y\nLogonTimeout=10\nLogoutTimeout=2\nPersistMessages=N\n")
 	for k := range o.Sessions {
 		n := (count - k + o.Sessions - 1) / o.Sessions
-		l, err := bench.NewLoad(bench.LoadConfig{Rate: o.Rate / float64(o.Sessions), Count: n, Grace: o.Grace,
+		l, err := bench.NewLoad(bench.LoadConfig{Rate: o.Rate / float64(o.Sessions), Count: n, Grace: o.Grace, SpinWindow: o.Spin,
 			Offset: time.Duration(float64(k) * float64(time.Second) / o.Rate)})
 		if err != nil {
 			return nil, fmt.Errorf("fixbench: %w", err)
@@ -396,8 +428,7 @@ func newClient(o Options, count int) (*client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fixbench: initiator settings: %w", err)
 	}
-	// qfyield: without it QuickFIX/Go's session loop spins while its writer is busy.
-	c.init, err = quickfix.NewInitiator(c, quickfix.NewMemoryStoreFactory(), settings, qfyield.LogFactory(quickfix.NewNullLogFactory()))
+	c.init, err = quickfix.NewInitiator(c, quickfix.NewMemoryStoreFactory(), settings, quickfix.NewNullLogFactory())
 	if err != nil {
 		return nil, fmt.Errorf("fixbench: initiator: %w", err)
 	}
@@ -636,7 +667,7 @@ func (c *client) awaitFills(ctx context.Context, grace time.Duration) {
 
 // runs builds the ack and fill runs from the loads' results and the
 // sessions' counters, and lists the first lost orders.
-func (c *client) runs(o Options, results []*bench.LoadResult) (ack, fill *bench.Run, lost []string) {
+func (c *client) runs(o Options, results []*bench.LoadResult) (ack, fill, lag *bench.Run, lost []string) {
 	m := bench.MergeLoadResults(results)
 	settings := map[string]string{
 		"target":   fmt.Sprintf("%s@%s:%d", o.Target, o.Host, o.Port),
@@ -690,7 +721,9 @@ func (c *client) runs(o Options, results []*bench.LoadResult) (ack, fill *bench.
 	fs["measures"] = "intended send -> first fill report of each taker"
 	fill = bench.NewRun("fix-fill", fs, fillHist, m.Start, m.Elapsed)
 	fill.Counters = map[string]int64{CounterTakers: takers, CounterFills: fillHist.TotalCount(), CounterMissingFills: takers - fillHist.TotalCount()}
-	return ack, fill, lost
+	lag = bench.NewRun("client/send_lag", map[string]string{"measures": "actual - intended send time (part of fix-ack and fix-fill)", "spin": o.Spin.String()},
+		m.SendLag, m.Start, m.Elapsed)
+	return ack, fill, lag, lost
 }
 
 // countAbove counts recorded values above ns.

@@ -2,17 +2,22 @@ package fixbench
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/gateway"
+	"github.com/openmatch/matchd/internal/fixtest"
 	"github.com/openmatch/matchd/journal"
 	"github.com/openmatch/matchd/pipeline"
+	"github.com/openmatch/matchd/server"
 )
 
 // testServer is matchd in miniature: the gateway in front of the pipeline,
@@ -53,25 +58,15 @@ func testConfig() engine.Config {
 	return cfg
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // startServer runs a test server until the end of the test.
 func startServer(t *testing.T, dropEvery int64) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := testConfig()
-	s := &testServer{port: freePort(t), sink: &dropSink{dropEvery: dropEvery}}
+	s := &testServer{port: fixtest.FreePort(t), sink: &dropSink{dropEvery: dropEvery}}
 	var err error
 	s.gw, err = gateway.New(gateway.Options{Port: s.port, ListenHost: "127.0.0.1", DataDir: filepath.Join(dir, "fix"),
-		Symbols: cfg.Symbols, Sink: s.sink, RatePerSecond: -1, ResetOnLogon: true})
+		Symbols: cfg.Symbols, Sink: s.sink, RatePerSecond: -1, ResetOnLogon: true, StageTiming: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,19 +81,21 @@ func startServer(t *testing.T, dropEvery int64) *testServer {
 		s.pipe.Close()
 		t.Fatal(err)
 	}
-	s.http = httptest.NewServer(http.HandlerFunc(s.stages))
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/stages", s.stages)
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.http = httptest.NewServer(mux)
 	s.metrics = s.http.Listener.Addr().String()
 	t.Cleanup(func() { s.stop(t) })
 	return s
 }
 
-// stages answers GET /debug/stages as matchd does.
+// stages answers GET /debug/stages as matchd does (and /metrics has
+// matchd's process_cpu_seconds_total).
 func (s *testServer) stages(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/debug/stages" {
-		http.NotFound(w, r)
-		return
-	}
-	out := pipeline.Report(s.pipe.StageLatencies(r.URL.Query().Get("reset") == "1"))
+	out := pipeline.Report(server.StageLatencies(s.gw, s.pipe, r.URL.Query().Get("reset") == "1"))
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
 }

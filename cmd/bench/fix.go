@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/openmatch/matchd/bench"
 	"github.com/openmatch/matchd/bench/fixbench"
@@ -43,6 +45,7 @@ func parseFix(args []string, stderr io.Writer) (fixArgs, error) {
 	fs.DurationVar(&o.Late, "late", o.Late, "an ack slower than this counts as late")
 	fs.DurationVar(&o.LogonTimeout, "logon-timeout", o.LogonTimeout, "give up if a session is not logged on by then")
 	fs.Int64Var(&o.Seed, "seed", o.Seed, "order plan random `seed`")
+	fs.DurationVar(&o.Spin, "spin", o.Spin, "each sender yields in a loop (taking a CPU) from this long before an order's send time, instead of sleeping; 0: sleep only")
 	if err := parseMeasurement(fs, args, &a.out, &a.prof); err != nil {
 		return a, err
 	}
@@ -71,6 +74,26 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	return writeRuns(&a.out, stdout, stderr, res.Runs, fixNotes(res))
+}
+
+// cpuNote says what each order cost in processor time, and the rate that
+// bounds when client and server share ncpu CPUs.
+func cpuNote(res *fixbench.Result, ncpu int) string {
+	n := res.Ack.Load.Sent
+	if n == 0 {
+		return "# cpu: no orders sent"
+	}
+	per := func(d time.Duration) int64 { return int64(d) / n }
+	s := "# cpu per order: client " + bench.FormatNs(per(res.ClientCPU))
+	if res.ServerCPUErr != "" {
+		return s + "; server unavailable: " + res.ServerCPUErr
+	}
+	s += ", server " + bench.FormatNs(per(res.ServerCPU))
+	if both := per(res.ClientCPU + res.ServerCPU); both > 0 {
+		s += fmt.Sprintf(" (process CPU over the run / %d orders); on one machine with %d CPUs the pair cannot exceed ~%.3gk orders/s",
+			n, ncpu, float64(ncpu)*1e9/float64(both)/1000)
+	}
+	return s
 }
 
 // fixNotes are the '#' lines after the table: the verdict on
@@ -105,6 +128,7 @@ func fixNotes(res *fixbench.Result) []string {
 	if res.StagesErr != "" {
 		notes = append(notes, "# server stages: unavailable: "+res.StagesErr)
 	}
+	notes = append(notes, cpuNote(res, runtime.NumCPU()))
 	if res.Stages != nil {
 		for _, s := range res.Stages.Stages {
 			if s.Hdr == "" {

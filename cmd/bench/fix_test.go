@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -17,13 +17,23 @@ import (
 
 	"github.com/openmatch/matchd/bench"
 	"github.com/openmatch/matchd/bench/fixbench"
+	"github.com/openmatch/matchd/internal/fixtest"
 	"github.com/openmatch/matchd/server"
 )
 
 // TestMain gives the tests spare Ps: the FIX test runs client and server in
 // one process, where QuickFIX/Go's busy-spinning session loops would
 // otherwise starve their writer goroutines (see bench/fixbench's TestMain).
+//
+// Run as "TEST-BINARY echo ...", it is the bench command instead: bench echo
+// starts its echo server by running its own executable.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "echo" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
 	runtime.GOMAXPROCS(max(4, runtime.GOMAXPROCS(0)))
 	os.Exit(m.Run())
 }
@@ -76,21 +86,10 @@ func TestParseFix(t *testing.T) {
 	}
 }
 
-// freePort finds a free TCP port on the loopback interface.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // startMatchd runs the real server in-process on free ports.
 func startMatchd(t *testing.T) (port int, metrics string) {
 	t.Helper()
-	port = freePort(t)
+	port = fixtest.FreePort(t)
 	o, err := server.Parse("bench-test.cfg", `[DEFAULT]
 SenderCompID=ENGINE
 SocketAcceptHost=127.0.0.1
@@ -150,7 +149,8 @@ func TestFixCommand(t *testing.T) {
 	for _, r := range runs {
 		names = append(names, r.Name)
 	}
-	want := []string{"fix-ack", "fix-fill", "server/gateway_to_sequenced", "server/sequenced_to_journaled", "server/sequenced_to_matched", "server/sequenced_to_released"}
+	want := []string{"fix-ack", "fix-fill", "client/send_lag", "server/wire_to_gateway", "server/gateway_to_sequenced", "server/sequenced_to_journaled",
+		"server/sequenced_to_matched", "server/sequenced_to_released", "server/sequenced_to_quickfix"}
 	if !slices.Equal(names, want) {
 		t.Errorf("JSON runs %q, want %q", names, want)
 	}
@@ -167,9 +167,25 @@ func TestFixCommand(t *testing.T) {
 
 func TestFixCommandWithoutServer(t *testing.T) {
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"fix", "-port", strconv.Itoa(freePort(t)), "-metrics", "", "-sender-prefix", "NONE",
+	code := run(context.Background(), []string{"fix", "-port", strconv.Itoa(fixtest.FreePort(t)), "-metrics", "", "-sender-prefix", "NONE",
 		"-count", "10", "-logon-timeout", "1s"}, &out, &errOut)
 	if code != 1 || !strings.Contains(errOut.String(), "not logged on") {
 		t.Errorf("exit %d, stderr %q: want a logon failure", code, errOut.String())
+	}
+}
+
+// The CPU note divides by the orders sent and bounds the rate by the CPUs.
+func TestCPUNote(t *testing.T) {
+	res := &fixbench.Result{Ack: &bench.Run{Load: &bench.LoadStats{Sent: 1000}},
+		ClientCPU: 40 * time.Millisecond, ServerCPU: 60 * time.Millisecond}
+	got := cpuNote(res, 2)
+	for _, want := range []string{"client 40.0µs", "server 60.0µs", "1000 orders", "2 CPUs", "~20k orders/s"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q lacks %q", got, want)
+		}
+	}
+	res.ServerCPUErr = "no metrics address given"
+	if got := cpuNote(res, 2); !strings.Contains(got, "server unavailable: no metrics") || strings.Contains(got, "orders/s") {
+		t.Errorf("without the server: %q", got)
 	}
 }
