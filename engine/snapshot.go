@@ -160,11 +160,13 @@ func (e *Engine) restoreOrder(v *OrderView, hasPrev bool, prev *OrderView) strin
 			return "bids out of price order"
 		case prev.Side == v.Side && v.Side == Sell && v.Price < prev.Price:
 			return "asks out of price order"
-		case prev.Side == Buy && v.Side == Sell && v.Price <= prev.Price:
-			return "crossed book"
 		}
 	} else if hasPrev && prev.Symbol > v.Symbol {
 		return "symbols out of order"
+	}
+	// Against the best bid, not the previous order (the lowest bid).
+	if v.Side == Sell && b.bid >= 0 && v.Price <= b.min+b.bid {
+		return "crossed book"
 	}
 	if e.find(v.Owner, &v.ClOrdID) >= 0 {
 		return "duplicate ClOrdID"

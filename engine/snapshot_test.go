@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"math/rand"
 	"strings"
 	"testing"
@@ -113,5 +114,32 @@ func TestRestoreRejectsDamage(t *testing.T) {
 	small.MaxOrders = 1
 	if _, err := Restore(small, snap); err == nil {
 		t.Fatal("restoring into too small a configuration must fail")
+	}
+}
+
+// TestRestoreRejectsCrossedBook: an ask at or below the best bid is refused even
+// when it is above the bid just before it in the snapshot (the lowest bid).
+func TestRestoreRejectsCrossedBook(t *testing.T) {
+	e, _, _ := randomBusyEngine(t, 3, 0)
+	out := NewEvents(64)
+	for i, p := range []int64{150, 140, 160} {
+		side := Buy
+		if p == 160 {
+			side = Sell
+		}
+		c := Command{Kind: KindNew, Seq: uint64(i + 1), Owner: 1, Symbol: 0, Side: side, Type: Limit, TIF: GTC, Price: p, Qty: 5, ClOrdID: counterID('x', i)}
+		e.Apply(&c, out)
+	}
+	snap := e.AppendSnapshot(nil)
+	if _, err := Restore(e.Config(), snap); err != nil {
+		t.Fatal(err)
+	}
+	const firstPrice = 26 + 4 + 18 // header, order count, the best bid's fields before its price
+	for _, p := range []int64{160, 170} {
+		bad := append([]byte(nil), snap...)
+		binary.LittleEndian.PutUint64(bad[firstPrice:], uint64(p))
+		if _, err := Restore(e.Config(), bad); err == nil || !strings.Contains(err.Error(), "crossed book") {
+			t.Fatalf("best bid moved to %d: err = %v, want a crossed book", p, err)
+		}
 	}
 }
