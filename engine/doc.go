@@ -71,7 +71,10 @@
 //
 // Every resting DAY order expires (EvExpired, ExecType C) in canonical book order
 // (symbol, bids best first, asks best first, time), and the ClOrdID history is
-// forgotten: a new trading day may reuse ClOrdIDs. GTC orders stay.
+// forgotten: a new trading day may reuse ClOrdIDs. GTC orders stay. The engine
+// remembers when the current day opened (DayOpened: the Time of the first command
+// since the last end of day, kept in snapshots) so that a server restarted after
+// a scheduled end of day it missed can tell, and run it.
 //
 // # Event fields
 //

@@ -58,6 +58,11 @@ type Engine struct {
 
 	lastSeq    uint64
 	nextExecID uint64
+	// dayOpened is the Time of the first command applied since the last end of
+	// day (0: none yet). It never changes how a command matches, so it is not
+	// part of State or its hash; it is in snapshots so that a restarted server
+	// can tell whether it missed an end of day (DayOpened).
+	dayOpened int64
 }
 
 // New allocates an engine sized by cfg. The per-tick price index is allocated
@@ -97,10 +102,18 @@ func (e *Engine) Config() Config { return e.cfg }
 // LastSeq is the Seq of the last command applied.
 func (e *Engine) LastSeq() uint64 { return e.lastSeq }
 
+// DayOpened is the Time of the first command applied since the last end of day
+// (or since the start of the journal), 0 when there has been none. A trading
+// day whose scheduled end lies after DayOpened and before now was never closed.
+func (e *Engine) DayOpened() int64 { return e.dayOpened }
+
 // Apply applies one command and appends the events it causes to out. It never
 // fails: every problem with the command becomes a reject event.
 func (e *Engine) Apply(cmd *Command, out *Events) {
 	e.lastSeq = cmd.Seq
+	if e.dayOpened == 0 && cmd.Kind != KindEndOfDay {
+		e.dayOpened = cmd.Time
+	}
 	switch cmd.Kind {
 	case KindNew:
 		e.newOrder(cmd, out)
@@ -630,6 +643,7 @@ func (e *Engine) endOfDay(cmd *Command, out *Events) {
 		e.hLen--
 	}
 	e.hHead = 0
+	e.dayOpened = 0
 }
 
 func (e *Engine) expireLevel(cmd *Command, out *Events, li int32) {

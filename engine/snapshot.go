@@ -6,9 +6,9 @@ import (
 	"strconv"
 )
 
-// Snapshot encoding (little-endian), version 1:
+// Snapshot encoding (little-endian), version 2:
 //
-//	"MESN" | version u16 | lastSeq u64 | nextExecID u64 | nSymbols u32
+//	"MESN" | version u16 | lastSeq u64 | nextExecID u64 | dayOpened i64 | nSymbols u32
 //	nOrders u32 | nOrders × order | nHistory u32 | nHistory × history
 //	order   = orderID u64 | owner u32 | symbol u32 | side u8 | tif u8 |
 //	          price i64 | orderQty i64 | leaves i64 | cum i64 | notional i64 | ID
@@ -17,13 +17,14 @@ import (
 //
 // Orders are in canonical order (see State), so restoring them in sequence rebuilds
 // each level's time priority. The snapshot file adds its own checksum (journal).
+// Version 1 is version 2 without dayOpened; Restore reads it as dayOpened 0 (the
+// day opens again at the first command replayed after the snapshot).
 
 const (
-	snapMagic      = "MESN"
-	snapVersion    = 1
-	snapOrderSize  = 8 + 4 + 4 + 1 + 1 + 8*5 + 1 + MaxIDLen
-	snapHistSize   = 4 + 1 + MaxIDLen
-	snapHeaderSize = 4 + 2 + 8 + 8 + 4
+	snapMagic     = "MESN"
+	snapVersion   = 2
+	snapOrderSize = 8 + 4 + 4 + 1 + 1 + 8*5 + 1 + MaxIDLen
+	snapHistSize  = 4 + 1 + MaxIDLen
 )
 
 // AppendSnapshot appends the engine's state to dst in the snapshot encoding.
@@ -33,6 +34,7 @@ func (e *Engine) AppendSnapshot(dst []byte) []byte {
 	dst = le.AppendUint16(dst, snapVersion)
 	dst = le.AppendUint64(dst, e.lastSeq)
 	dst = le.AppendUint64(dst, e.nextExecID)
+	dst = le.AppendUint64(dst, uint64(e.dayOpened))
 	dst = le.AppendUint32(dst, uint32(len(e.books)))
 	dst = le.AppendUint32(dst, uint32(e.resting))
 	e.eachOrder(func(o *order) {
@@ -64,18 +66,32 @@ func Restore(cfg Config, data []byte) (*Engine, error) {
 	}
 	fail := func(msg string) (*Engine, error) { return nil, errors.New("engine: snapshot: " + msg) }
 	le := binary.LittleEndian
-	if len(data) < snapHeaderSize+4 || string(data[:4]) != snapMagic {
+	if len(data) < 6 || string(data[:4]) != snapMagic {
 		return fail("not a snapshot (bad magic or too short)")
 	}
-	if v := le.Uint16(data[4:]); v != snapVersion {
+	v := le.Uint16(data[4:])
+	header := 4 + 2 + 8 + 8 + 4 // version 1
+	switch v {
+	case 1:
+	case snapVersion:
+		header += 8 // dayOpened
+	default:
 		return fail("unsupported version " + strconv.Itoa(int(v)))
+	}
+	if len(data) < header+4 {
+		return fail("too short for its header")
 	}
 	e.lastSeq = le.Uint64(data[6:])
 	e.nextExecID = le.Uint64(data[14:])
-	if n := le.Uint32(data[22:]); n != uint32(len(e.books)) {
+	if v == snapVersion {
+		if e.dayOpened = int64(le.Uint64(data[22:])); e.dayOpened < 0 {
+			return fail("negative day-opened time")
+		}
+	}
+	if n := le.Uint32(data[header-4:]); n != uint32(len(e.books)) {
 		return fail("written for " + strconv.Itoa(int(n)) + " symbols, configured " + strconv.Itoa(len(e.books)))
 	}
-	p := snapHeaderSize
+	p := header
 	nOrders := int(le.Uint32(data[p:]))
 	p += 4
 	if nOrders > cfg.MaxOrders {

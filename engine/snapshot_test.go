@@ -117,6 +117,67 @@ func TestRestoreRejectsDamage(t *testing.T) {
 	}
 }
 
+// TestDayOpened: the time of the first command since the last end of day, kept
+// across snapshots (version 2) and unknown (0) in a version 1 snapshot.
+func TestDayOpened(t *testing.T) {
+	e, _, _ := randomBusyEngine(t, 3, 0)
+	if e.DayOpened() != 0 {
+		t.Fatalf("new engine: DayOpened %d, want 0", e.DayOpened())
+	}
+	out := NewEvents(64)
+	var seq uint64
+	apply := func(c Command, at int64) {
+		seq++
+		c.Seq, c.Time = seq, at
+		out.Reset()
+		e.Apply(&c, out)
+	}
+	order := func(id int) Command {
+		return Command{Kind: KindNew, Owner: 1, Symbol: 0, Side: Buy, Type: Limit, TIF: Day, Price: 100, Qty: 5, ClOrdID: counterID('d', id)}
+	}
+	steps := []struct {
+		cmd  Command
+		at   int64
+		want int64
+	}{
+		{Command{Kind: KindEndOfDay}, 50, 0}, // an end of day opens no day
+		{order(1), 100, 100},
+		{order(2), 200, 100},
+		{Command{Kind: KindEndOfDay}, 300, 0},
+		{Command{Kind: KindEndOfDay}, 350, 0},
+		{Command{Kind: KindNew, Owner: 1, Symbol: 9, ClOrdID: counterID('d', 3)}, 400, 400}, // a reject opens it too
+		{order(4), 500, 400},
+	}
+	for i, s := range steps {
+		apply(s.cmd, s.at)
+		if got := e.DayOpened(); got != s.want {
+			t.Fatalf("step %d (kind %d at %d): DayOpened %d, want %d", i, s.cmd.Kind, s.at, got, s.want)
+		}
+	}
+	snap := e.AppendSnapshot(nil)
+	r, err := Restore(e.Config(), snap)
+	if err != nil || r.DayOpened() != 400 {
+		t.Fatalf("restored: DayOpened %v, %v; want 400", r.DayOpened(), err)
+	}
+	// The same snapshot in version 1: no dayOpened field.
+	v1 := append([]byte(nil), snap[:4]...)
+	v1 = append(v1, 1, 0)
+	v1 = append(v1, snap[6:22]...)
+	v1 = append(v1, snap[30:]...)
+	r1, err := Restore(e.Config(), v1)
+	if err != nil {
+		t.Fatalf("version 1: %v", err)
+	}
+	if r1.DayOpened() != 0 || r1.StateHash() != e.StateHash() || r1.Resting() != e.Resting() {
+		t.Fatalf("version 1: DayOpened %d (want 0), same state %v", r1.DayOpened(), r1.StateHash() == e.StateHash())
+	}
+	bad := append([]byte(nil), snap...)
+	bad[29] = 0x80 // dayOpened negative
+	if _, err := Restore(e.Config(), bad); err == nil || !strings.Contains(err.Error(), "negative") {
+		t.Fatalf("negative dayOpened: err = %v", err)
+	}
+}
+
 // TestRestoreRejectsCrossedBook: an ask at or below the best bid is refused even
 // when it is above the bid just before it in the snapshot (the lowest bid).
 func TestRestoreRejectsCrossedBook(t *testing.T) {
@@ -134,7 +195,7 @@ func TestRestoreRejectsCrossedBook(t *testing.T) {
 	if _, err := Restore(e.Config(), snap); err != nil {
 		t.Fatal(err)
 	}
-	const firstPrice = 26 + 4 + 18 // header, order count, the best bid's fields before its price
+	const firstPrice = 34 + 4 + 18 // header, order count, the best bid's fields before its price
 	for _, p := range []int64{160, 170} {
 		bad := append([]byte(nil), snap...)
 		binary.LittleEndian.PutUint64(bad[firstPrice:], uint64(p))

@@ -98,6 +98,10 @@ type Recovered struct {
 	LastSeq          uint64
 	StateHash        uint64
 	Torn             *journal.TornTailError
+	// DayOpened is the recovered engine's DayOpened: the sequencer time of the
+	// first command since the last end of day, 0 if none (the server uses it to
+	// catch up an end of day it was down for).
+	DayOpened int64
 }
 
 // Pipeline is a running sequencer, journal, matcher and publisher.
@@ -186,6 +190,7 @@ func Open(opts Options) (*Pipeline, Recovered, error) {
 	}
 	rec.FromSnapshot, rec.DamagedSnapshots, rec.Replayed = res.FromSnapshot, res.DamagedSnapshots, res.Commands
 	rec.LastSeq, rec.StateHash, rec.Torn = res.LastSeq, res.StateHash, res.Torn
+	rec.DayOpened = res.Engine.DayOpened()
 
 	p := &Pipeline{opts: opts, eng: res.Engine, jw: jw, base: res.LastSeq, lastTime: res.LastTime,
 		checkpoints: make(chan [2]uint64, 1024), snapReq: make(chan snapJob, 1), snapFree: make(chan []byte, 1),

@@ -58,13 +58,18 @@ type Options struct {
 	// GC holds the garbage collector's settings.
 	GC GCSettings
 	// EndOfDay is the UTC time of day, as an offset from midnight, at which the
-	// server submits an end-of-day command; negative: never.
+	// server submits an end-of-day command; negative: never. One missed while
+	// the server was down is run at Start (Server.Start).
 	EndOfDay time.Duration
 	// LogLevel is the minimum level logged.
 	LogLevel zerolog.Level
 	// Logger receives the server's logs (see NewLogger). The zero Logger discards
 	// everything.
 	Logger zerolog.Logger
+
+	// clock replaces time.Now for the sequencer and the end-of-day schedule
+	// (tests only).
+	clock func() time.Time
 }
 
 // GCSettings are the Go runtime's garbage-collector knobs (see gc.go).

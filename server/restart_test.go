@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -117,6 +118,71 @@ func TestEndOfDay(t *testing.T) {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("log lacks %s", want)
 		}
+	}
+}
+
+// TestEndOfDayCatchUp: matchd is down at the scheduled end of day. At the next
+// start it runs the missed end of day before clients can log on (the DAY order
+// expires, its owner is told when it logs on, the GTC order stays), and only
+// once: a later restart, after orders of the new day, runs none.
+func TestEndOfDayCatchUp(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	port := fixtest.FreePort(t)
+	// The first run's clock is a day behind, so its orders are yesterday's; the
+	// end of day is scheduled between them and now.
+	eod := time.Now().UTC().Add(-12 * time.Hour)
+	extra := fmt.Sprintf("EndOfDay=%02d:%02d:%02d\n", eod.Hour(), eod.Minute(), eod.Second())
+	o1, logs1 := testOptions(t, dir, port, extra)
+	o1.clock = func() time.Time { return time.Now().Add(-24 * time.Hour) }
+	s1 := startServer(t, o1)
+	ids := &fixtest.ExecIDs{}
+	aOpts := fixtest.Options{Port: port, BeginString: "FIX.4.4", Name: "CU_A", StoreDir: t.TempDir(), ExecIDs: ids}
+	a := fixtest.Connect(t, aOpts)
+	a.Send("35=D|11=day1|55=AAPL|54=1|38=10|40=2|44=10.00")
+	accDay := a.Expect(fields{tExecType: "0", tClOrdID: "day1"})
+	a.Send("35=D|11=gtc1|55=AAPL|54=1|38=10|40=2|44=9.00|59=1")
+	a.Expect(fields{tExecType: "0", tClOrdID: "gtc1"})
+	a.Close()
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	const missedLog = "matchd was down at the scheduled end of day"
+	if strings.Contains(logs1.String(), missedLog) {
+		t.Fatalf("the first run, on fresh books, caught up an end of day:\n%s", logs1.String())
+	}
+
+	o2, logs2 := testOptions(t, dir, port, extra)
+	s2 := startServer(t, o2)
+	if d := time.Since(time.Unix(0, s2.Recovered().DayOpened)); d < 23*time.Hour || d > 25*time.Hour {
+		t.Fatalf("recovered DayOpened %v ago, want about a day", d)
+	}
+	if !strings.Contains(logs2.String(), missedLog) {
+		t.Fatalf("no catch-up logged:\n%s", logs2.String())
+	}
+	a2 := fixtest.Connect(t, aOpts)
+	a2.Expect(fields{tExecType: "C", tOrdStatus: "C", tClOrdID: "day1", tOrderID: accDay[tOrderID], tLeavesQty: "0"})
+	a2.Send("35=D|11=day1|55=AAPL|54=1|38=1|40=2|44=10.00") // a new day: the ClOrdID is free again
+	a2.Expect(fields{tExecType: "0", tClOrdID: "day1"})
+	a2.Send("35=F|11=gtc1c|41=gtc1|55=AAPL|54=1") // the GTC order is still there
+	a2.Expect(fields{tExecType: "4", tOrigClOrdID: "gtc1"})
+	a2.Close()
+	if err := s2.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	o3, logs3 := testOptions(t, dir, port, extra)
+	s3 := startServer(t, o3)
+	if strings.Contains(logs3.String(), missedLog) {
+		t.Fatalf("a restart on the same day ran the end of day again:\n%s", logs3.String())
+	}
+	if err := s3.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := replay.Run(replay.Options{Dir: dir, Engine: o1.Engine})
+	if err != nil || res.Commands != 5 || res.Engine.Resting() != 1 {
+		t.Fatalf("replay: %d commands (want 2 orders, the end of day, 1 order, 1 cancel), %d resting, %v",
+			res.Commands, res.Engine.Resting(), err)
 	}
 }
 

@@ -85,7 +85,12 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("server: data directory: %w", err)
 	}
 	t0 := time.Now()
+	var seqClock func() int64 // nil: the pipeline's wall clock
+	if opts.clock != nil {
+		seqClock = func() int64 { return opts.clock().UnixNano() }
+	}
 	pipe, rec, err := pipeline.Open(pipeline.Options{
+		Clock:            seqClock,
 		Engine:           opts.Engine,
 		Dir:              opts.DataDir,
 		Durability:       opts.Durability,
@@ -149,9 +154,10 @@ func (s *Server) logRecovery(rec pipeline.Recovered, took time.Duration) {
 	}
 }
 
-// Start applies the garbage-collector settings, opens the metrics endpoint and
-// the FIX acceptor, and starts the end-of-day timer. After a failed Start, Close
-// releases what New opened.
+// Start applies the garbage-collector settings, opens the metrics endpoint,
+// runs an end of day the server missed (catchUpEndOfDay), opens the FIX acceptor
+// and starts the end-of-day timer. After a failed Start, Close releases what New
+// opened.
 func (s *Server) Start() error {
 	s.mu.Lock()
 	if s.started || s.closed {
@@ -178,6 +184,10 @@ func (s *Server) Start() error {
 				s.log.Error().Err(err).Msg("metrics endpoint stopped")
 			}
 		}()
+	}
+	if err := s.catchUpEndOfDay(); err != nil {
+		close(s.done)
+		return err
 	}
 	if err := s.gw.Start(); err != nil {
 		close(s.done)
@@ -223,6 +233,34 @@ func (s *Server) EndOfDay() error {
 	return nil
 }
 
+// catchUpEndOfDay closes a trading day the server was down for at its scheduled
+// end. The recovered books' day opened (engine.DayOpened: the first command
+// since the last end of day) before the latest scheduled end of day, so that end
+// of day never ran: it is submitted now, before the FIX acceptor opens, so no
+// order of the new day can trade against the old day's DAY orders. Its expiries
+// reach their owners as offline reports when they log on. The decision reads the
+// wall clock, but the command is journaled like any other: replay reproduces it.
+func (s *Server) catchUpEndOfDay() error {
+	if s.opts.EndOfDay < 0 || s.rec.DayOpened == 0 {
+		return nil
+	}
+	missed := nextEndOfDay(s.now(), s.opts.EndOfDay).AddDate(0, 0, -1) // the latest at or before now
+	if s.rec.DayOpened >= missed.UnixNano() {
+		return nil
+	}
+	s.log.Warn().Time("day_opened", time.Unix(0, s.rec.DayOpened).UTC()).Time("missed_end_of_day", missed).
+		Msg("matchd was down at the scheduled end of day: running it now, before clients can log on")
+	return s.EndOfDay()
+}
+
+// now is the wall clock (Options.clock in tests).
+func (s *Server) now() time.Time {
+	if s.opts.clock != nil {
+		return s.opts.clock()
+	}
+	return time.Now()
+}
+
 // housekeeping runs the end-of-day timer and watches the pipeline's health, once
 // a second. Checking the wall clock each second (rather than sleeping until the
 // end of day) keeps the schedule right across clock steps and suspends.
@@ -232,7 +270,7 @@ func (s *Server) housekeeping() {
 	defer tick.Stop()
 	var next time.Time
 	if s.opts.EndOfDay >= 0 {
-		next = nextEndOfDay(time.Now(), s.opts.EndOfDay)
+		next = nextEndOfDay(s.now(), s.opts.EndOfDay)
 		s.log.Info().Time("next_end_of_day", next).Msg("end of day scheduled")
 	}
 	healthy := true
@@ -240,7 +278,8 @@ func (s *Server) housekeeping() {
 		select {
 		case <-s.stop:
 			return
-		case now := <-tick.C:
+		case <-tick.C:
+			now := s.now()
 			if healthy {
 				if err := s.pipe.Stats().Err; err != nil {
 					healthy = false
