@@ -71,6 +71,14 @@
 // completions (duplicate, unknown, unsent, or after the end: ignored); and
 // clamped latencies (outside the histogram's range, recorded at its bound).
 //
+// LoadConfig.InFlight closes the loop on purpose, for comparison with
+// published "N orders in flight" figures: op i waits for op i-N's completion
+// and is measured from it (or from its schedule, if later), so the sender's
+// own delay still counts, but a stall is charged once per op in flight, not
+// to the ops an open loop would have sent meanwhile. Rate then caps the pace
+// and Duration ends the sending; an op unanswered within Grace ends it too
+// (LoadStats.Stalled).
+//
 // # Comparing and noise
 //
 // Compare matches runs by name and, for each of p50 .. max, reports A, B, the

@@ -136,8 +136,15 @@ func WriteTable(w io.Writer, runs []*Run) error {
 			notes = append(notes, fmt.Sprintf("# %s: %s", r.Name, countersString(r.Counters)))
 		}
 		if l := r.Load; l != nil {
-			notes = append(notes, fmt.Sprintf("# %s: open loop at %s: scheduled %d, sent %d, completed %d, lost %d, late %d (max send lag %s), spurious %d, clamped %d",
-				r.Name, FormatRate(l.TargetRate), l.Scheduled, l.Sent, l.Completed, l.Lost, l.Late, FormatNs(l.MaxLagNs), l.Spurious, l.Clamped))
+			loop := "open loop at " + FormatRate(l.TargetRate)
+			if l.InFlight > 0 {
+				loop = fmt.Sprintf("closed loop, %d in flight, at most %s", l.InFlight, FormatRate(l.TargetRate))
+			}
+			notes = append(notes, fmt.Sprintf("# %s: %s: scheduled %d, sent %d, completed %d, lost %d, late %d (max send lag %s), spurious %d, clamped %d",
+				r.Name, loop, l.Scheduled, l.Sent, l.Completed, l.Lost, l.Late, FormatNs(l.MaxLagNs), l.Spurious, l.Clamped))
+			if l.Stalled > 0 {
+				notes = append(notes, fmt.Sprintf("# WARNING %s: the closed loop stopped early: an op in flight got no answer within the grace period (%d of the loads)", r.Name, l.Stalled))
+			}
 			if l.Lost > 0 {
 				notes = append(notes, fmt.Sprintf("# WARNING %s: %d ops lost (never completed); they are not in the histogram, so its percentiles are optimistic", r.Name, l.Lost))
 			}

@@ -56,6 +56,18 @@ type LoadConfig struct {
 	// i/Rate. Several loads run together by RunLoads share one start, so
 	// offsets of k/(total rate) interleave their ops evenly.
 	Offset time.Duration
+	// InFlight, if > 0, closes the loop: op i is not sent before op
+	// i-InFlight has completed. Its intended send time becomes the latest of
+	// its scheduled time, that completion, and op i-1's intended time, and its
+	// latency is measured from there, so the sender's own delay still counts.
+	// Rate then only caps the pace (make it high to send as fast as answers
+	// come), Count is the most ops sent, and Duration, if set, ends the
+	// sending at start + Offset + Duration. An op in flight that gets no
+	// answer within Grace of its send ends the sending (LoadStats.Stalled).
+	// This is how the clients of most published FIX benchmarks work ("one
+	// order in flight"); open loop is the honest measure of a system serving
+	// many independent clients.
+	InFlight int
 }
 
 // withDefaults validates c and fills its defaults.
@@ -63,8 +75,8 @@ func (c LoadConfig) withDefaults() (LoadConfig, error) {
 	if !(c.Rate > 0) || math.IsInf(c.Rate, 0) {
 		return c, fmt.Errorf("bench: load rate must be a positive number of ops per second, not %v", c.Rate)
 	}
-	if c.Count < 0 || c.Duration < 0 || c.Grace < 0 || c.LateAfter < 0 || c.Offset < 0 || c.SpinWindow < 0 {
-		return c, errors.New("bench: load count, duration, grace, late-after, spin window and offset must not be negative")
+	if c.Count < 0 || c.Duration < 0 || c.Grace < 0 || c.LateAfter < 0 || c.Offset < 0 || c.SpinWindow < 0 || c.InFlight < 0 {
+		return c, errors.New("bench: load count, duration, grace, late-after, spin window, offset and in-flight must not be negative")
 	}
 	if c.Count == 0 {
 		n := c.Rate * c.Duration.Seconds()
@@ -115,6 +127,8 @@ type Load struct {
 	spurious  atomic.Int64 // rejected completions
 	_         [56]byte
 	closed    atomic.Bool // set when Run stops accepting completions
+
+	wake chan struct{} // closed loop only: a completion wakes the sender
 }
 
 // NewLoad validates cfg and allocates the schedule.
@@ -129,6 +143,9 @@ func NewLoad(cfg LoadConfig) (*Load, error) {
 		intended: make([]int64, cfg.Count),
 		sentAt:   make([]int64, cfg.Count),
 		done:     make([]atomic.Int64, cfg.Count),
+	}
+	if cfg.InFlight > 0 {
+		l.wake = make(chan struct{}, 1)
 	}
 	interval := float64(time.Second) / cfg.Rate
 	for i := range l.intended {
@@ -189,6 +206,12 @@ func (l *Load) DoneAt(i int, t int64) {
 		return
 	}
 	l.completed.Add(1)
+	if l.wake != nil {
+		select {
+		case l.wake <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
 }
 
 // LoadResult is what an open-loop run measured.
@@ -249,8 +272,19 @@ func (l *Load) Run(ctx context.Context, send func(i int) error, progress *Progre
 	}
 
 	var err error
-	var late, maxLag int64
+	var late, maxLag, stalled int64
 	lateAfter := int64(l.cfg.LateAfter)
+	inFlight := l.cfg.InFlight
+	sendEnd := int64(math.MaxInt64)
+	if inFlight > 0 && l.cfg.Duration > 0 {
+		sendEnd = l.start + int64(l.cfg.Offset) + int64(l.cfg.Duration)
+	}
+	var prevDue int64
+	var timer *time.Timer // closed loop: the grace period of the op waited for
+	if inFlight > 0 {
+		timer = time.NewTimer(time.Hour)
+		defer timer.Stop()
+	}
 	ctxDone := ctx.Done()
 	var sleeper preciseSleeper
 	w := waiter{sleep: time.Sleep, from: sleepAbove, less: sleepSlack}
@@ -259,6 +293,26 @@ func (l *Load) Run(ctx context.Context, send func(i int) error, progress *Progre
 	}
 	for i := range l.intended {
 		due := l.start + l.intended[i]
+		if inFlight > 0 {
+			if i >= inFlight {
+				t, ok, werr := l.awaitDone(i-inFlight, ctxDone, timer)
+				if werr {
+					err = ctx.Err()
+					break
+				}
+				if !ok {
+					stalled = 1
+					break
+				}
+				due = max(due, t)
+			}
+			due = max(due, prevDue)
+			if due >= sendEnd {
+				break
+			}
+			prevDue = due
+			l.intended[i] = due - l.start // before sent.Store: the progress line reads it
+		}
 		now, ok := l.waitUntil(due, ctxDone, w)
 		if !ok {
 			err = ctx.Err()
@@ -279,7 +333,7 @@ func (l *Load) Run(ctx context.Context, send func(i int) error, progress *Progre
 
 	lastSend := l.Now()
 	sleeper.stop()
-	if err == nil {
+	if err == nil && stalled == 0 {
 		deadline := lastSend + int64(l.cfg.Grace)
 		for l.completed.Load() < l.sent.Load() {
 			left := deadline - l.Now()
@@ -295,7 +349,37 @@ func (l *Load) Run(ctx context.Context, send func(i int) error, progress *Progre
 	if progress != nil {
 		progress.Finish()
 	}
-	return l.result(late, maxLag, lastSend), err
+	r := l.result(late, maxLag, lastSend)
+	if inFlight > 0 {
+		r.Stats.Scheduled = r.Stats.Sent // the schedule ends where sending ended
+		r.Stats.InFlight = inFlight
+		r.Stats.Stalled = stalled
+	}
+	return r, err
+}
+
+// awaitDone waits until op j has completed and returns its completion time;
+// ok is false if it did not complete within Grace of its send, canceled is
+// set if ctxDone closed first. (Since Go 1.23 a Reset timer never delivers a
+// stale expiry, so the one timer is reused without draining.)
+func (l *Load) awaitDone(j int, ctxDone <-chan struct{}, timer *time.Timer) (t int64, ok, canceled bool) {
+	deadline := l.sentAt[j] + int64(l.cfg.Grace)
+	for {
+		if t = l.done[j].Load(); t != 0 {
+			return t, true, false
+		}
+		left := deadline - l.Now()
+		if left <= 0 {
+			return 0, false, false
+		}
+		timer.Reset(time.Duration(left))
+		select {
+		case <-l.wake:
+		case <-timer.C:
+		case <-ctxDone:
+			return 0, false, true
+		}
+	}
 }
 
 // waiter is how a sender waits: while more than from remains it sleeps for
@@ -551,6 +635,8 @@ func MergeLoadResults(rs []*LoadResult) *LoadResult {
 		t.MaxLagNs = max(t.MaxLagNs, s.MaxLagNs)
 		t.Spurious += s.Spurious
 		t.Clamped += s.Clamped
+		t.InFlight += s.InFlight
+		t.Stalled += s.Stalled
 	}
 	if !m.Start.IsZero() {
 		m.Elapsed = max(end.Sub(m.Start), 0)

@@ -48,15 +48,17 @@ type Run struct {
 
 // LoadStats are the counters of an open-loop run (see Load).
 type LoadStats struct {
-	TargetRate float64 `json:"target_rate_per_s"` // ops per second asked for
-	Scheduled  int64   `json:"scheduled"`         // ops in the schedule
-	Sent       int64   `json:"sent"`              // ops handed to send (fewer than Scheduled if canceled or send failed)
-	Completed  int64   `json:"completed"`         // sent ops whose completion arrived before the end of the grace period
-	Lost       int64   `json:"lost"`              // sent ops never completed: Sent - Completed
-	Late       int64   `json:"late"`              // ops sent more than LateAfter after their intended time
-	MaxLagNs   int64   `json:"max_send_lag_ns"`   // worst (actual - intended) send time
-	Spurious   int64   `json:"spurious"`          // completions ignored: duplicate, unknown op, unsent op, or after the end
-	Clamped    int64   `json:"clamped"`           // latencies outside [0, HighestNs] recorded at the bound
+	TargetRate float64 `json:"target_rate_per_s"`   // ops per second asked for
+	Scheduled  int64   `json:"scheduled"`           // ops in the schedule
+	Sent       int64   `json:"sent"`                // ops handed to send (fewer than Scheduled if canceled or send failed)
+	Completed  int64   `json:"completed"`           // sent ops whose completion arrived before the end of the grace period
+	Lost       int64   `json:"lost"`                // sent ops never completed: Sent - Completed
+	Late       int64   `json:"late"`                // ops sent more than LateAfter after their intended time
+	MaxLagNs   int64   `json:"max_send_lag_ns"`     // worst (actual - intended) send time
+	Spurious   int64   `json:"spurious"`            // completions ignored: duplicate, unknown op, unsent op, or after the end
+	Clamped    int64   `json:"clamped"`             // latencies outside [0, HighestNs] recorded at the bound
+	InFlight   int     `json:"in_flight,omitempty"` // closed loop: ops in flight at most (summed over merged loads); 0: open loop
+	Stalled    int64   `json:"stalled,omitempty"`   // closed loop: loads whose sending ended on an unanswered op
 }
 
 // NewRun makes a Run from a filled histogram h measured over d from start,

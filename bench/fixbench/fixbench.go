@@ -30,6 +30,16 @@
 // index, no map. TransactTime and HandlInst are not sent (matchd does not
 // require them).
 //
+// # Closed loop
+//
+// With InFlight N > 0 each session instead sends its next order as soon as
+// it has fewer than N unacknowledged (Rate only caps the pace): the "orders
+// in flight" measure most published FIX benchmarks use. Latency is still
+// measured from when an order became due (its predecessor's ack), so the
+// client's own delay counts. It shows the round trip of an idle system (N=1)
+// and, with enough in flight, the saturation throughput; it cannot show how
+// queues grow under a given offered rate, which is what open loop is for.
+//
 // # What is checked
 //
 // The ack is the first ExecutionReport: ExecType 0 (New), or 8 (Rejected,
@@ -107,6 +117,11 @@ type Options struct {
 	Seed int64
 	// Spin is each sender's spin window (bench.LoadConfig.SpinWindow).
 	Spin time.Duration
+	// InFlight, if > 0, closes the loop: each session keeps at most InFlight
+	// orders unacknowledged and sends the next when an ack arrives (see
+	// bench.LoadConfig.InFlight); Rate is then a cap, and Duration (when Count
+	// is 0) ends the sending.
+	InFlight int
 }
 
 // DefaultSpin is the default sender spin window: see bench.LoadConfig.
@@ -153,6 +168,8 @@ func (o Options) Validate() error {
 		return errors.New("fixbench: grace, late and logon timeout must be positive")
 	case o.Spin < 0 || o.Spin > time.Second:
 		return fmt.Errorf("fixbench: spin must be between 0 and 1s, not %v", o.Spin)
+	case o.InFlight < 0 || o.InFlight > 100_000:
+		return fmt.Errorf("fixbench: in-flight must be between 0 (open loop) and 100000, not %d", o.InFlight)
 	}
 	for _, s := range o.Symbols {
 		if !validCompID(s) {
@@ -397,8 +414,12 @@ func newClient(o Options, count int) (*client, error) {
 		"\nHeartBtInt=30\nReconnectInterval=1\nResetOnLogon=Y\nLogonTimeout=10\nLogoutTimeout=2\nPersistMessages=N\n")
 	for k := range o.Sessions {
 		n := (count - k + o.Sessions - 1) / o.Sessions
-		l, err := bench.NewLoad(bench.LoadConfig{Rate: o.Rate / float64(o.Sessions), Count: n, Grace: o.Grace, SpinWindow: o.Spin,
-			Offset: time.Duration(float64(k) * float64(time.Second) / o.Rate)})
+		lc := bench.LoadConfig{Rate: o.Rate / float64(o.Sessions), Count: n, Grace: o.Grace, SpinWindow: o.Spin,
+			Offset: time.Duration(float64(k) * float64(time.Second) / o.Rate), InFlight: o.InFlight}
+		if o.InFlight > 0 && o.Count == 0 {
+			lc.Duration = o.Duration // the closed loop sends until then (n is its most)
+		}
+		l, err := bench.NewLoad(lc)
 		if err != nil {
 			return nil, fmt.Errorf("fixbench: %w", err)
 		}
@@ -681,6 +702,9 @@ func (c *client) runs(o Options, results []*bench.LoadResult) (ack, fill, lag *b
 		"price":    o.Price,
 		"qty":      strconv.Itoa(o.Qty),
 		"seed":     strconv.FormatInt(o.Seed, 10),
+	}
+	if o.InFlight > 0 {
+		settings["in_flight"] = strconv.Itoa(o.InFlight) + " per session (closed loop)"
 	}
 	ackCounters := map[string]int64{}
 	fillHist := bench.NewHistogram()

@@ -86,6 +86,27 @@ func TestEveryOrderAcknowledged(t *testing.T) {
 	}
 }
 
+// TestClosedLoop: with -inflight every session keeps at most that many orders
+// unacknowledged; every order of a duration-bound run is acknowledged and its
+// makers and takers still pair up (a taker is sent after its maker's ack).
+func TestClosedLoop(t *testing.T) {
+	s := startServer(t, 0)
+	o := opts(s, "CLOSED")
+	o.Count, o.Duration, o.Rate, o.InFlight = 0, 300*time.Millisecond, 1_000_000, 2 // the rate only caps: 300,000 at most
+	res := run(t, o)
+	l := res.Ack.Load
+	if l == nil || l.InFlight != 2*o.Sessions || l.Stalled != 0 || l.Sent < 10 || l.Sent >= 300_000 ||
+		l.Scheduled != l.Sent || l.Completed != l.Sent || res.Ack.Counters[CounterAcked] != l.Sent {
+		t.Fatalf("closed-loop ack run: load %+v, counters %v", l, res.Ack.Counters)
+	}
+	if f := res.Fill.Counters; f[CounterFills] != f[CounterTakers] || f[CounterMissingFills] != 0 {
+		t.Errorf("fills %v", f)
+	}
+	if got := res.Ack.Settings["in_flight"]; got != "2 per session (closed loop)" {
+		t.Errorf("settings in_flight %q", got)
+	}
+}
+
 func TestLostOrdersAreDetected(t *testing.T) {
 	s := startServer(t, 10) // the server silently drops every 10th order
 	o := opts(s, "LOST")

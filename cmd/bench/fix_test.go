@@ -56,6 +56,8 @@ func TestParseFix(t *testing.T) {
 				o.Metrics, o.Grace, o.Late, o.LogonTimeout, o.Seed = "", time.Second, 5*time.Millisecond, 3*time.Second, 9
 			}},
 		{[]string{"-duration", "2s", "-rate", "100"}, true, func(o *fixbench.Options) { o.Duration, o.Rate = 2*time.Second, 100 }},
+		{[]string{"-inflight", "4", "-rate", "100000"}, true, func(o *fixbench.Options) { o.InFlight, o.Rate = 4, 100000 }},
+		{[]string{"-inflight", "-1"}, false, nil},
 		{[]string{"-cross", "0.6"}, false, nil},
 		{[]string{"-rate", "0"}, false, nil},
 		{[]string{"-port", "70000"}, false, nil},
