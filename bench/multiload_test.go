@@ -5,10 +5,11 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/openmatch/matchd/internal/syncbuf"
 )
 
 // Two loads run together share one origin: with offsets 0 and half an
@@ -121,26 +122,8 @@ func TestLoadRejectsNegativeOffset(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer safe for a writer and a reader.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 func TestWatchCounter(t *testing.T) {
-	var out lockedBuffer
+	var out syncbuf.Buffer
 	p := NewProgress(&out, true)
 	p.interval = time.Millisecond
 	var done atomic.Int64

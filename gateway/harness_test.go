@@ -18,6 +18,7 @@ import (
 
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/internal/fixtest"
+	"github.com/openmatch/matchd/internal/syncbuf"
 )
 
 // TestMain fails the run if goroutines started by the tests outlive them
@@ -98,29 +99,11 @@ func (s *engineSink) close() {
 	<-s.done
 }
 
-// syncBuffer collects log output from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // startGateway runs a gateway with a real engine behind it; everything is shut
 // down at the end of the test.
-func startGateway(t *testing.T, opts Options) (*Gateway, *syncBuffer) {
+func startGateway(t *testing.T, opts Options) (*Gateway, *syncbuf.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	sink := newEngineSink(t)
 	if opts.DataDir == "" {
 		opts.DataDir = t.TempDir()

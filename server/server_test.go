@@ -1,20 +1,19 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/rs/zerolog"
 
 	"github.com/openmatch/matchd/internal/fixtest"
+	"github.com/openmatch/matchd/internal/syncbuf"
 	"github.com/openmatch/matchd/replay"
 )
 
@@ -44,28 +43,10 @@ type fields = fixtest.Fields
 
 func TestMain(m *testing.M) { os.Exit(fixtest.RunWithLeakCheck(m)) }
 
-// syncBuffer collects log output from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // testOptions is a small server on 127.0.0.1:port with its data in dir and
 // metrics on a free port, dynamic sessions unless extra says otherwise; extra
 // lines go at the end of [DEFAULT] (and may open [SESSION]s).
-func testOptions(t *testing.T, dir string, port int, extra string) (Options, *syncBuffer) {
+func testOptions(t *testing.T, dir string, port int, extra string) (Options, *syncbuf.Buffer) {
 	t.Helper()
 	if !strings.Contains(extra, "DynamicSessions=") {
 		extra = "DynamicSessions=Y\n" + extra
@@ -86,7 +67,7 @@ MetricsAddr=127.0.0.1:0
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	o.Logger = zerolog.New(logs).Level(zerolog.InfoLevel)
 	return o, logs
 }

@@ -10,34 +10,16 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/openmatch/matchd/internal/fixtest"
+	"github.com/openmatch/matchd/internal/syncbuf"
 	"github.com/openmatch/matchd/replay"
 )
 
 func TestMain(m *testing.M) { os.Exit(fixtest.RunWithLeakCheck(m)) }
-
-// lockedBuffer is the child's stderr, read while it is written.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // busy reports whether addr cannot be listened on now.
 func busy(addr string) bool {
@@ -94,7 +76,7 @@ func TestNewcomer(t *testing.T) {
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = work
-	stderr := &lockedBuffer{}
+	stderr := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
