@@ -320,11 +320,14 @@ func measure(ctx context.Context, o Options, s *workload.Stream, pol journal.Pol
 		}
 		counters["lost"] = int64(o.Count) - latency.TotalCount()
 	}
-	stages := p.StageLatencies(false)
+	// Read the stages after Close has stopped the consumers: the journaler
+	// publishes durability before it records its stage, so a release (all
+	// this run waits for) can come before the journal's record of it.
 	closed = true
 	if err := p.Close(); err != nil {
 		return nil, dir, fmt.Errorf("pipelinebench: %s: close: %w", pol, err)
 	}
+	stages := p.StageLatencies(false)
 
 	settings := map[string]string{
 		"policy":    pol.String(),
