@@ -210,3 +210,38 @@ func TestInterruptedRunReportsWhatWasSent(t *testing.T) {
 		t.Errorf("stages error %q, %d runs: the server's figures are still wanted", res.StagesErr, len(res.Runs))
 	}
 }
+
+// TestBareServer: the bare QuickFIX/Go acceptor acknowledges every order of an
+// open-loop and of a closed-loop run, once each.
+func TestBareServer(t *testing.T) {
+	port := fixtest.FreePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	ready, done := make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- ServeBare(ctx, BareOptions{Host: "127.0.0.1", Port: port, CompID: "ENGINE", Ready: func() { close(ready) }})
+	}()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	o := DefaultOptions()
+	o.Port, o.Metrics, o.SenderPrefix, o.Cross, o.PassiveDay, o.Grace = port, "", "BAREO", 0, true, 10*time.Second
+	o.Rate, o.Count = 1000, 300
+	res := run(t, o)
+	if c := res.Ack.Counters; c[CounterAcked] != 300 || c[CounterLost] != 0 || c[CounterForeign] != 0 || res.Ack.Load.Spurious != 0 {
+		t.Errorf("open loop: counters %v, load %+v", c, res.Ack.Load)
+	}
+	o.SenderPrefix, o.Rate, o.Count, o.InFlight = "BAREC", 1e6, 500, 1
+	res = run(t, o)
+	if c := res.Ack.Counters; c[CounterAcked] != 500 || c[CounterLost] != 0 || res.Ack.Load.Stalled != 0 {
+		t.Errorf("closed loop: counters %v, load %+v", c, res.Ack.Load)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := ServeBare(context.Background(), BareOptions{Host: "127.0.0.1", Port: 0, CompID: "ENGINE"}); err == nil {
+		t.Error("port 0 accepted")
+	}
+}

@@ -34,6 +34,7 @@ func commands() []command {
 		{"ring", "[-count N] [-rate R] [-waits LIST] [-capacity N] [output flags]", "one hop through the ring for each wait strategy, beside a buffered channel", runRing},
 		{"pipeline", "[-policies LIST] [-producers N] [-rate R] [-count N] [-data DIR] [output flags]", "the in-process pipeline (no gateway) per durability policy, with its stage histograms", runPipeline},
 		{"echo", "[-addr ADDR | -serve ADDR] [-rate R] [-duration D | -count N] [-size B] [output flags]", "loopback TCP echo to another process: the floor under any server's round trip on this machine", runEcho},
+		{"fix-bare", "[-host H] [-port P] [-target CompID]", "a bare QuickFIX/Go acceptor answering each order from FromApp, until interrupted: the floor of any QuickFIX/Go server, for bench fix", runFixBare},
 		{"fix", "[-host H] [-port P] [-sessions N] [-rate R] [-inflight N] [-duration D | -count N] [-cross F] [-metrics ADDR] [output flags]", "end-to-end FIX load against a running matchd: ack and fill latency, lost orders, server stages", runFix},
 	}
 }
