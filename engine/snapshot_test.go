@@ -9,7 +9,7 @@ import (
 
 // randomBusyEngine drives an engine with a seeded random stream so that it holds
 // orders on both sides of several symbols, partial fills and a history.
-func randomBusyEngine(t *testing.T, seed int64, n int) (*Engine, func(c Command) *Events, *rand.Rand) {
+func randomBusyEngine(t testing.TB, seed int64, n int) (*Engine, func(c Command) *Events, *rand.Rand) {
 	t.Helper()
 	cfg := Config{MaxOrders: 2000, MaxLevels: 400, History: 50, MaxQty: 1000}
 	for _, s := range []string{"A", "B", "C"} {
