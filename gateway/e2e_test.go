@@ -3,6 +3,9 @@ package gateway
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/openmatch/matchd/internal/fixtest"
 )
 
 // TestEndToEnd drives a gateway with the real engine behind it from three
@@ -13,19 +16,26 @@ func TestEndToEnd(t *testing.T) {
 	t.Parallel()
 	gw, _ := startGateway(t, Options{})
 	port := gw.opts.Port
-	checks := &reportChecks{}
-	a := startClient(t, port, "FIX.4.4", "E2E_A")
-	b := startClient(t, port, "FIX.4.4", "E2E_B")
-	c := startClient(t, port, "FIX.4.2", "E2E_C")
-	for _, cl := range []*client{a, b, c} {
-		cl.checks = checks
-		cl.waitLogon()
+	ids := &fixtest.ExecIDs{}
+	a := fixtest.Start(t, fixtest.Options{Port: port, BeginString: "FIX.4.4", Name: "E2E_A", ExecIDs: ids})
+	b := fixtest.Start(t, fixtest.Options{Port: port, BeginString: "FIX.4.4", Name: "E2E_B", ExecIDs: ids})
+	c := fixtest.Start(t, fixtest.Options{Port: port, BeginString: "FIX.4.2", Name: "E2E_C", ExecIDs: ids})
+	for _, cl := range []*fixtest.Client{a, b, c} {
+		cl.WaitLogon()
+	}
+	// run runs a subtest that drives the clients: they report to it.
+	run := func(name string, f func(t *testing.T)) {
+		t.Run(name, func(t *testing.T) {
+			for _, cl := range []*fixtest.Client{a, b, c} {
+				cl.SetT(t)
+			}
+			f(t)
+		})
 	}
 
-	t.Run("limit rests then fills across sessions", func(t *testing.T) {
-		a.t, b.t, c.t = t, t, t
-		a.send("35=D|11=a1|55=AAPL|54=1|38=100|40=2|44=100.00")
-		newA := a.expect(fields{tagExecType: "0", tagOrdStatus: "0", tagClOrdID: "a1", tagSymbol: "AAPL", tagSide: "1",
+	run("limit rests then fills across sessions", func(t *testing.T) {
+		a.Send("35=D|11=a1|55=AAPL|54=1|38=100|40=2|44=100.00")
+		newA := a.Expect(fields{tagExecType: "0", tagOrdStatus: "0", tagClOrdID: "a1", tagSymbol: "AAPL", tagSide: "1",
 			tagOrdType: "2", tagTimeInForce: "0", tagOrderQty: "100", tagPrice: "100.00", tagLeavesQty: "100",
 			tagCumQty: "0", tagAvgPx: "0", tagOrigClOrdID: "-", tagExecTransType: "-"})
 		orderID := newA[tagOrderID]
@@ -33,132 +43,127 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("accepted order has OrderID %q", orderID)
 		}
 
-		b.send("35=D|11=b1|55=AAPL|54=2|38=40|40=2|44=99.00")
-		b.expect(fields{tagExecType: "0", tagOrdStatus: "0", tagLeavesQty: "40", tagPrice: "99.00"})
-		b.expect(fields{tagExecType: "F", tagOrdStatus: "2", tagClOrdID: "b1", tagSide: "2", tagLastQty: "40",
+		b.Send("35=D|11=b1|55=AAPL|54=2|38=40|40=2|44=99.00")
+		b.Expect(fields{tagExecType: "0", tagOrdStatus: "0", tagLeavesQty: "40", tagPrice: "99.00"})
+		b.Expect(fields{tagExecType: "F", tagOrdStatus: "2", tagClOrdID: "b1", tagSide: "2", tagLastQty: "40",
 			tagLastPx: "100.00", tagCumQty: "40", tagLeavesQty: "0", tagAvgPx: "100.00", tagPrice: "99.00",
 			tagOrderQty: "40", tagSymbol: "AAPL"})
-		a.expect(fields{tagExecType: "F", tagOrdStatus: "1", tagClOrdID: "a1", tagOrderID: orderID, tagLastQty: "40",
+		a.Expect(fields{tagExecType: "F", tagOrdStatus: "1", tagClOrdID: "a1", tagOrderID: orderID, tagLastQty: "40",
 			tagLastPx: "100.00", tagCumQty: "40", tagLeavesQty: "60", tagAvgPx: "100.00", tagPrice: "100.00",
 			tagOrderQty: "100", tagSide: "1"})
 
 		// FIX 4.2: ExecTransType 0 and ExecType 2 for the fill that completes.
-		c.send("35=D|11=c1|55=AAPL|54=2|38=60|40=2|44=100.00|59=3")
-		c.expect(fields{tagExecTransType: "0", tagExecType: "0", tagOrdStatus: "0", tagTimeInForce: "3"})
-		c.expect(fields{tagExecTransType: "0", tagExecType: "2", tagOrdStatus: "2", tagLastQty: "60",
+		c.Send("35=D|11=c1|55=AAPL|54=2|38=60|40=2|44=100.00|59=3")
+		c.Expect(fields{tagExecTransType: "0", tagExecType: "0", tagOrdStatus: "0", tagTimeInForce: "3"})
+		c.Expect(fields{tagExecTransType: "0", tagExecType: "2", tagOrdStatus: "2", tagLastQty: "60",
 			tagLastPx: "100.00", tagCumQty: "60", tagLeavesQty: "0", tagAvgPx: "100.00"})
-		a.expect(fields{tagExecType: "F", tagOrdStatus: "2", tagLastQty: "60", tagCumQty: "100", tagLeavesQty: "0", tagAvgPx: "100.00"})
+		a.Expect(fields{tagExecType: "F", tagOrdStatus: "2", tagLastQty: "60", tagCumQty: "100", tagLeavesQty: "0", tagAvgPx: "100.00"})
 	})
 
-	t.Run("market order sweeps levels then cancels its remainder", func(t *testing.T) {
-		a.t, b.t, c.t = t, t, t
+	run("market order sweeps levels then cancels its remainder", func(t *testing.T) {
 		for i, px := range []string{"100.00", "100.01", "100.01"} {
 			id := "b2" + string(rune('a'+i))
-			b.send("35=D|11=" + id + "|55=MSFT|54=2|38=1|40=2|44=" + px + "|59=1")
-			b.expect(fields{tagExecType: "0", tagClOrdID: id, tagTimeInForce: "1"})
+			b.Send("35=D|11=" + id + "|55=MSFT|54=2|38=1|40=2|44=" + px + "|59=1")
+			b.Expect(fields{tagExecType: "0", tagClOrdID: id, tagTimeInForce: "1"})
 		}
-		a.send("35=D|11=a2|55=MSFT|54=1|38=5|40=1")
-		a.expect(fields{tagExecType: "0", tagOrdType: "1", tagPrice: "-", tagLeavesQty: "5"})
-		a.expect(fields{tagExecType: "F", tagOrdStatus: "1", tagLastPx: "100.00", tagCumQty: "1", tagAvgPx: "100.00"})
-		a.expect(fields{tagExecType: "F", tagOrdStatus: "1", tagLastPx: "100.01", tagCumQty: "2", tagAvgPx: "100.005"})
-		a.expect(fields{tagExecType: "F", tagOrdStatus: "1", tagLastPx: "100.01", tagCumQty: "3", tagAvgPx: "100.00666667", tagLeavesQty: "2"})
-		a.expect(fields{tagExecType: "4", tagOrdStatus: "4", tagCumQty: "3", tagLeavesQty: "0",
+		a.Send("35=D|11=a2|55=MSFT|54=1|38=5|40=1")
+		a.Expect(fields{tagExecType: "0", tagOrdType: "1", tagPrice: "-", tagLeavesQty: "5"})
+		a.Expect(fields{tagExecType: "F", tagOrdStatus: "1", tagLastPx: "100.00", tagCumQty: "1", tagAvgPx: "100.00"})
+		a.Expect(fields{tagExecType: "F", tagOrdStatus: "1", tagLastPx: "100.01", tagCumQty: "2", tagAvgPx: "100.005"})
+		a.Expect(fields{tagExecType: "F", tagOrdStatus: "1", tagLastPx: "100.01", tagCumQty: "3", tagAvgPx: "100.00666667", tagLeavesQty: "2"})
+		a.Expect(fields{tagExecType: "4", tagOrdStatus: "4", tagCumQty: "3", tagLeavesQty: "0",
 			tagText: "market order remainder canceled: no more liquidity"})
 		for _, id := range []string{"b2a", "b2b", "b2c"} {
-			b.expect(fields{tagExecType: "F", tagOrdStatus: "2", tagClOrdID: id, tagTimeInForce: "1"})
+			b.Expect(fields{tagExecType: "F", tagOrdStatus: "2", tagClOrdID: id, tagTimeInForce: "1"})
 		}
 	})
 
-	t.Run("IOC FOK GTC DAY", func(t *testing.T) {
-		a.t, b.t, c.t = t, t, t
-		a.send("35=D|11=a3|55=TEST|54=1|38=10|40=2|44=50.00|59=3")
-		a.expect(fields{tagExecType: "0", tagTimeInForce: "3"})
-		a.expect(fields{tagExecType: "4", tagOrdStatus: "4", tagLeavesQty: "0", tagCumQty: "0", tagText: "IOC remainder canceled"})
+	run("IOC FOK GTC DAY", func(t *testing.T) {
+		a.Send("35=D|11=a3|55=TEST|54=1|38=10|40=2|44=50.00|59=3")
+		a.Expect(fields{tagExecType: "0", tagTimeInForce: "3"})
+		a.Expect(fields{tagExecType: "4", tagOrdStatus: "4", tagLeavesQty: "0", tagCumQty: "0", tagText: "IOC remainder canceled"})
 
-		b.send("35=D|11=b3|55=TEST|54=2|38=5|40=2|44=50.00|59=0")
-		b.expect(fields{tagExecType: "0", tagTimeInForce: "0"})
-		a.send("35=D|11=a4|55=TEST|54=1|38=10|40=2|44=50.00|59=4")
-		a.expect(fields{tagExecType: "0", tagTimeInForce: "4"})
-		a.expect(fields{tagExecType: "4", tagOrdStatus: "4", tagCumQty: "0", tagLeavesQty: "0",
+		b.Send("35=D|11=b3|55=TEST|54=2|38=5|40=2|44=50.00|59=0")
+		b.Expect(fields{tagExecType: "0", tagTimeInForce: "0"})
+		a.Send("35=D|11=a4|55=TEST|54=1|38=10|40=2|44=50.00|59=4")
+		a.Expect(fields{tagExecType: "0", tagTimeInForce: "4"})
+		a.Expect(fields{tagExecType: "4", tagOrdStatus: "4", tagCumQty: "0", tagLeavesQty: "0",
 			tagText: "FOK order could not be filled completely"})
-		b.quiet() // an unfillable FOK trades nothing
+		b.Quiet(150 * time.Millisecond) // an unfillable FOK trades nothing
 
-		a.send("35=D|11=a5|55=TEST|54=1|38=5|40=2|44=50.00|59=4")
-		a.expect(fields{tagExecType: "0"})
-		a.expect(fields{tagExecType: "F", tagOrdStatus: "2", tagLastQty: "5", tagLastPx: "50.00"})
-		b.expect(fields{tagExecType: "F", tagOrdStatus: "2", tagClOrdID: "b3"})
+		a.Send("35=D|11=a5|55=TEST|54=1|38=5|40=2|44=50.00|59=4")
+		a.Expect(fields{tagExecType: "0"})
+		a.Expect(fields{tagExecType: "F", tagOrdStatus: "2", tagLastQty: "5", tagLastPx: "50.00"})
+		b.Expect(fields{tagExecType: "F", tagOrdStatus: "2", tagClOrdID: "b3"})
 
-		a.send("35=D|11=a6|55=TEST|54=1|38=7|40=2|44=40.00|59=1")
-		a.expect(fields{tagExecType: "0", tagTimeInForce: "1", tagLeavesQty: "7"})
+		a.Send("35=D|11=a6|55=TEST|54=1|38=7|40=2|44=40.00|59=1")
+		a.Expect(fields{tagExecType: "0", tagTimeInForce: "1", tagLeavesQty: "7"})
 	})
 
-	t.Run("cancel", func(t *testing.T) {
-		a.t, b.t, c.t = t, t, t
-		a.send("35=F|11=a6c|41=a6|55=TEST|54=1")
-		a.expect(fields{tagMsgType: "8", tagExecType: "4", tagOrdStatus: "4", tagClOrdID: "a6c", tagOrigClOrdID: "a6",
+	run("cancel", func(t *testing.T) {
+		a.Send("35=F|11=a6c|41=a6|55=TEST|54=1")
+		a.Expect(fields{tagMsgType: "8", tagExecType: "4", tagOrdStatus: "4", tagClOrdID: "a6c", tagOrigClOrdID: "a6",
 			tagLeavesQty: "0", tagCumQty: "0", tagText: "canceled on request", tagSymbol: "TEST", tagOrderQty: "7"})
-		a.send("35=F|11=a6c2|41=a6|55=TEST|54=1")
-		a.expect(fields{tagMsgType: "9", tagCxlRejResponseTo: "1", tagCxlRejReason: "0", tagClOrdID: "a6c2", tagOrigClOrdID: "a6"})
-		a.send("35=F|11=a7c|41=nosuch|55=TEST|54=1")
-		a.expect(fields{tagMsgType: "9", tagCxlRejResponseTo: "1", tagCxlRejReason: "1", tagOrdStatus: "8",
+		a.Send("35=F|11=a6c2|41=a6|55=TEST|54=1")
+		a.Expect(fields{tagMsgType: "9", tagCxlRejResponseTo: "1", tagCxlRejReason: "0", tagClOrdID: "a6c2", tagOrigClOrdID: "a6"})
+		a.Send("35=F|11=a7c|41=nosuch|55=TEST|54=1")
+		a.Expect(fields{tagMsgType: "9", tagCxlRejResponseTo: "1", tagCxlRejReason: "1", tagOrdStatus: "8",
 			tagOrderID: "NONE", tagText: "unknown order"})
-		a.send("35=F|11=a1|41=a3|55=TEST|54=1")
-		a.expect(fields{tagMsgType: "9", tagCxlRejResponseTo: "1", tagCxlRejReason: "6", tagText: "duplicate ClOrdID"})
-		a.send("35=G|11=rx|41=nosuch|55=TEST|54=1|38=1|40=2|44=1")
-		a.expect(fields{tagMsgType: "9", tagCxlRejResponseTo: "2", tagCxlRejReason: "1"})
+		a.Send("35=F|11=a1|41=a3|55=TEST|54=1")
+		a.Expect(fields{tagMsgType: "9", tagCxlRejResponseTo: "1", tagCxlRejReason: "6", tagText: "duplicate ClOrdID"})
+		a.Send("35=G|11=rx|41=nosuch|55=TEST|54=1|38=1|40=2|44=1")
+		a.Expect(fields{tagMsgType: "9", tagCxlRejResponseTo: "2", tagCxlRejReason: "1"})
 	})
 
-	t.Run("replace and time priority", func(t *testing.T) {
-		a.t, b.t, c.t = t, t, t
+	run("replace and time priority", func(t *testing.T) {
 		// Same price, smaller quantity: A keeps its place ahead of B.
-		a.send("35=D|11=p1|55=TEST|54=1|38=10|40=2|44=30.00")
-		a.expect(fields{tagExecType: "0"})
-		b.send("35=D|11=p2|55=TEST|54=1|38=10|40=2|44=30.00")
-		b.expect(fields{tagExecType: "0"})
-		a.send("35=G|11=p1r|41=p1|55=TEST|54=1|38=5|40=2|44=30.00")
-		a.expect(fields{tagExecType: "5", tagOrdStatus: "0", tagClOrdID: "p1r", tagOrigClOrdID: "p1", tagOrderQty: "5",
+		a.Send("35=D|11=p1|55=TEST|54=1|38=10|40=2|44=30.00")
+		a.Expect(fields{tagExecType: "0"})
+		b.Send("35=D|11=p2|55=TEST|54=1|38=10|40=2|44=30.00")
+		b.Expect(fields{tagExecType: "0"})
+		a.Send("35=G|11=p1r|41=p1|55=TEST|54=1|38=5|40=2|44=30.00")
+		a.Expect(fields{tagExecType: "5", tagOrdStatus: "0", tagClOrdID: "p1r", tagOrigClOrdID: "p1", tagOrderQty: "5",
 			tagPrice: "30.00", tagLeavesQty: "5", tagCumQty: "0"})
-		c.send("35=D|11=c2|55=TEST|54=2|38=5|40=2|44=30.00")
-		c.expect(fields{tagExecType: "0"})
-		c.expect(fields{tagExecType: "2", tagLastPx: "30.00"})
-		a.expect(fields{tagExecType: "F", tagOrdStatus: "2", tagClOrdID: "p1r", tagLastQty: "5"})
-		b.quiet()
+		c.Send("35=D|11=c2|55=TEST|54=2|38=5|40=2|44=30.00")
+		c.Expect(fields{tagExecType: "0"})
+		c.Expect(fields{tagExecType: "2", tagLastPx: "30.00"})
+		a.Expect(fields{tagExecType: "F", tagOrdStatus: "2", tagClOrdID: "p1r", tagLastQty: "5"})
+		b.Quiet(150 * time.Millisecond)
 
 		// Larger quantity: A goes behind B (on AAPL, whose book is empty now).
-		a.send("35=D|11=p3|55=AAPL|54=1|38=10|40=2|44=29.00")
-		a.expect(fields{tagExecType: "0"})
-		b.send("35=D|11=p4|55=AAPL|54=1|38=10|40=2|44=29.00")
-		b.expect(fields{tagExecType: "0"})
-		a.send("35=G|11=p3r|41=p3|55=AAPL|54=1|38=20|40=2|44=29.00")
-		a.expect(fields{tagExecType: "5", tagOrderQty: "20", tagLeavesQty: "20", tagOrigClOrdID: "p3"})
-		c.send("35=D|11=c3|55=AAPL|54=2|38=10|40=2|44=29.00")
-		c.expect(fields{tagExecType: "0"})
-		c.expect(fields{tagExecType: "2"})
-		b.expect(fields{tagExecType: "F", tagOrdStatus: "2", tagClOrdID: "p4", tagLastQty: "10"})
-		a.quiet()
+		a.Send("35=D|11=p3|55=AAPL|54=1|38=10|40=2|44=29.00")
+		a.Expect(fields{tagExecType: "0"})
+		b.Send("35=D|11=p4|55=AAPL|54=1|38=10|40=2|44=29.00")
+		b.Expect(fields{tagExecType: "0"})
+		a.Send("35=G|11=p3r|41=p3|55=AAPL|54=1|38=20|40=2|44=29.00")
+		a.Expect(fields{tagExecType: "5", tagOrderQty: "20", tagLeavesQty: "20", tagOrigClOrdID: "p3"})
+		c.Send("35=D|11=c3|55=AAPL|54=2|38=10|40=2|44=29.00")
+		c.Expect(fields{tagExecType: "0"})
+		c.Expect(fields{tagExecType: "2"})
+		b.Expect(fields{tagExecType: "F", tagOrdStatus: "2", tagClOrdID: "p4", tagLastQty: "10"})
+		a.Quiet(150 * time.Millisecond)
 
 		// Another session's live order is unknown to B.
-		b.send("35=F|11=bx|41=p3r|55=AAPL|54=1")
-		b.expect(fields{tagMsgType: "9", tagCxlRejReason: "1", tagCxlRejResponseTo: "1", tagOrigClOrdID: "p3r"})
-		b.send("35=G|11=bx2|41=p3r|55=AAPL|54=1|38=1|40=2|44=29.00")
-		b.expect(fields{tagMsgType: "9", tagCxlRejReason: "1", tagCxlRejResponseTo: "2"})
+		b.Send("35=F|11=bx|41=p3r|55=AAPL|54=1")
+		b.Expect(fields{tagMsgType: "9", tagCxlRejReason: "1", tagCxlRejResponseTo: "1", tagOrigClOrdID: "p3r"})
+		b.Send("35=G|11=bx2|41=p3r|55=AAPL|54=1|38=1|40=2|44=29.00")
+		b.Expect(fields{tagMsgType: "9", tagCxlRejReason: "1", tagCxlRejResponseTo: "2"})
 
 		// New price, then a partial fill, then a replace down to the filled
 		// quantity finishes the order.
-		a.send("35=G|11=p3r2|41=p3r|55=AAPL|54=1|38=20|40=2|44=29.50")
-		a.expect(fields{tagExecType: "5", tagPrice: "29.50", tagClOrdID: "p3r2", tagOrigClOrdID: "p3r"})
-		c.send("35=D|11=c4|55=AAPL|54=2|38=5|40=2|44=29.50")
-		c.expect(fields{tagExecType: "0"})
-		c.expect(fields{tagExecType: "2"})
-		a.expect(fields{tagExecType: "F", tagOrdStatus: "1", tagCumQty: "5", tagLeavesQty: "15", tagLastPx: "29.50"})
-		a.send("35=G|11=p3r3|41=p3r2|55=AAPL|54=1|38=5|40=2|44=29.50")
-		a.expect(fields{tagExecType: "5", tagOrdStatus: "2", tagOrderQty: "5", tagCumQty: "5", tagLeavesQty: "0", tagAvgPx: "29.50"})
-		a.send("35=F|11=p3c|41=p3r3|55=AAPL|54=1")
-		a.expect(fields{tagMsgType: "9", tagCxlRejReason: "0"})
+		a.Send("35=G|11=p3r2|41=p3r|55=AAPL|54=1|38=20|40=2|44=29.50")
+		a.Expect(fields{tagExecType: "5", tagPrice: "29.50", tagClOrdID: "p3r2", tagOrigClOrdID: "p3r"})
+		c.Send("35=D|11=c4|55=AAPL|54=2|38=5|40=2|44=29.50")
+		c.Expect(fields{tagExecType: "0"})
+		c.Expect(fields{tagExecType: "2"})
+		a.Expect(fields{tagExecType: "F", tagOrdStatus: "1", tagCumQty: "5", tagLeavesQty: "15", tagLastPx: "29.50"})
+		a.Send("35=G|11=p3r3|41=p3r2|55=AAPL|54=1|38=5|40=2|44=29.50")
+		a.Expect(fields{tagExecType: "5", tagOrdStatus: "2", tagOrderQty: "5", tagCumQty: "5", tagLeavesQty: "0", tagAvgPx: "29.50"})
+		a.Send("35=F|11=p3c|41=p3r3|55=AAPL|54=1")
+		a.Expect(fields{tagMsgType: "9", tagCxlRejReason: "0"})
 	})
 
-	t.Run("business rejects", func(t *testing.T) {
-		a.t, b.t, c.t = t, t, t
+	run("business rejects", func(t *testing.T) {
 		for _, tc := range []struct {
 			msg, reason, text string
 			extra             fields
@@ -173,7 +178,7 @@ func TestEndToEnd(t *testing.T) {
 			{"11=r8|55=AAPL|54=1|38=1|40=2|44=100.005", "99", "price is not on the tick grid", nil},
 			{"11=a1|55=AAPL|54=1|38=1|40=2|44=1.00", "6", "duplicate ClOrdID", nil},
 		} {
-			a.send("35=D|" + tc.msg)
+			a.Send("35=D|" + tc.msg)
 			want := fields{tagExecType: "8", tagOrdStatus: "8", tagOrdRejReason: tc.reason, tagOrderID: "NONE",
 				tagLeavesQty: "0", tagCumQty: "0"}
 			if tc.text != "" {
@@ -182,18 +187,17 @@ func TestEndToEnd(t *testing.T) {
 			for k, v := range tc.extra {
 				want[k] = v
 			}
-			got := a.expect(want)
+			got := a.Expect(want)
 			if got[tagText] == "" {
 				t.Fatalf("reject without Text: %v", got)
 			}
 		}
 		// B's ClOrdIDs do not collide with A's: p2 is B's live order, A may use it.
-		a.send("35=D|11=p2|55=MSFT|54=1|38=1|40=2|44=1.00")
-		a.expect(fields{tagExecType: "0", tagClOrdID: "p2"})
+		a.Send("35=D|11=p2|55=MSFT|54=1|38=1|40=2|44=1.00")
+		a.Expect(fields{tagExecType: "0", tagClOrdID: "p2"})
 	})
 
-	t.Run("malformed messages are rejected and the session survives", func(t *testing.T) {
-		a.t, b.t, c.t = t, t, t
+	run("malformed messages are rejected and the session survives", func(t *testing.T) {
 		in := gw.Counters.OrdersIn.Load()
 		long := strings.Repeat("x", 40)
 		for _, tc := range []struct {
@@ -210,27 +214,27 @@ func TestEndToEnd(t *testing.T) {
 			{"35=F|11=m6|55=AAPL|54=1", "3", "1", "41", "OrigClOrdID(41)"},
 			{"35=R|131=q1|146=0", "j", "3", "", "MsgType"},
 		} {
-			b.send(tc.msg)
+			b.Send(tc.msg)
 			want := fields{tagMsgType: tc.mt}
 			if tc.mt == "3" {
 				want[373], want[371] = tc.reason, tc.tag
 			} else {
 				want[380] = tc.reason
 			}
-			got := b.expect(want)
+			got := b.Expect(want)
 			if !strings.Contains(got[tagText], tc.textPart) {
 				t.Fatalf("%s: Text %q does not mention %q", tc.msg, got[tagText], tc.textPart)
 			}
 		}
-		c.send("35=D|55=AAPL|54=1|38=1|40=2|44=1")
-		c.expect(fields{tagMsgType: "3", 373: "1", 371: "11"})
+		c.Send("35=D|55=AAPL|54=1|38=1|40=2|44=1")
+		c.Expect(fields{tagMsgType: "3", 373: "1", 371: "11"})
 		if got := gw.Counters.OrdersIn.Load(); got != in {
 			t.Fatalf("malformed messages submitted: OrdersIn %d -> %d", in, got)
 		}
-		b.send("35=D|11=m9|55=MSFT|54=2|38=1|40=2|44=500.00")
-		b.expect(fields{tagExecType: "0", tagClOrdID: "m9"})
-		c.send("35=D|11=m9|55=MSFT|54=2|38=1|40=2|44=500.00")
-		c.expect(fields{tagExecType: "0", tagClOrdID: "m9", tagExecTransType: "0"})
+		b.Send("35=D|11=m9|55=MSFT|54=2|38=1|40=2|44=500.00")
+		b.Expect(fields{tagExecType: "0", tagClOrdID: "m9"})
+		c.Send("35=D|11=m9|55=MSFT|54=2|38=1|40=2|44=500.00")
+		c.Expect(fields{tagExecType: "0", tagClOrdID: "m9", tagExecTransType: "0"})
 		if got := gw.Counters.MessageRejects[RejectMissingTag].Load(); got != 3 {
 			t.Fatalf("MessageRejects[missing_tag] = %d, want 3", got)
 		}

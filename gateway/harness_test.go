@@ -6,9 +6,7 @@ import (
 	"errors"
 	"net"
 	"os"
-	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -132,173 +130,8 @@ func startGateway(t *testing.T, opts Options) (*Gateway, *syncbuf.Buffer) {
 	return gw, logs
 }
 
-// fields is a received message: header MsgType plus body fields.
-type fields map[quickfix.Tag]string
-
-func fieldsOf(m *quickfix.Message) fields {
-	out := fields{}
-	for _, tag := range m.Body.Tags() {
-		v, _ := m.Body.GetString(tag)
-		out[tag] = v
-	}
-	mt, _ := m.Header.GetString(tagMsgType)
-	out[tagMsgType] = mt
-	if m.Header.Has(43) {
-		out[43], _ = m.Header.GetString(43)
-	}
-	return out
-}
-
-// reportChecks verifies what every report must satisfy, across all clients of a
-// test: ExecIDs unique, TransactTime in UTC with microseconds.
-type reportChecks struct {
-	mu      sync.Mutex
-	execIDs map[string]string
-}
-
-var transactTimeRE = regexp.MustCompile(`^\d{8}-\d{2}:\d{2}:\d{2}\.\d{6}$`)
-
-func (rc *reportChecks) check(t *testing.T, who string, m fields) {
-	t.Helper()
-	switch m[tagMsgType] {
-	case "8", "9":
-		if !transactTimeRE.MatchString(m[tagTransactTime]) {
-			t.Fatalf("%s: TransactTime %q in %v", who, m[tagTransactTime], m)
-		}
-	}
-	if m[tagMsgType] != "8" || rc == nil {
-		return
-	}
-	id := m[tagExecID]
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if rc.execIDs == nil {
-		rc.execIDs = map[string]string{}
-	}
-	if prev, dup := rc.execIDs[id]; dup {
-		t.Fatalf("%s: ExecID %s already used by %s", who, id, prev)
-	}
-	rc.execIDs[id] = who
-}
-
-// client is a FIX client session driven by a QuickFIX/Go initiator.
-type client struct {
-	t      *testing.T
-	checks *reportChecks
-	name   string
-	sid    quickfix.SessionID
-	init   *quickfix.Initiator
-	msgs   chan fields
-	logons chan struct{}
-	stop   sync.Once
-}
-
-func (c *client) OnCreate(quickfix.SessionID) {}
-func (c *client) OnLogon(quickfix.SessionID) {
-	select {
-	case c.logons <- struct{}{}:
-	default:
-	}
-}
-func (c *client) OnLogout(quickfix.SessionID)                       {}
-func (c *client) ToAdmin(*quickfix.Message, quickfix.SessionID)     {}
-func (c *client) ToApp(*quickfix.Message, quickfix.SessionID) error { return nil }
-func (c *client) FromAdmin(m *quickfix.Message, _ quickfix.SessionID) quickfix.MessageRejectError {
-	if m.IsMsgTypeOf("3") {
-		c.msgs <- fieldsOf(m)
-	}
-	return nil
-}
-func (c *client) FromApp(m *quickfix.Message, _ quickfix.SessionID) quickfix.MessageRejectError {
-	c.msgs <- fieldsOf(m)
-	return nil
-}
-
-// connect logs a client on and waits for the logon.
-func connect(t *testing.T, port int, begin, name string) *client {
-	t.Helper()
-	c := startClient(t, port, begin, name)
-	c.waitLogon()
-	return c
-}
-
-func (c *client) waitLogon() {
-	c.t.Helper()
-	select {
-	case <-c.logons:
-	case <-time.After(10 * time.Second):
-		c.t.Fatalf("%s: no logon", c.name)
-	}
-}
-
-// startClient starts an initiator without waiting for its logon.
-func startClient(t *testing.T, port int, begin, name string) *client {
-	t.Helper()
-	c := &client{t: t, name: name, msgs: make(chan fields, 4096), logons: make(chan struct{}, 1),
-		sid: quickfix.SessionID{BeginString: begin, SenderCompID: name, TargetCompID: DefaultCompID}}
-	text := "[DEFAULT]\nSocketConnectHost=127.0.0.1\nSocketConnectPort=" + strconv.Itoa(port) +
-		"\nHeartBtInt=30\nReconnectInterval=1\nResetOnLogon=Y\nLogoutTimeout=1\n" +
-		"[SESSION]\nBeginString=" + begin + "\nSenderCompID=" + name + "\nTargetCompID=" + DefaultCompID + "\n"
-	settings, err := quickfix.ParseSettings(strings.NewReader(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.init, err = quickfix.NewInitiator(c, quickfix.NewMemoryStoreFactory(), settings, quickfix.NewNullLogFactory())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.init.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.close)
-	return c
-}
-
-func (c *client) close() { c.stop.Do(c.init.Stop) }
-
-// send sends "35=D|11=x|..." from this client.
-func (c *client) send(spec string) {
-	c.t.Helper()
-	if err := quickfix.SendToTarget(fixMsg(spec), c.sid); err != nil {
-		c.t.Fatalf("%s: send %s: %v", c.name, spec, err)
-	}
-}
-
-// expect waits for the client's next message and checks the given fields ("-"
-// means absent). It returns the whole message.
-func (c *client) expect(want fields) fields {
-	c.t.Helper()
-	select {
-	case got := <-c.msgs:
-		c.checks.check(c.t, c.name, got)
-		for tag, w := range want {
-			v, ok := got[tag]
-			if w == "-" {
-				if ok {
-					c.t.Fatalf("%s: tag %d = %q, want absent in %v", c.name, tag, v, got)
-				}
-				continue
-			}
-			if v != w {
-				c.t.Fatalf("%s: tag %d = %q, want %q in %v", c.name, tag, v, w, got)
-			}
-		}
-		return got
-	case <-time.After(5 * time.Second):
-		c.t.Fatalf("%s: no message, wanted %v", c.name, want)
-	}
-	return nil
-}
-
-// quiet checks that no message arrives for a short while.
-func (c *client) quiet() {
-	c.t.Helper()
-	select {
-	case got := <-c.msgs:
-		c.t.Fatalf("%s: unexpected message %v", c.name, got)
-	case <-time.After(150 * time.Millisecond):
-	}
-}
+// fields is a received message, as the fixtest clients return it.
+type fields = fixtest.Fields
 
 // rawClient speaks FIX over a plain socket, for logons the gateway must refuse.
 type rawClient struct {
@@ -369,7 +202,7 @@ func (c *rawClient) read() fields {
 	if err := quickfix.ParseMessage(m, bytes.NewBuffer(raw)); err != nil {
 		c.t.Fatalf("parse %q: %v", raw, err)
 	}
-	return fieldsOf(m)
+	return fixtest.FieldsOf(m)
 }
 
 // readUntil skips heartbeats and other messages not of type mt.

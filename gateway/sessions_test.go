@@ -116,15 +116,15 @@ TargetCompID=REF_S3
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	gw, _ := startGateway(t, Options{RatePerSecond: 1, RateBurst: 5})
-	c := connect(t, gw.opts.Port, "FIX.4.4", "RATE_A")
+	c := fixtest.Connect(t, fixtest.Options{Port: gw.opts.Port, BeginString: "FIX.4.4", Name: "RATE_A"})
 	const n = 20
 	start := time.Now()
 	for i := 0; i < n; i++ {
-		c.send("35=F|11=x" + strconv.Itoa(i) + "|41=nosuch|55=AAPL|54=1")
+		c.Send("35=F|11=x" + strconv.Itoa(i) + "|41=nosuch|55=AAPL|54=1")
 	}
 	passed, limited := 0, 0
 	for i := 0; i < n; i++ {
-		m := c.expect(fields{})
+		m := c.Next()
 		switch m[tagMsgType] {
 		case "9":
 			passed++
@@ -149,8 +149,8 @@ func TestRateLimit(t *testing.T) {
 		t.Fatalf("OrdersIn = %d, want %d", got, passed)
 	}
 	time.Sleep(1100 * time.Millisecond) // a token comes back
-	c.send("35=F|11=y|41=nosuch|55=AAPL|54=1")
-	c.expect(fields{tagMsgType: "9", tagClOrdID: "y"})
+	c.Send("35=F|11=y|41=nosuch|55=AAPL|54=1")
+	c.Expect(fields{tagMsgType: "9", tagClOrdID: "y"})
 }
 
 // TestOfflineDelivery: reports for a dynamic session that is offline are kept,
@@ -162,15 +162,15 @@ func TestOfflineDelivery(t *testing.T) {
 	dir := t.TempDir()
 	gw, logs := startGateway(t, Options{DataDir: dir, PendingLimit: 3})
 	port := gw.opts.Port
-	checks := &reportChecks{}
-	a := connect(t, port, "FIX.4.4", "OFF_A")
-	b := connect(t, port, "FIX.4.2", "OFF_B")
-	a.checks, b.checks = checks, checks
+	ids := &fixtest.ExecIDs{}
+	aOpts := fixtest.Options{Port: port, BeginString: "FIX.4.4", Name: "OFF_A", ExecIDs: ids}
+	a := fixtest.Connect(t, aOpts)
+	b := fixtest.Connect(t, fixtest.Options{Port: port, BeginString: "FIX.4.2", Name: "OFF_B", ExecIDs: ids})
 	sidA := quickfix.SessionID{BeginString: "FIX.4.4", SenderCompID: DefaultCompID, TargetCompID: "OFF_A"}
 
-	a.send("35=D|11=o1|55=TEST|54=1|38=10|40=2|44=10.00|59=1")
-	a.expect(fields{tagExecType: "0", tagLeavesQty: "10"})
-	a.close()
+	a.Send("35=D|11=o1|55=TEST|54=1|38=10|40=2|44=10.00|59=1")
+	a.Expect(fields{tagExecType: "0", tagLeavesQty: "10"})
+	a.Close()
 	deadline := time.Now().Add(5 * time.Second)
 	for gw.isOnline(sidA) {
 		if time.Now().After(deadline) {
@@ -181,9 +181,9 @@ func TestOfflineDelivery(t *testing.T) {
 
 	for i, q := range []string{"3", "3", "2", "2"} {
 		id := "s" + strconv.Itoa(i)
-		b.send("35=D|11=" + id + "|55=TEST|54=2|38=" + q + "|40=2|44=10.00")
-		b.expect(fields{tagExecType: "0", tagClOrdID: id})
-		b.expect(fields{tagExecType: "2", tagClOrdID: id, tagLastQty: q, tagExecTransType: "0"})
+		b.Send("35=D|11=" + id + "|55=TEST|54=2|38=" + q + "|40=2|44=10.00")
+		b.Expect(fields{tagExecType: "0", tagClOrdID: id})
+		b.Expect(fields{tagExecType: "2", tagClOrdID: id, tagLastQty: q, tagExecTransType: "0"})
 	}
 	if q, d := gw.Counters.ReportsQueued.Load(), gw.Counters.ReportsDropped.Load(); q != 3 || d != 1 {
 		t.Fatalf("queued %d dropped %d, want 3 and 1", q, d)
@@ -196,18 +196,17 @@ func TestOfflineDelivery(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 
-	a2 := connect(t, port, "FIX.4.4", "OFF_A")
-	a2.checks = checks
-	a2.expect(fields{tagExecType: "F", tagClOrdID: "o1", tagLastQty: "3", tagCumQty: "3", tagLeavesQty: "7"})
-	a2.expect(fields{tagExecType: "F", tagClOrdID: "o1", tagLastQty: "3", tagCumQty: "6", tagLeavesQty: "4"})
-	a2.expect(fields{tagExecType: "F", tagClOrdID: "o1", tagLastQty: "2", tagCumQty: "8", tagLeavesQty: "2"})
-	news := a2.expect(fields{tagMsgType: "B", tagHeadline: "execution reports lost"})
+	a2 := fixtest.Connect(t, aOpts)
+	a2.Expect(fields{tagExecType: "F", tagClOrdID: "o1", tagLastQty: "3", tagCumQty: "3", tagLeavesQty: "7"})
+	a2.Expect(fields{tagExecType: "F", tagClOrdID: "o1", tagLastQty: "3", tagCumQty: "6", tagLeavesQty: "4"})
+	a2.Expect(fields{tagExecType: "F", tagClOrdID: "o1", tagLastQty: "2", tagCumQty: "8", tagLeavesQty: "2"})
+	news := a2.Expect(fields{tagMsgType: "B", tagHeadline: "execution reports lost"})
 	if !strings.HasPrefix(news[tagText], "1 execution reports") {
 		t.Fatalf("News Text %q", news[tagText])
 	}
 	// The dropped fill did happen: the order is done.
-	a2.send("35=F|11=o1c|41=o1|55=TEST|54=1")
-	a2.expect(fields{tagMsgType: "9", tagCxlRejReason: "0", tagOrigClOrdID: "o1"})
+	a2.Send("35=F|11=o1c|41=o1|55=TEST|54=1")
+	a2.Expect(fields{tagMsgType: "9", tagCxlRejReason: "0", tagOrigClOrdID: "o1"})
 	if got := gw.Counters.ReportsDropped.Load(); got != 1 {
 		t.Fatalf("ReportsDropped = %d after reconnect", got)
 	}
@@ -246,9 +245,9 @@ func TestQuiesce(t *testing.T) {
 	t.Parallel()
 	gw, logs := startGateway(t, Options{})
 	port := gw.opts.Port
-	a := connect(t, port, "FIX.4.4", "QUI_A")
-	a.send("35=D|11=q1|55=TEST|54=1|38=10|40=2|44=10.00")
-	a.expect(fields{tagExecType: "0", tagClOrdID: "q1"})
+	a := fixtest.Connect(t, fixtest.Options{Port: port, BeginString: "FIX.4.4", Name: "QUI_A"})
+	a.Send("35=D|11=q1|55=TEST|54=1|38=10|40=2|44=10.00")
+	a.Expect(fields{tagExecType: "0", tagClOrdID: "q1"})
 	// The session's goroutine ran OnLogon before it read the order.
 	if n := gw.ActiveSessions(); n != 1 {
 		t.Fatalf("ActiveSessions = %d, want 1", n)
@@ -256,13 +255,13 @@ func TestQuiesce(t *testing.T) {
 
 	gw.Quiesce()
 	gw.Quiesce() // idempotent
-	a.send("35=D|11=q2|55=TEST|54=1|38=10|40=2|44=10.00")
-	a.expect(fields{tagMsgType: "j", 380: "4", tagText: "server shutting down: message not accepted"})
+	a.Send("35=D|11=q2|55=TEST|54=1|38=10|40=2|44=10.00")
+	a.Expect(fields{tagMsgType: "j", 380: "4", tagText: "server shutting down: message not accepted"})
 	// Reports still flow: the engine's events reach a quiescing gateway.
 	gw.Deliver(&engine.Event{Owner: gw.lookup(quickfix.SessionID{BeginString: "FIX.4.4", SenderCompID: DefaultCompID, TargetCompID: "QUI_A"}).owner,
 		ExecID: 99, OrderID: 1, Kind: engine.EvCanceled, Status: engine.StatusCanceled, Side: engine.Buy, Type: engine.Limit,
 		ClOrdID: mustID(t, "q1"), Time: time.Now().UnixNano()})
-	a.expect(fields{tagExecType: "4", tagClOrdID: "q1", tagExecID: "99"})
+	a.Expect(fields{tagExecType: "4", tagClOrdID: "q1", tagExecID: "99"})
 
 	c := dialRaw(t, port, "FIX.4.4", "QUI_B", DefaultCompID)
 	c.logon("")

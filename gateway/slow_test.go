@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/quickfixgo/quickfix"
+
+	"github.com/openmatch/matchd/internal/fixtest"
 )
 
 // TestStalledClientDoesNotStallOthers: a client that logs on and then never
@@ -20,7 +22,7 @@ func TestStalledClientDoesNotStallOthers(t *testing.T) {
 	t.Parallel()
 	gw, _ := startGateway(t, Options{RatePerSecond: -1, PendingLimit: 100})
 	port := gw.opts.Port
-	b := connect(t, port, "FIX.4.4", "STALL_B")
+	b := fixtest.Connect(t, fixtest.Options{Port: port, BeginString: "FIX.4.4", Name: "STALL_B"})
 
 	// The stalled client: a tiny receive buffer, HeartBtInt 1, and no reads.
 	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
@@ -70,9 +72,15 @@ func TestStalledClientDoesNotStallOthers(t *testing.T) {
 	for i := 0; i < 8; i++ {
 		time.Sleep(400 * time.Millisecond)
 		id := "b" + strconv.Itoa(i)
-		b.send("35=D|11=" + id + "|55=MSFT|54=1|38=1|40=2|44=99.00|59=3")
-		b.expect(fields{tagExecType: "0", tagClOrdID: id})
-		b.expect(fields{tagExecType: "F", tagClOrdID: id, tagLastPx: "99.00"})
+		b.Send("35=D|11=" + id + "|55=MSFT|54=1|38=1|40=2|44=99.00|59=3")
+		sent := time.Now()
+		b.Expect(fields{tagExecType: "0", tagClOrdID: id})
+		acked := time.Now()
+		b.Expect(fields{tagExecType: "F", tagClOrdID: id, tagLastPx: "99.00"})
+		// Promptly: each report within 5 s (Expect itself would wait 10 s).
+		if ack, fill := acked.Sub(sent), time.Since(acked); ack > 5*time.Second || fill > 5*time.Second {
+			t.Fatalf("%s: ack after %v, fill %v after that", id, ack, fill)
+		}
 	}
 	if gw.Counters.ReportsDropped.Load() == 0 {
 		t.Fatal("the stalled session's queue never filled: the test did not stall it")

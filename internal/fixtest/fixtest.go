@@ -39,6 +39,7 @@ const (
 	TagSymbol           quickfix.Tag = 55
 	TagText             quickfix.Tag = 58
 	TagTimeInForce      quickfix.Tag = 59
+	TagTransactTime     quickfix.Tag = 60
 	TagCxlRejReason     quickfix.Tag = 102
 	TagOrdRejReason     quickfix.Tag = 103
 	TagExecType         quickfix.Tag = 150
@@ -92,6 +93,25 @@ func FreePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// transactTimeRE is TransactTime(60) as the gateway writes it: UTC with
+// microseconds.
+var transactTimeRE = regexp.MustCompile(`^\d{8}-\d{2}:\d{2}:\d{2}\.\d{6}$`)
+
+// checkReport checks what every report a client reads must satisfy: an
+// ExecutionReport (8) or OrderCancelReject (9) has a well-formed TransactTime,
+// and, with ids set, an ExecutionReport's ExecID is new across the clients
+// sharing ids.
+func checkReport(t testing.TB, who string, m Fields, ids *ExecIDs) {
+	t.Helper()
+	switch m[TagMsgType] {
+	case "8", "9":
+		if !transactTimeRE.MatchString(m[TagTransactTime]) {
+			t.Fatalf("%s: TransactTime %q in %v", who, m[TagTransactTime], m)
+		}
+	}
+	ids.check(t, who, m)
+}
+
 // ExecIDs checks, across all clients of a test, that every ExecutionReport's
 // ExecID is new.
 type ExecIDs struct {
@@ -131,10 +151,12 @@ type Options struct {
 	// Username and Password are sent at Logon when set.
 	Username, Password string
 	// ExecIDs, when set, checks ExecID uniqueness of everything received.
+	// (TransactTime is checked on every report whether or not it is set.)
 	ExecIDs *ExecIDs
 }
 
-// Client is a FIX session driven by a QuickFIX/Go initiator.
+// Client is a FIX session driven by a QuickFIX/Go initiator. Every message
+// Next, Until, Collect and Expect return has passed checkReport.
 type Client struct {
 	t      testing.TB
 	opts   Options
@@ -242,6 +264,10 @@ func (c *Client) WaitLogon() {
 	}
 }
 
+// SetT makes the client report its failures to t from now on: a client started
+// in a test and driven from its subtests, which must then not run in parallel.
+func (c *Client) SetT(t testing.TB) { c.t = t }
+
 // Close logs the client out and stops it. Idempotent.
 func (c *Client) Close() { c.stop.Do(c.init.Stop) }
 
@@ -256,15 +282,24 @@ func (c *Client) Send(spec string) {
 // Next returns the next message, waiting up to 10 s. Logouts are skipped.
 func (c *Client) Next() Fields {
 	c.t.Helper()
+	return c.next(nil)
+}
+
+// next is Next; want, if not nil, is named when nothing arrives.
+func (c *Client) next(want Fields) Fields {
+	c.t.Helper()
 	for {
 		select {
 		case got := <-c.msgs:
 			if got[TagMsgType] == "5" {
 				continue
 			}
-			c.opts.ExecIDs.check(c.t, c.opts.Name, got)
+			checkReport(c.t, c.opts.Name, got, c.opts.ExecIDs)
 			return got
 		case <-time.After(10 * time.Second):
+			if want != nil {
+				c.t.Fatalf("%s: no message, wanted %v", c.opts.Name, want)
+			}
 			c.t.Fatalf("%s: no message", c.opts.Name)
 			return nil
 		}
@@ -285,7 +320,7 @@ func (c *Client) Until(mt string) []Fields {
 			if got[TagMsgType] == "5" {
 				continue
 			}
-			c.opts.ExecIDs.check(c.t, c.opts.Name, got)
+			checkReport(c.t, c.opts.Name, got, c.opts.ExecIDs)
 			out = append(out, got)
 		case <-time.After(10 * time.Second):
 			c.t.Fatalf("%s: no MsgType %s after %d messages", c.opts.Name, mt, len(out))
@@ -306,7 +341,7 @@ func (c *Client) Collect(quiet time.Duration) (out []Fields, loggedOut bool) {
 			if got[TagMsgType] == "5" {
 				return out, true
 			}
-			c.opts.ExecIDs.check(c.t, c.opts.Name, got)
+			checkReport(c.t, c.opts.Name, got, c.opts.ExecIDs)
 			out = append(out, got)
 		case <-time.After(quiet):
 			return out, false
@@ -318,7 +353,7 @@ func (c *Client) Collect(quiet time.Duration) (out []Fields, loggedOut bool) {
 // means absent). It returns the whole message.
 func (c *Client) Expect(want Fields) Fields {
 	c.t.Helper()
-	got := c.Next()
+	got := c.next(want)
 	for tag, w := range want {
 		v, ok := got[tag]
 		if w == "-" {
