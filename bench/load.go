@@ -295,8 +295,8 @@ func (l *Load) Run(ctx context.Context, send func(i int) error, progress *Progre
 		due := l.start + l.intended[i]
 		if inFlight > 0 {
 			if i >= inFlight {
-				t, ok, werr := l.awaitDone(i-inFlight, ctxDone, timer)
-				if werr {
+				t, ok, stopped := l.awaitDone(i-inFlight, ctxDone, timer)
+				if stopped {
 					err = ctx.Err()
 					break
 				}
