@@ -72,6 +72,7 @@ import (
 	"github.com/quickfixgo/quickfix"
 
 	"github.com/openmatch/matchd/bench"
+	"github.com/openmatch/matchd/internal/fixtag"
 )
 
 // Options configure a load.
@@ -367,24 +368,9 @@ type client struct {
 	text   map[string]string // first text per refusal kind
 }
 
-// FIX tags and values the client writes or reads.
-const (
-	tagClOrdID     quickfix.Tag = 11
-	tagMsgType     quickfix.Tag = 35
-	tagOrderQty    quickfix.Tag = 38
-	tagOrdType     quickfix.Tag = 40
-	tagPrice       quickfix.Tag = 44
-	tagSide        quickfix.Tag = 54
-	tagSymbol      quickfix.Tag = 55
-	tagText        quickfix.Tag = 58
-	tagTimeInForce quickfix.Tag = 59
-	tagExecType    quickfix.Tag = 150
-	tagUsername    quickfix.Tag = 553
-	tagPassword    quickfix.Tag = 554
-)
-
+// FIX values the client writes.
 var (
-	valNewOrder = []byte("D")
+	valNewOrder = []byte(fixtag.MsgTypeNewOrderSingle)
 	valLimit    = []byte("2")
 	valBuy      = []byte("1")
 	valSell     = []byte("2")
@@ -435,9 +421,9 @@ func newClient(o Options, count int) (*client, error) {
 			tagLen: len(tag),
 			logons: make(chan struct{}, 1),
 		}
-		s.msg.Header.SetBytes(tagMsgType, valNewOrder)
-		s.msg.Body.SetBytes(tagOrdType, valLimit)
-		s.msg.Body.SetBytes(tagOrderQty, c.qty)
+		s.msg.Header.SetBytes(fixtag.MsgType, valNewOrder)
+		s.msg.Body.SetBytes(fixtag.OrdType, valLimit)
+		s.msg.Body.SetBytes(fixtag.OrderQty, c.qty)
 		c.sessions = append(c.sessions, s)
 		c.bySID[s.sid] = s
 		b.WriteString("[SESSION]\nBeginString=" + s.sid.BeginString + "\nSenderCompID=" + s.sid.SenderCompID + "\nTargetCompID=" + s.sid.TargetCompID + "\n")
@@ -491,26 +477,26 @@ func (c *client) send(k, i int) error {
 	p := &s.plan[i]
 	s.id = strconv.AppendInt(s.id[:s.tagLen], int64(i), 10)
 	m := s.msg
-	m.Body.SetBytes(tagClOrdID, s.id)
-	m.Body.SetBytes(tagSymbol, c.symbols[p.sym])
+	m.Body.SetBytes(fixtag.ClOrdID, s.id)
+	m.Body.SetBytes(fixtag.Symbol, c.symbols[p.sym])
 	switch p.kind {
 	case maker:
-		m.Body.SetBytes(tagSide, valSell)
-		m.Body.SetBytes(tagPrice, c.prices.cross)
-		m.Body.SetBytes(tagTimeInForce, valDay)
+		m.Body.SetBytes(fixtag.Side, valSell)
+		m.Body.SetBytes(fixtag.Price, c.prices.cross)
+		m.Body.SetBytes(fixtag.TimeInForce, valDay)
 	case taker:
-		m.Body.SetBytes(tagSide, valBuy)
-		m.Body.SetBytes(tagPrice, c.prices.cross)
-		m.Body.SetBytes(tagTimeInForce, valIOC)
+		m.Body.SetBytes(fixtag.Side, valBuy)
+		m.Body.SetBytes(fixtag.Price, c.prices.cross)
+		m.Body.SetBytes(fixtag.TimeInForce, valIOC)
 	default:
 		if p.buy {
-			m.Body.SetBytes(tagSide, valBuy)
-			m.Body.SetBytes(tagPrice, c.prices.buy[p.tick])
+			m.Body.SetBytes(fixtag.Side, valBuy)
+			m.Body.SetBytes(fixtag.Price, c.prices.buy[p.tick])
 		} else {
-			m.Body.SetBytes(tagSide, valSell)
-			m.Body.SetBytes(tagPrice, c.prices.sell[p.tick])
+			m.Body.SetBytes(fixtag.Side, valSell)
+			m.Body.SetBytes(fixtag.Price, c.prices.sell[p.tick])
 		}
-		m.Body.SetBytes(tagTimeInForce, c.passTIF)
+		m.Body.SetBytes(fixtag.TimeInForce, c.passTIF)
 	}
 	// SendToTarget serializes the message before it returns, so the
 	// message and the ClOrdID buffer are reused for the next order.
@@ -558,14 +544,14 @@ func (c *client) OnLogout(sid quickfix.SessionID) {
 
 // ToAdmin adds the credentials to the Logon.
 func (c *client) ToAdmin(m *quickfix.Message, _ quickfix.SessionID) {
-	if c.o.Username == "" && c.o.Password == "" || !m.IsMsgTypeOf("A") {
+	if c.o.Username == "" && c.o.Password == "" || !m.IsMsgTypeOf(fixtag.MsgTypeLogon) {
 		return
 	}
 	if c.o.Username != "" {
-		m.Body.SetString(tagUsername, c.o.Username)
+		m.Body.SetString(fixtag.Username, c.o.Username)
 	}
 	if c.o.Password != "" {
-		m.Body.SetString(tagPassword, c.o.Password)
+		m.Body.SetString(fixtag.Password, c.o.Password)
 	}
 }
 
@@ -574,7 +560,7 @@ func (c *client) ToApp(*quickfix.Message, quickfix.SessionID) error { return nil
 
 // FromAdmin records why a session was refused or rejected a message.
 func (c *client) FromAdmin(m *quickfix.Message, sid quickfix.SessionID) quickfix.MessageRejectError {
-	mt, err := m.Header.GetBytes(tagMsgType)
+	mt, err := m.Header.GetBytes(fixtag.MsgType)
 	if err != nil || len(mt) != 1 {
 		return nil
 	}
@@ -597,7 +583,7 @@ func (c *client) FromApp(m *quickfix.Message, sid quickfix.SessionID) quickfix.M
 	if s == nil {
 		return nil
 	}
-	mt, err := m.Header.GetBytes(tagMsgType)
+	mt, err := m.Header.GetBytes(fixtag.MsgType)
 	if err != nil || len(mt) != 1 {
 		return nil
 	}
@@ -611,7 +597,7 @@ func (c *client) FromApp(m *quickfix.Message, sid quickfix.SessionID) quickfix.M
 		s.foreign.Add(1)
 		return nil
 	}
-	id, err := m.Body.GetBytes(tagClOrdID)
+	id, err := m.Body.GetBytes(fixtag.ClOrdID)
 	if err != nil {
 		s.foreign.Add(1)
 		return nil
@@ -621,7 +607,7 @@ func (c *client) FromApp(m *quickfix.Message, sid quickfix.SessionID) quickfix.M
 		s.foreign.Add(1)
 		return nil
 	}
-	et, err := m.Body.GetBytes(tagExecType)
+	et, err := m.Body.GetBytes(fixtag.ExecType)
 	if err != nil || len(et) != 1 {
 		s.foreign.Add(1)
 		return nil
@@ -648,7 +634,7 @@ func (c *client) FromApp(m *quickfix.Message, sid quickfix.SessionID) quickfix.M
 
 // noteText keeps the first Text(58) of a kind of refusal.
 func (c *client) noteText(kind string, m *quickfix.Message) {
-	t, err := m.Body.GetString(tagText)
+	t, err := m.Body.GetString(fixtag.Text)
 	if err != nil {
 		return
 	}
