@@ -57,7 +57,7 @@ func TestEventQueuePushFront(t *testing.T) {
 	}
 }
 
-// BenchmarkDeliver is the publisher's side of a report: queue it on a logged-on
+// BenchmarkDeliver is the releaser's side of a report: queue it on a logged-on
 // session and wake its sender (the sender's formatting is BenchmarkBuildReport).
 func BenchmarkDeliver(b *testing.B) {
 	gw := newIdleGateway(b, &countSink{})

@@ -91,7 +91,7 @@ func (r RefuseReason) String() string {
 const logonGrace = 30 * time.Second
 
 // Gateway is the FIX acceptor in front of the engine. Create it with New, then
-// Start; Deliver reports from the publisher goroutine; Stop at the end.
+// Start; Deliver reports from the pipeline's releaser goroutine; Stop at the end.
 type Gateway struct {
 	opts     Options
 	log      zerolog.Logger
@@ -295,7 +295,8 @@ func (g *Gateway) lookup(sid quickfix.SessionID) *session {
 	return (*g.bySID.Load())[sid]
 }
 
-// addSession creates the state of a new owner and publishes it.
+// addSession creates the state of a new owner and stores it in the
+// copy-on-write maps that FromApp and Deliver read.
 func (g *Gateway) addSession(sid quickfix.SessionID, owner uint32) *session {
 	g.mu.Lock()
 	defer g.mu.Unlock()

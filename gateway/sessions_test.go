@@ -189,7 +189,8 @@ func TestOfflineDelivery(t *testing.T) {
 	if q, d := gw.Counters.ReportsQueued.Load(), gw.Counters.ReportsDropped.Load(); q != 3 || d != 1 {
 		t.Fatalf("queued %d dropped %d, want 3 and 1", q, d)
 	}
-	// The publisher counts the drop, then logs it: wait for the line.
+	// Deliver (on the releaser goroutine) counts the drop, then logs it: wait
+	// for the line.
 	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), "report queue full: dropping reports"); {
 		if time.Now().After(deadline) {
 			t.Fatalf("no error log for the dropped report:\n%s", logs.String())
