@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/quickfixgo/quickfix"
+
+	"github.com/openmatch/matchd/internal/fixtag"
 )
 
 // app is the gateway's quickfix.Application. QuickFIX calls it from each session's
@@ -62,7 +64,7 @@ func (a app) ToApp(*quickfix.Message, quickfix.SessionID) error { return nil }
 
 // FromAdmin checks Logon messages; other admin messages are QuickFIX's business.
 func (a app) FromAdmin(msg *quickfix.Message, sid quickfix.SessionID) quickfix.MessageRejectError {
-	if !msg.IsMsgTypeOf("A") {
+	if !msg.IsMsgTypeOf(fixtag.MsgTypeLogon) {
 		return nil
 	}
 	return a.g.checkLogon(msg, sid)
@@ -126,7 +128,7 @@ func (g *Gateway) checkLogon(msg *quickfix.Message, sid quickfix.SessionID) quic
 	case !validSessionID(sid):
 		return g.refuse(sid, RefusedUnknownSession, "logon refused: CompIDs must be printable ASCII without spaces, at most 64 characters")
 	case listed:
-		if !checkCredential(msg, tagUsername, cr.username) || !checkCredential(msg, tagPassword, cr.password) {
+		if !checkCredential(msg, fixtag.Username, cr.username) || !checkCredential(msg, fixtag.Password, cr.password) {
 			return g.refuse(sid, RefusedBadCredentials, "logon refused: invalid Username(553) or Password(554)")
 		}
 	case sid.SenderCompID != g.cfg.compID:

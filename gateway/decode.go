@@ -6,39 +6,7 @@ import (
 	"github.com/quickfixgo/quickfix"
 
 	"github.com/openmatch/matchd/engine"
-)
-
-// FIX tags the gateway reads or writes (raw numbers: the generated fix42/fix44
-// packages are not used, see doc.go).
-const (
-	tagAvgPx            quickfix.Tag = 6
-	tagClOrdID          quickfix.Tag = 11
-	tagCumQty           quickfix.Tag = 14
-	tagExecID           quickfix.Tag = 17
-	tagExecTransType    quickfix.Tag = 20
-	tagLastPx           quickfix.Tag = 31
-	tagLastQty          quickfix.Tag = 32
-	tagLinesOfText      quickfix.Tag = 33
-	tagMsgType          quickfix.Tag = 35
-	tagOrderID          quickfix.Tag = 37
-	tagOrderQty         quickfix.Tag = 38
-	tagOrdStatus        quickfix.Tag = 39
-	tagOrdType          quickfix.Tag = 40
-	tagOrigClOrdID      quickfix.Tag = 41
-	tagPrice            quickfix.Tag = 44
-	tagSide             quickfix.Tag = 54
-	tagSymbol           quickfix.Tag = 55
-	tagText             quickfix.Tag = 58
-	tagTimeInForce      quickfix.Tag = 59
-	tagTransactTime     quickfix.Tag = 60
-	tagCxlRejReason     quickfix.Tag = 102
-	tagOrdRejReason     quickfix.Tag = 103
-	tagHeadline         quickfix.Tag = 148
-	tagExecType         quickfix.Tag = 150
-	tagLeavesQty        quickfix.Tag = 151
-	tagCxlRejResponseTo quickfix.Tag = 434
-	tagUsername         quickfix.Tag = 553
-	tagPassword         quickfix.Tag = 554
+	"github.com/openmatch/matchd/internal/fixtag"
 )
 
 // RejectKind classifies the messages the gateway refuses itself, before anything
@@ -114,16 +82,16 @@ type decoder struct {
 // engine rejects them, numbered and journaled like every other outcome.
 func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeError, bool) {
 	*cmd = engine.Command{}
-	mt, rerr := msg.Header.GetBytes(tagMsgType)
+	mt, rerr := msg.Header.GetBytes(fixtag.MsgType)
 	if rerr != nil || len(mt) != 1 {
 		return decodeError{kind: RejectUnsupportedMsgType, text: "unsupported MsgType: only D, F and G are accepted", got: mt}, false
 	}
 	switch mt[0] {
-	case 'D':
+	case fixtag.MsgTypeNewOrderSingle[0]:
 		cmd.Kind = engine.KindNew
-	case 'F':
+	case fixtag.MsgTypeOrderCancelRequest[0]:
 		cmd.Kind = engine.KindCancel
-	case 'G':
+	case fixtag.MsgTypeOrderCancelReplaceRequest[0]:
 		cmd.Kind = engine.KindReplace
 	default:
 		return decodeError{kind: RejectUnsupportedMsgType, text: "unsupported MsgType: only D, F and G are accepted", got: mt}, false
@@ -131,28 +99,28 @@ func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeErro
 	body := &msg.Body
 
 	// ClOrdID(11), all three.
-	v, ok := required(body, tagClOrdID)
+	v, ok := required(body, fixtag.ClOrdID)
 	if !ok {
-		return missing(tagClOrdID, "required tag missing: ClOrdID(11)"), false
+		return missing(fixtag.ClOrdID, "required tag missing: ClOrdID(11)"), false
 	}
 	if cmd.ClOrdID, ok = engine.MakeIDBytes(v); !ok {
-		return decodeError{kind: RejectIDTooLong, tag: tagClOrdID, text: "ClOrdID(11) longer than 39 characters"}, false
+		return decodeError{kind: RejectIDTooLong, tag: fixtag.ClOrdID, text: "ClOrdID(11) longer than 39 characters"}, false
 	}
 	// OrigClOrdID(41), cancel and replace.
 	if cmd.Kind != engine.KindNew {
-		if v, ok = required(body, tagOrigClOrdID); !ok {
-			return missing(tagOrigClOrdID, "required tag missing: OrigClOrdID(41)"), false
+		if v, ok = required(body, fixtag.OrigClOrdID); !ok {
+			return missing(fixtag.OrigClOrdID, "required tag missing: OrigClOrdID(41)"), false
 		}
 		if cmd.OrigClOrdID, ok = engine.MakeIDBytes(v); !ok {
-			return decodeError{kind: RejectIDTooLong, tag: tagOrigClOrdID, text: "OrigClOrdID(41) longer than 39 characters"}, false
+			return decodeError{kind: RejectIDTooLong, tag: fixtag.OrigClOrdID, text: "OrigClOrdID(41) longer than 39 characters"}, false
 		}
 	}
 	// Symbol(55), all three. Only a new order needs the name of an unknown symbol
 	// (its reject echoes it); the engine ignores a cancel's Symbol and rejects a
 	// replace that changes it, by OrderCancelReject, which carries no Symbol.
-	sym, ok := required(body, tagSymbol)
+	sym, ok := required(body, fixtag.Symbol)
 	if !ok {
-		return missing(tagSymbol, "required tag missing: Symbol(55)"), false
+		return missing(fixtag.Symbol, "required tag missing: Symbol(55)"), false
 	}
 	if cmd.Kind == engine.KindNew {
 		cmd.Symbol = d.syms.index(sym)
@@ -162,11 +130,11 @@ func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeErro
 		cmd.Symbol = engine.NoSymbol
 	}
 	// Side(54), all three.
-	if v, ok = required(body, tagSide); !ok {
-		return missing(tagSide, "required tag missing: Side(54)"), false
+	if v, ok = required(body, fixtag.Side); !ok {
+		return missing(fixtag.Side, "required tag missing: Side(54)"), false
 	}
 	if len(v) != 1 || (v[0] != '1' && v[0] != '2') {
-		return decodeError{kind: RejectBadValue, tag: tagSide, text: "unsupported Side(54): must be 1 (Buy) or 2 (Sell)", got: v}, false
+		return decodeError{kind: RejectBadValue, tag: fixtag.Side, text: "unsupported Side(54): must be 1 (Buy) or 2 (Sell)", got: v}, false
 	}
 	cmd.Side = engine.Side(v[0] - '0')
 	if cmd.Kind == engine.KindCancel {
@@ -174,26 +142,26 @@ func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeErro
 	}
 
 	// New and replace: OrderQty(38), OrdType(40), TimeInForce(59), Price(44).
-	if v, ok = required(body, tagOrderQty); !ok {
-		return missing(tagOrderQty, "required tag missing: OrderQty(38)"), false
+	if v, ok = required(body, fixtag.OrderQty); !ok {
+		return missing(fixtag.OrderQty, "required tag missing: OrderQty(38)"), false
 	}
 	qty, inv, ok := parseQty(v)
 	if !ok {
-		return decodeError{kind: RejectBadFormat, tag: tagOrderQty, text: "OrderQty(38) is not a number", got: v}, false
+		return decodeError{kind: RejectBadFormat, tag: fixtag.OrderQty, text: "OrderQty(38) is not a number", got: v}, false
 	}
 	cmd.Qty, cmd.Invalid = qty, inv
-	if v, ok = required(body, tagOrdType); !ok {
-		return missing(tagOrdType, "required tag missing: OrdType(40)"), false
+	if v, ok = required(body, fixtag.OrdType); !ok {
+		return missing(fixtag.OrdType, "required tag missing: OrdType(40)"), false
 	}
 	if len(v) != 1 || (v[0] != '1' && v[0] != '2') {
-		return decodeError{kind: RejectBadValue, tag: tagOrdType, text: "unsupported OrdType(40): must be 1 (MARKET) or 2 (LIMIT)", got: v}, false
+		return decodeError{kind: RejectBadValue, tag: fixtag.OrdType, text: "unsupported OrdType(40): must be 1 (MARKET) or 2 (LIMIT)", got: v}, false
 	}
 	cmd.Type = engine.OrdType(v[0] - '0')
 	cmd.TIF = engine.Day
-	if body.Has(tagTimeInForce) {
-		v, _ = body.GetBytes(tagTimeInForce)
+	if body.Has(fixtag.TimeInForce) {
+		v, _ = body.GetBytes(fixtag.TimeInForce)
 		if len(v) != 1 || (v[0] != '0' && v[0] != '1' && v[0] != '3' && v[0] != '4') {
-			return decodeError{kind: RejectBadValue, tag: tagTimeInForce, text: "unsupported TimeInForce(59): must be 0 (DAY), 1 (GTC), 3 (IOC) or 4 (FOK)", got: v}, false
+			return decodeError{kind: RejectBadValue, tag: fixtag.TimeInForce, text: "unsupported TimeInForce(59): must be 0 (DAY), 1 (GTC), 3 (IOC) or 4 (FOK)", got: v}, false
 		}
 		cmd.TIF = engine.TIF(v[0] - '0')
 	}
@@ -201,9 +169,9 @@ func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeErro
 	// which the engine rejects (OrdRejReason 99, "limit order without a price").
 	// The price of an unknown symbol cannot be put on a grid: the engine rejects
 	// the symbol first.
-	if cmd.Type == engine.Limit && body.Has(tagPrice) {
+	if cmd.Type == engine.Limit && body.Has(fixtag.Price) {
 		if sc := d.syms.config(cmd.Symbol); sc != nil {
-			v, _ = body.GetBytes(tagPrice)
+			v, _ = body.GetBytes(fixtag.Price)
 			ticks, pinv := parsePrice(v, sc)
 			cmd.Price = ticks
 			if cmd.Invalid == engine.InvalidNone {

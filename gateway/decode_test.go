@@ -7,6 +7,7 @@ import (
 	"github.com/quickfixgo/quickfix"
 
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/fixtag"
 )
 
 func testSymbols() []engine.SymbolConfig {
@@ -102,25 +103,25 @@ func TestDecodeRefused(t *testing.T) {
 		kind RejectKind
 		tag  quickfix.Tag
 	}{
-		{"35=D|55=AAPL|54=1|38=1|40=2|44=1", RejectMissingTag, tagClOrdID},
-		{"35=D|11=|55=AAPL|54=1|38=1|40=2|44=1", RejectMissingTag, tagClOrdID},
-		{"35=D|11=a|54=1|38=1|40=2|44=1", RejectMissingTag, tagSymbol},
-		{"35=D|11=a|55=AAPL|38=1|40=2|44=1", RejectMissingTag, tagSide},
-		{"35=D|11=a|55=AAPL|54=1|40=2|44=1", RejectMissingTag, tagOrderQty},
-		{"35=D|11=a|55=AAPL|54=1|38=1|44=1", RejectMissingTag, tagOrdType},
-		{"35=D|11=a|55=AAPL|54=3|38=1|40=2|44=1", RejectBadValue, tagSide},
-		{"35=D|11=a|55=AAPL|54=11|38=1|40=2|44=1", RejectBadValue, tagSide},
-		{"35=D|11=a|55=AAPL|54=1|38=1|40=3|44=1", RejectBadValue, tagOrdType},
-		{"35=D|11=a|55=AAPL|54=1|38=1|40=2|44=1|59=2", RejectBadValue, tagTimeInForce},
-		{"35=D|11=a|55=AAPL|54=1|38=1|40=2|44=1|59=", RejectBadValue, tagTimeInForce},
-		{"35=D|11=a|55=AAPL|54=1|38=ten|40=2|44=1", RejectBadFormat, tagOrderQty},
-		{"35=D|11=" + long + "|55=AAPL|54=1|38=1|40=2|44=1", RejectIDTooLong, tagClOrdID},
-		{"35=F|11=c|55=AAPL|54=1", RejectMissingTag, tagOrigClOrdID},
-		{"35=F|11=c|41=" + long + "|55=AAPL|54=1", RejectIDTooLong, tagOrigClOrdID},
-		{"35=F|11=c|41=a|54=1", RejectMissingTag, tagSymbol},
-		{"35=F|11=c|41=a|55=AAPL", RejectMissingTag, tagSide},
-		{"35=G|11=r|41=a|55=AAPL|54=1|40=2|44=1", RejectMissingTag, tagOrderQty},
-		{"35=G|11=r|41=a|55=AAPL|54=1|38=1|44=1", RejectMissingTag, tagOrdType},
+		{"35=D|55=AAPL|54=1|38=1|40=2|44=1", RejectMissingTag, fixtag.ClOrdID},
+		{"35=D|11=|55=AAPL|54=1|38=1|40=2|44=1", RejectMissingTag, fixtag.ClOrdID},
+		{"35=D|11=a|54=1|38=1|40=2|44=1", RejectMissingTag, fixtag.Symbol},
+		{"35=D|11=a|55=AAPL|38=1|40=2|44=1", RejectMissingTag, fixtag.Side},
+		{"35=D|11=a|55=AAPL|54=1|40=2|44=1", RejectMissingTag, fixtag.OrderQty},
+		{"35=D|11=a|55=AAPL|54=1|38=1|44=1", RejectMissingTag, fixtag.OrdType},
+		{"35=D|11=a|55=AAPL|54=3|38=1|40=2|44=1", RejectBadValue, fixtag.Side},
+		{"35=D|11=a|55=AAPL|54=11|38=1|40=2|44=1", RejectBadValue, fixtag.Side},
+		{"35=D|11=a|55=AAPL|54=1|38=1|40=3|44=1", RejectBadValue, fixtag.OrdType},
+		{"35=D|11=a|55=AAPL|54=1|38=1|40=2|44=1|59=2", RejectBadValue, fixtag.TimeInForce},
+		{"35=D|11=a|55=AAPL|54=1|38=1|40=2|44=1|59=", RejectBadValue, fixtag.TimeInForce},
+		{"35=D|11=a|55=AAPL|54=1|38=ten|40=2|44=1", RejectBadFormat, fixtag.OrderQty},
+		{"35=D|11=" + long + "|55=AAPL|54=1|38=1|40=2|44=1", RejectIDTooLong, fixtag.ClOrdID},
+		{"35=F|11=c|55=AAPL|54=1", RejectMissingTag, fixtag.OrigClOrdID},
+		{"35=F|11=c|41=" + long + "|55=AAPL|54=1", RejectIDTooLong, fixtag.OrigClOrdID},
+		{"35=F|11=c|41=a|54=1", RejectMissingTag, fixtag.Symbol},
+		{"35=F|11=c|41=a|55=AAPL", RejectMissingTag, fixtag.Side},
+		{"35=G|11=r|41=a|55=AAPL|54=1|40=2|44=1", RejectMissingTag, fixtag.OrderQty},
+		{"35=G|11=r|41=a|55=AAPL|54=1|38=1|44=1", RejectMissingTag, fixtag.OrdType},
 		{"35=R|131=q", RejectUnsupportedMsgType, 0},
 		{"35=AE|571=x", RejectUnsupportedMsgType, 0},
 	} {

@@ -9,8 +9,8 @@
 // Inbound, each session goroutine calls Sink.Submit with a decoded command,
 // Command.Received set to the wall-clock time the message reached FromApp (the
 // same clock read feeds the rate limiter); the sink sequences, timestamps and
-// copies it. Outbound, one publisher goroutine
-// calls (*Gateway).Deliver for every event, in order, after the event's command is
+// copies it. Outbound, the pipeline's releaser (one goroutine) calls
+// (*Gateway).Deliver for every event, in order, after the event's command is
 // durable; Deliver only queues the report on its session and never waits on
 // QuickFIX (see Delivery). Besides QuickFIX's goroutines (one per connection and
 // session) the gateway runs one sender goroutine per logged-on session, and logs
@@ -88,9 +88,9 @@
 // goroutine: SendToTarget takes the QuickFIX session's send lock, which QuickFIX
 // holds through its own blocking writes (heartbeats, session-level rejects,
 // resends); once a client stops reading and its socket fills, that lock is held
-// for good. Calling QuickFIX from Deliver would then block the pipeline's single
-// publisher and with it every other session's reports (TestStalledClientDoesNotStallOthers
-// shows it). Now only the stalled session's queue fills. The hop costs a
+// for good. Calling QuickFIX from Deliver would then block the pipeline's
+// releaser and with it every other session's reports
+// (TestStalledClientDoesNotStallOthers shows it). Now only the stalled session's queue fills. The hop costs a
 // goroutine wake-up per burst of reports.
 //
 // # Offline sessions
@@ -165,5 +165,6 @@
 //
 // QuickFIX/Go's per-session send queue is unbounded, and it sends session-level
 // messages (heartbeats, rejects) with a blocking write under its send lock: a
-// client that stops reading can eventually block Deliver.
+// client that stops reading can eventually block its session's sender for good
+// (Deliver is not held up; its queue fills and then drops, see Offline sessions).
 package gateway

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openmatch/matchd/internal/fixtag"
 	"github.com/openmatch/matchd/internal/fixtest"
 )
 
@@ -35,132 +36,132 @@ func TestEndToEnd(t *testing.T) {
 
 	run("limit rests then fills across sessions", func(t *testing.T) {
 		a.Send("35=D|11=a1|55=AAPL|54=1|38=100|40=2|44=100.00")
-		newA := a.Expect(fields{tagExecType: "0", tagOrdStatus: "0", tagClOrdID: "a1", tagSymbol: "AAPL", tagSide: "1",
-			tagOrdType: "2", tagTimeInForce: "0", tagOrderQty: "100", tagPrice: "100.00", tagLeavesQty: "100",
-			tagCumQty: "0", tagAvgPx: "0", tagOrigClOrdID: "-", tagExecTransType: "-"})
-		orderID := newA[tagOrderID]
+		newA := a.Expect(fields{fixtag.ExecType: "0", fixtag.OrdStatus: "0", fixtag.ClOrdID: "a1", fixtag.Symbol: "AAPL", fixtag.Side: "1",
+			fixtag.OrdType: "2", fixtag.TimeInForce: "0", fixtag.OrderQty: "100", fixtag.Price: "100.00", fixtag.LeavesQty: "100",
+			fixtag.CumQty: "0", fixtag.AvgPx: "0", fixtag.OrigClOrdID: "-", fixtag.ExecTransType: "-"})
+		orderID := newA[fixtag.OrderID]
 		if orderID == "" || orderID == "NONE" {
 			t.Fatalf("accepted order has OrderID %q", orderID)
 		}
 
 		b.Send("35=D|11=b1|55=AAPL|54=2|38=40|40=2|44=99.00")
-		b.Expect(fields{tagExecType: "0", tagOrdStatus: "0", tagLeavesQty: "40", tagPrice: "99.00"})
-		b.Expect(fields{tagExecType: "F", tagOrdStatus: "2", tagClOrdID: "b1", tagSide: "2", tagLastQty: "40",
-			tagLastPx: "100.00", tagCumQty: "40", tagLeavesQty: "0", tagAvgPx: "100.00", tagPrice: "99.00",
-			tagOrderQty: "40", tagSymbol: "AAPL"})
-		a.Expect(fields{tagExecType: "F", tagOrdStatus: "1", tagClOrdID: "a1", tagOrderID: orderID, tagLastQty: "40",
-			tagLastPx: "100.00", tagCumQty: "40", tagLeavesQty: "60", tagAvgPx: "100.00", tagPrice: "100.00",
-			tagOrderQty: "100", tagSide: "1"})
+		b.Expect(fields{fixtag.ExecType: "0", fixtag.OrdStatus: "0", fixtag.LeavesQty: "40", fixtag.Price: "99.00"})
+		b.Expect(fields{fixtag.ExecType: "F", fixtag.OrdStatus: "2", fixtag.ClOrdID: "b1", fixtag.Side: "2", fixtag.LastQty: "40",
+			fixtag.LastPx: "100.00", fixtag.CumQty: "40", fixtag.LeavesQty: "0", fixtag.AvgPx: "100.00", fixtag.Price: "99.00",
+			fixtag.OrderQty: "40", fixtag.Symbol: "AAPL"})
+		a.Expect(fields{fixtag.ExecType: "F", fixtag.OrdStatus: "1", fixtag.ClOrdID: "a1", fixtag.OrderID: orderID, fixtag.LastQty: "40",
+			fixtag.LastPx: "100.00", fixtag.CumQty: "40", fixtag.LeavesQty: "60", fixtag.AvgPx: "100.00", fixtag.Price: "100.00",
+			fixtag.OrderQty: "100", fixtag.Side: "1"})
 
 		// FIX 4.2: ExecTransType 0 and ExecType 2 for the fill that completes.
 		c.Send("35=D|11=c1|55=AAPL|54=2|38=60|40=2|44=100.00|59=3")
-		c.Expect(fields{tagExecTransType: "0", tagExecType: "0", tagOrdStatus: "0", tagTimeInForce: "3"})
-		c.Expect(fields{tagExecTransType: "0", tagExecType: "2", tagOrdStatus: "2", tagLastQty: "60",
-			tagLastPx: "100.00", tagCumQty: "60", tagLeavesQty: "0", tagAvgPx: "100.00"})
-		a.Expect(fields{tagExecType: "F", tagOrdStatus: "2", tagLastQty: "60", tagCumQty: "100", tagLeavesQty: "0", tagAvgPx: "100.00"})
+		c.Expect(fields{fixtag.ExecTransType: "0", fixtag.ExecType: "0", fixtag.OrdStatus: "0", fixtag.TimeInForce: "3"})
+		c.Expect(fields{fixtag.ExecTransType: "0", fixtag.ExecType: "2", fixtag.OrdStatus: "2", fixtag.LastQty: "60",
+			fixtag.LastPx: "100.00", fixtag.CumQty: "60", fixtag.LeavesQty: "0", fixtag.AvgPx: "100.00"})
+		a.Expect(fields{fixtag.ExecType: "F", fixtag.OrdStatus: "2", fixtag.LastQty: "60", fixtag.CumQty: "100", fixtag.LeavesQty: "0", fixtag.AvgPx: "100.00"})
 	})
 
 	run("market order sweeps levels then cancels its remainder", func(t *testing.T) {
 		for i, px := range []string{"100.00", "100.01", "100.01"} {
 			id := "b2" + string(rune('a'+i))
 			b.Send("35=D|11=" + id + "|55=MSFT|54=2|38=1|40=2|44=" + px + "|59=1")
-			b.Expect(fields{tagExecType: "0", tagClOrdID: id, tagTimeInForce: "1"})
+			b.Expect(fields{fixtag.ExecType: "0", fixtag.ClOrdID: id, fixtag.TimeInForce: "1"})
 		}
 		a.Send("35=D|11=a2|55=MSFT|54=1|38=5|40=1")
-		a.Expect(fields{tagExecType: "0", tagOrdType: "1", tagPrice: "-", tagLeavesQty: "5"})
-		a.Expect(fields{tagExecType: "F", tagOrdStatus: "1", tagLastPx: "100.00", tagCumQty: "1", tagAvgPx: "100.00"})
-		a.Expect(fields{tagExecType: "F", tagOrdStatus: "1", tagLastPx: "100.01", tagCumQty: "2", tagAvgPx: "100.005"})
-		a.Expect(fields{tagExecType: "F", tagOrdStatus: "1", tagLastPx: "100.01", tagCumQty: "3", tagAvgPx: "100.00666667", tagLeavesQty: "2"})
-		a.Expect(fields{tagExecType: "4", tagOrdStatus: "4", tagCumQty: "3", tagLeavesQty: "0",
-			tagText: "market order remainder canceled: no more liquidity"})
+		a.Expect(fields{fixtag.ExecType: "0", fixtag.OrdType: "1", fixtag.Price: "-", fixtag.LeavesQty: "5"})
+		a.Expect(fields{fixtag.ExecType: "F", fixtag.OrdStatus: "1", fixtag.LastPx: "100.00", fixtag.CumQty: "1", fixtag.AvgPx: "100.00"})
+		a.Expect(fields{fixtag.ExecType: "F", fixtag.OrdStatus: "1", fixtag.LastPx: "100.01", fixtag.CumQty: "2", fixtag.AvgPx: "100.005"})
+		a.Expect(fields{fixtag.ExecType: "F", fixtag.OrdStatus: "1", fixtag.LastPx: "100.01", fixtag.CumQty: "3", fixtag.AvgPx: "100.00666667", fixtag.LeavesQty: "2"})
+		a.Expect(fields{fixtag.ExecType: "4", fixtag.OrdStatus: "4", fixtag.CumQty: "3", fixtag.LeavesQty: "0",
+			fixtag.Text: "market order remainder canceled: no more liquidity"})
 		for _, id := range []string{"b2a", "b2b", "b2c"} {
-			b.Expect(fields{tagExecType: "F", tagOrdStatus: "2", tagClOrdID: id, tagTimeInForce: "1"})
+			b.Expect(fields{fixtag.ExecType: "F", fixtag.OrdStatus: "2", fixtag.ClOrdID: id, fixtag.TimeInForce: "1"})
 		}
 	})
 
 	run("IOC FOK GTC DAY", func(t *testing.T) {
 		a.Send("35=D|11=a3|55=TEST|54=1|38=10|40=2|44=50.00|59=3")
-		a.Expect(fields{tagExecType: "0", tagTimeInForce: "3"})
-		a.Expect(fields{tagExecType: "4", tagOrdStatus: "4", tagLeavesQty: "0", tagCumQty: "0", tagText: "IOC remainder canceled"})
+		a.Expect(fields{fixtag.ExecType: "0", fixtag.TimeInForce: "3"})
+		a.Expect(fields{fixtag.ExecType: "4", fixtag.OrdStatus: "4", fixtag.LeavesQty: "0", fixtag.CumQty: "0", fixtag.Text: "IOC remainder canceled"})
 
 		b.Send("35=D|11=b3|55=TEST|54=2|38=5|40=2|44=50.00|59=0")
-		b.Expect(fields{tagExecType: "0", tagTimeInForce: "0"})
+		b.Expect(fields{fixtag.ExecType: "0", fixtag.TimeInForce: "0"})
 		a.Send("35=D|11=a4|55=TEST|54=1|38=10|40=2|44=50.00|59=4")
-		a.Expect(fields{tagExecType: "0", tagTimeInForce: "4"})
-		a.Expect(fields{tagExecType: "4", tagOrdStatus: "4", tagCumQty: "0", tagLeavesQty: "0",
-			tagText: "FOK order could not be filled completely"})
+		a.Expect(fields{fixtag.ExecType: "0", fixtag.TimeInForce: "4"})
+		a.Expect(fields{fixtag.ExecType: "4", fixtag.OrdStatus: "4", fixtag.CumQty: "0", fixtag.LeavesQty: "0",
+			fixtag.Text: "FOK order could not be filled completely"})
 		b.Quiet(150 * time.Millisecond) // an unfillable FOK trades nothing
 
 		a.Send("35=D|11=a5|55=TEST|54=1|38=5|40=2|44=50.00|59=4")
-		a.Expect(fields{tagExecType: "0"})
-		a.Expect(fields{tagExecType: "F", tagOrdStatus: "2", tagLastQty: "5", tagLastPx: "50.00"})
-		b.Expect(fields{tagExecType: "F", tagOrdStatus: "2", tagClOrdID: "b3"})
+		a.Expect(fields{fixtag.ExecType: "0"})
+		a.Expect(fields{fixtag.ExecType: "F", fixtag.OrdStatus: "2", fixtag.LastQty: "5", fixtag.LastPx: "50.00"})
+		b.Expect(fields{fixtag.ExecType: "F", fixtag.OrdStatus: "2", fixtag.ClOrdID: "b3"})
 
 		a.Send("35=D|11=a6|55=TEST|54=1|38=7|40=2|44=40.00|59=1")
-		a.Expect(fields{tagExecType: "0", tagTimeInForce: "1", tagLeavesQty: "7"})
+		a.Expect(fields{fixtag.ExecType: "0", fixtag.TimeInForce: "1", fixtag.LeavesQty: "7"})
 	})
 
 	run("cancel", func(t *testing.T) {
 		a.Send("35=F|11=a6c|41=a6|55=TEST|54=1")
-		a.Expect(fields{tagMsgType: "8", tagExecType: "4", tagOrdStatus: "4", tagClOrdID: "a6c", tagOrigClOrdID: "a6",
-			tagLeavesQty: "0", tagCumQty: "0", tagText: "canceled on request", tagSymbol: "TEST", tagOrderQty: "7"})
+		a.Expect(fields{fixtag.MsgType: "8", fixtag.ExecType: "4", fixtag.OrdStatus: "4", fixtag.ClOrdID: "a6c", fixtag.OrigClOrdID: "a6",
+			fixtag.LeavesQty: "0", fixtag.CumQty: "0", fixtag.Text: "canceled on request", fixtag.Symbol: "TEST", fixtag.OrderQty: "7"})
 		a.Send("35=F|11=a6c2|41=a6|55=TEST|54=1")
-		a.Expect(fields{tagMsgType: "9", tagCxlRejResponseTo: "1", tagCxlRejReason: "0", tagClOrdID: "a6c2", tagOrigClOrdID: "a6"})
+		a.Expect(fields{fixtag.MsgType: "9", fixtag.CxlRejResponseTo: "1", fixtag.CxlRejReason: "0", fixtag.ClOrdID: "a6c2", fixtag.OrigClOrdID: "a6"})
 		a.Send("35=F|11=a7c|41=nosuch|55=TEST|54=1")
-		a.Expect(fields{tagMsgType: "9", tagCxlRejResponseTo: "1", tagCxlRejReason: "1", tagOrdStatus: "8",
-			tagOrderID: "NONE", tagText: "unknown order"})
+		a.Expect(fields{fixtag.MsgType: "9", fixtag.CxlRejResponseTo: "1", fixtag.CxlRejReason: "1", fixtag.OrdStatus: "8",
+			fixtag.OrderID: "NONE", fixtag.Text: "unknown order"})
 		a.Send("35=F|11=a1|41=a3|55=TEST|54=1")
-		a.Expect(fields{tagMsgType: "9", tagCxlRejResponseTo: "1", tagCxlRejReason: "6", tagText: "duplicate ClOrdID"})
+		a.Expect(fields{fixtag.MsgType: "9", fixtag.CxlRejResponseTo: "1", fixtag.CxlRejReason: "6", fixtag.Text: "duplicate ClOrdID"})
 		a.Send("35=G|11=rx|41=nosuch|55=TEST|54=1|38=1|40=2|44=1")
-		a.Expect(fields{tagMsgType: "9", tagCxlRejResponseTo: "2", tagCxlRejReason: "1"})
+		a.Expect(fields{fixtag.MsgType: "9", fixtag.CxlRejResponseTo: "2", fixtag.CxlRejReason: "1"})
 	})
 
 	run("replace and time priority", func(t *testing.T) {
 		// Same price, smaller quantity: A keeps its place ahead of B.
 		a.Send("35=D|11=p1|55=TEST|54=1|38=10|40=2|44=30.00")
-		a.Expect(fields{tagExecType: "0"})
+		a.Expect(fields{fixtag.ExecType: "0"})
 		b.Send("35=D|11=p2|55=TEST|54=1|38=10|40=2|44=30.00")
-		b.Expect(fields{tagExecType: "0"})
+		b.Expect(fields{fixtag.ExecType: "0"})
 		a.Send("35=G|11=p1r|41=p1|55=TEST|54=1|38=5|40=2|44=30.00")
-		a.Expect(fields{tagExecType: "5", tagOrdStatus: "0", tagClOrdID: "p1r", tagOrigClOrdID: "p1", tagOrderQty: "5",
-			tagPrice: "30.00", tagLeavesQty: "5", tagCumQty: "0"})
+		a.Expect(fields{fixtag.ExecType: "5", fixtag.OrdStatus: "0", fixtag.ClOrdID: "p1r", fixtag.OrigClOrdID: "p1", fixtag.OrderQty: "5",
+			fixtag.Price: "30.00", fixtag.LeavesQty: "5", fixtag.CumQty: "0"})
 		c.Send("35=D|11=c2|55=TEST|54=2|38=5|40=2|44=30.00")
-		c.Expect(fields{tagExecType: "0"})
-		c.Expect(fields{tagExecType: "2", tagLastPx: "30.00"})
-		a.Expect(fields{tagExecType: "F", tagOrdStatus: "2", tagClOrdID: "p1r", tagLastQty: "5"})
+		c.Expect(fields{fixtag.ExecType: "0"})
+		c.Expect(fields{fixtag.ExecType: "2", fixtag.LastPx: "30.00"})
+		a.Expect(fields{fixtag.ExecType: "F", fixtag.OrdStatus: "2", fixtag.ClOrdID: "p1r", fixtag.LastQty: "5"})
 		b.Quiet(150 * time.Millisecond)
 
 		// Larger quantity: A goes behind B (on AAPL, whose book is empty now).
 		a.Send("35=D|11=p3|55=AAPL|54=1|38=10|40=2|44=29.00")
-		a.Expect(fields{tagExecType: "0"})
+		a.Expect(fields{fixtag.ExecType: "0"})
 		b.Send("35=D|11=p4|55=AAPL|54=1|38=10|40=2|44=29.00")
-		b.Expect(fields{tagExecType: "0"})
+		b.Expect(fields{fixtag.ExecType: "0"})
 		a.Send("35=G|11=p3r|41=p3|55=AAPL|54=1|38=20|40=2|44=29.00")
-		a.Expect(fields{tagExecType: "5", tagOrderQty: "20", tagLeavesQty: "20", tagOrigClOrdID: "p3"})
+		a.Expect(fields{fixtag.ExecType: "5", fixtag.OrderQty: "20", fixtag.LeavesQty: "20", fixtag.OrigClOrdID: "p3"})
 		c.Send("35=D|11=c3|55=AAPL|54=2|38=10|40=2|44=29.00")
-		c.Expect(fields{tagExecType: "0"})
-		c.Expect(fields{tagExecType: "2"})
-		b.Expect(fields{tagExecType: "F", tagOrdStatus: "2", tagClOrdID: "p4", tagLastQty: "10"})
+		c.Expect(fields{fixtag.ExecType: "0"})
+		c.Expect(fields{fixtag.ExecType: "2"})
+		b.Expect(fields{fixtag.ExecType: "F", fixtag.OrdStatus: "2", fixtag.ClOrdID: "p4", fixtag.LastQty: "10"})
 		a.Quiet(150 * time.Millisecond)
 
 		// Another session's live order is unknown to B.
 		b.Send("35=F|11=bx|41=p3r|55=AAPL|54=1")
-		b.Expect(fields{tagMsgType: "9", tagCxlRejReason: "1", tagCxlRejResponseTo: "1", tagOrigClOrdID: "p3r"})
+		b.Expect(fields{fixtag.MsgType: "9", fixtag.CxlRejReason: "1", fixtag.CxlRejResponseTo: "1", fixtag.OrigClOrdID: "p3r"})
 		b.Send("35=G|11=bx2|41=p3r|55=AAPL|54=1|38=1|40=2|44=29.00")
-		b.Expect(fields{tagMsgType: "9", tagCxlRejReason: "1", tagCxlRejResponseTo: "2"})
+		b.Expect(fields{fixtag.MsgType: "9", fixtag.CxlRejReason: "1", fixtag.CxlRejResponseTo: "2"})
 
 		// New price, then a partial fill, then a replace down to the filled
 		// quantity finishes the order.
 		a.Send("35=G|11=p3r2|41=p3r|55=AAPL|54=1|38=20|40=2|44=29.50")
-		a.Expect(fields{tagExecType: "5", tagPrice: "29.50", tagClOrdID: "p3r2", tagOrigClOrdID: "p3r"})
+		a.Expect(fields{fixtag.ExecType: "5", fixtag.Price: "29.50", fixtag.ClOrdID: "p3r2", fixtag.OrigClOrdID: "p3r"})
 		c.Send("35=D|11=c4|55=AAPL|54=2|38=5|40=2|44=29.50")
-		c.Expect(fields{tagExecType: "0"})
-		c.Expect(fields{tagExecType: "2"})
-		a.Expect(fields{tagExecType: "F", tagOrdStatus: "1", tagCumQty: "5", tagLeavesQty: "15", tagLastPx: "29.50"})
+		c.Expect(fields{fixtag.ExecType: "0"})
+		c.Expect(fields{fixtag.ExecType: "2"})
+		a.Expect(fields{fixtag.ExecType: "F", fixtag.OrdStatus: "1", fixtag.CumQty: "5", fixtag.LeavesQty: "15", fixtag.LastPx: "29.50"})
 		a.Send("35=G|11=p3r3|41=p3r2|55=AAPL|54=1|38=5|40=2|44=29.50")
-		a.Expect(fields{tagExecType: "5", tagOrdStatus: "2", tagOrderQty: "5", tagCumQty: "5", tagLeavesQty: "0", tagAvgPx: "29.50"})
+		a.Expect(fields{fixtag.ExecType: "5", fixtag.OrdStatus: "2", fixtag.OrderQty: "5", fixtag.CumQty: "5", fixtag.LeavesQty: "0", fixtag.AvgPx: "29.50"})
 		a.Send("35=F|11=p3c|41=p3r3|55=AAPL|54=1")
-		a.Expect(fields{tagMsgType: "9", tagCxlRejReason: "0"})
+		a.Expect(fields{fixtag.MsgType: "9", fixtag.CxlRejReason: "0"})
 	})
 
 	run("business rejects", func(t *testing.T) {
@@ -168,7 +169,7 @@ func TestEndToEnd(t *testing.T) {
 			msg, reason, text string
 			extra             fields
 		}{
-			{"11=r1|55=ZZZZ|54=1|38=1|40=2|44=1.00", "1", "unknown symbol", fields{tagSymbol: "ZZZZ"}},
+			{"11=r1|55=ZZZZ|54=1|38=1|40=2|44=1.00", "1", "unknown symbol", fields{fixtag.Symbol: "ZZZZ"}},
 			{"11=r2|55=AAPL|54=1|38=0|40=2|44=1.00", "13", "", nil},
 			{"11=r3|55=AAPL|54=1|38=1.5|40=2|44=1.00", "13", "", nil},
 			{"11=r4|55=AAPL|54=1|38=-5|40=2|44=1.00", "13", "", nil},
@@ -179,22 +180,22 @@ func TestEndToEnd(t *testing.T) {
 			{"11=a1|55=AAPL|54=1|38=1|40=2|44=1.00", "6", "duplicate ClOrdID", nil},
 		} {
 			a.Send("35=D|" + tc.msg)
-			want := fields{tagExecType: "8", tagOrdStatus: "8", tagOrdRejReason: tc.reason, tagOrderID: "NONE",
-				tagLeavesQty: "0", tagCumQty: "0"}
+			want := fields{fixtag.ExecType: "8", fixtag.OrdStatus: "8", fixtag.OrdRejReason: tc.reason, fixtag.OrderID: "NONE",
+				fixtag.LeavesQty: "0", fixtag.CumQty: "0"}
 			if tc.text != "" {
-				want[tagText] = tc.text
+				want[fixtag.Text] = tc.text
 			}
 			for k, v := range tc.extra {
 				want[k] = v
 			}
 			got := a.Expect(want)
-			if got[tagText] == "" {
+			if got[fixtag.Text] == "" {
 				t.Fatalf("reject without Text: %v", got)
 			}
 		}
 		// B's ClOrdIDs do not collide with A's: p2 is B's live order, A may use it.
 		a.Send("35=D|11=p2|55=MSFT|54=1|38=1|40=2|44=1.00")
-		a.Expect(fields{tagExecType: "0", tagClOrdID: "p2"})
+		a.Expect(fields{fixtag.ExecType: "0", fixtag.ClOrdID: "p2"})
 	})
 
 	run("malformed messages are rejected and the session survives", func(t *testing.T) {
@@ -215,26 +216,26 @@ func TestEndToEnd(t *testing.T) {
 			{"35=R|131=q1|146=0", "j", "3", "", "MsgType"},
 		} {
 			b.Send(tc.msg)
-			want := fields{tagMsgType: tc.mt}
+			want := fields{fixtag.MsgType: tc.mt}
 			if tc.mt == "3" {
 				want[373], want[371] = tc.reason, tc.tag
 			} else {
 				want[380] = tc.reason
 			}
 			got := b.Expect(want)
-			if !strings.Contains(got[tagText], tc.textPart) {
-				t.Fatalf("%s: Text %q does not mention %q", tc.msg, got[tagText], tc.textPart)
+			if !strings.Contains(got[fixtag.Text], tc.textPart) {
+				t.Fatalf("%s: Text %q does not mention %q", tc.msg, got[fixtag.Text], tc.textPart)
 			}
 		}
 		c.Send("35=D|55=AAPL|54=1|38=1|40=2|44=1")
-		c.Expect(fields{tagMsgType: "3", 373: "1", 371: "11"})
+		c.Expect(fields{fixtag.MsgType: "3", 373: "1", 371: "11"})
 		if got := gw.Counters.OrdersIn.Load(); got != in {
 			t.Fatalf("malformed messages submitted: OrdersIn %d -> %d", in, got)
 		}
 		b.Send("35=D|11=m9|55=MSFT|54=2|38=1|40=2|44=500.00")
-		b.Expect(fields{tagExecType: "0", tagClOrdID: "m9"})
+		b.Expect(fields{fixtag.ExecType: "0", fixtag.ClOrdID: "m9"})
 		c.Send("35=D|11=m9|55=MSFT|54=2|38=1|40=2|44=500.00")
-		c.Expect(fields{tagExecType: "0", tagClOrdID: "m9", tagExecTransType: "0"})
+		c.Expect(fields{fixtag.ExecType: "0", fixtag.ClOrdID: "m9", fixtag.ExecTransType: "0"})
 		if got := gw.Counters.MessageRejects[RejectMissingTag].Load(); got != 3 {
 			t.Fatalf("MessageRejects[missing_tag] = %d, want 3", got)
 		}

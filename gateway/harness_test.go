@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/fixtag"
 	"github.com/openmatch/matchd/internal/fixtest"
 	"github.com/openmatch/matchd/internal/syncbuf"
 )
@@ -213,7 +214,7 @@ func (c *rawClient) readUntil(mt string) fields {
 		if m == nil {
 			c.t.Fatalf("connection closed while waiting for MsgType %s", mt)
 		}
-		if m[tagMsgType] == mt {
+		if m[fixtag.MsgType] == mt {
 			return m
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/quickfixgo/quickfix"
 
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/fixtag"
 )
 
 // unknownSymbolText is Symbol(55) of a report whose symbol name is no longer known
@@ -19,8 +20,8 @@ const transactTimeLayout = "20060102-15:04:05.000000"
 // Header values set by buildReport. QuickFIX keeps a reference to a value and
 // copies it into the field's wire bytes; it never writes to it.
 var (
-	msgTypeExecutionReport = []byte{'8'}
-	msgTypeCancelReject    = []byte{'9'}
+	msgTypeExecutionReport = []byte(fixtag.MsgTypeExecutionReport)
+	msgTypeCancelReject    = []byte(fixtag.MsgTypeOrderCancelReject)
 )
 
 // reportBuilder formats reports into reused quickfix.Messages. A new Message
@@ -108,7 +109,7 @@ next:
 	// and sets the rest of the header (CompIDs, MsgSeqNum, SendingTime,
 	// BodyLength) again at every send.
 	sh.msgType = w.msgType
-	sh.m.Header.SetBytes(tagMsgType, w.msgType)
+	sh.m.Header.SetBytes(fixtag.MsgType, w.msgType)
 	sh.tags = sh.tags[:0]
 	for _, f := range w.fields {
 		sh.tags = append(sh.tags, f.tag)
@@ -159,13 +160,13 @@ func (w *reportBuilder) orderID(id uint64) {
 	} else {
 		w.buf = strconv.AppendUint(w.buf, id, 10)
 	}
-	w.set(tagOrderID, start)
+	w.set(fixtag.OrderID, start)
 }
 
 func (w *reportBuilder) transactTime(ns int64) {
 	start := len(w.buf)
 	w.buf = time.Unix(0, ns).UTC().AppendFormat(w.buf, transactTimeLayout)
-	w.set(tagTransactTime, start)
+	w.set(fixtag.TransactTime, start)
 }
 
 // build formats ev as the message for its owner's session: an
@@ -179,13 +180,13 @@ func (b *reportBuilder) build(ev *engine.Event, fix42 bool, syms *symbolTable) *
 	if ev.Kind == engine.EvCancelRejected {
 		w.msgType = msgTypeCancelReject
 		w.orderID(ev.OrderID)
-		w.id(tagClOrdID, &ev.ClOrdID)
-		w.id(tagOrigClOrdID, &ev.OrigClOrdID)
-		w.char(tagOrdStatus, byte(ev.Status))
-		w.int(tagCxlRejResponseTo, int64(ev.ResponseTo))
-		w.int(tagCxlRejReason, int64(ev.Reason))
+		w.id(fixtag.ClOrdID, &ev.ClOrdID)
+		w.id(fixtag.OrigClOrdID, &ev.OrigClOrdID)
+		w.char(fixtag.OrdStatus, byte(ev.Status))
+		w.int(fixtag.CxlRejResponseTo, int64(ev.ResponseTo))
+		w.int(fixtag.CxlRejReason, int64(ev.Reason))
 		if ev.Text != engine.TextNone {
-			w.str(tagText, engine.TextOf(ev.Text))
+			w.str(fixtag.Text, engine.TextOf(ev.Text))
 		}
 		w.transactTime(ev.Time)
 		return w.message()
@@ -193,58 +194,58 @@ func (b *reportBuilder) build(ev *engine.Event, fix42 bool, syms *symbolTable) *
 
 	w.msgType = msgTypeExecutionReport
 	w.orderID(ev.OrderID)
-	w.uint(tagExecID, ev.ExecID)
+	w.uint(fixtag.ExecID, ev.ExecID)
 	if fix42 {
-		w.char(tagExecTransType, '0')
+		w.char(fixtag.ExecTransType, '0')
 	}
-	w.char(tagExecType, execType(ev, fix42))
-	w.char(tagOrdStatus, byte(ev.Status))
+	w.char(fixtag.ExecType, execType(ev, fix42))
+	w.char(fixtag.OrdStatus, byte(ev.Status))
 	if ev.Kind == engine.EvRejected {
-		w.int(tagOrdRejReason, int64(ev.Reason))
+		w.int(fixtag.OrdRejReason, int64(ev.Reason))
 	}
 	if ev.ClOrdID.N > 0 {
-		w.id(tagClOrdID, &ev.ClOrdID)
+		w.id(fixtag.ClOrdID, &ev.ClOrdID)
 	}
 	if ev.OrigClOrdID.N > 0 {
-		w.id(tagOrigClOrdID, &ev.OrigClOrdID)
+		w.id(fixtag.OrigClOrdID, &ev.OrigClOrdID)
 	}
 	sc := syms.config(ev.Symbol)
 	name := syms.name(ev.Symbol)
 	if name == "" {
 		name = unknownSymbolText
 	}
-	w.str(tagSymbol, name)
+	w.str(fixtag.Symbol, name)
 	if ev.Side == engine.Buy || ev.Side == engine.Sell {
-		w.char(tagSide, '0'+byte(ev.Side))
+		w.char(fixtag.Side, '0'+byte(ev.Side))
 	}
 	if ev.Type == engine.Market || ev.Type == engine.Limit {
-		w.char(tagOrdType, '0'+byte(ev.Type))
+		w.char(fixtag.OrdType, '0'+byte(ev.Type))
 	}
 	switch ev.TIF {
 	case engine.Day, engine.GTC, engine.IOC, engine.FOK:
-		w.char(tagTimeInForce, '0'+byte(ev.TIF))
+		w.char(fixtag.TimeInForce, '0'+byte(ev.TIF))
 	}
-	w.int(tagOrderQty, ev.OrderQty)
+	w.int(fixtag.OrderQty, ev.OrderQty)
 	if ev.Type == engine.Limit && ev.Price != 0 && sc != nil {
-		w.price(tagPrice, ev.Price, sc)
+		w.price(fixtag.Price, ev.Price, sc)
 	}
 	if ev.Kind == engine.EvFill {
-		w.int(tagLastQty, ev.LastQty)
+		w.int(fixtag.LastQty, ev.LastQty)
 		if sc != nil {
-			w.price(tagLastPx, ev.LastPx, sc)
+			w.price(fixtag.LastPx, ev.LastPx, sc)
 		}
 	}
-	w.int(tagLeavesQty, ev.LeavesQty)
-	w.int(tagCumQty, ev.CumQty)
+	w.int(fixtag.LeavesQty, ev.LeavesQty)
+	w.int(fixtag.CumQty, ev.CumQty)
 	start := len(w.buf)
 	if sc != nil {
 		w.buf = appendAvgPx(w.buf, ev.Notional, ev.CumQty, sc)
 	} else {
 		w.buf = append(w.buf, '0')
 	}
-	w.set(tagAvgPx, start)
+	w.set(fixtag.AvgPx, start)
 	if ev.Text != engine.TextNone {
-		w.str(tagText, engine.TextOf(ev.Text))
+		w.str(fixtag.Text, engine.TextOf(ev.Text))
 	}
 	w.transactTime(ev.Time)
 	return w.message()
@@ -279,10 +280,10 @@ func execType(ev *engine.Event, fix42 bool) byte {
 // were dropped while it was offline because its pending queue was full.
 func buildLostNotice(dropped, lastExecID uint64, limit int) *quickfix.Message {
 	m := quickfix.NewMessage()
-	m.Header.SetBytes(tagMsgType, []byte{'B'})
-	m.Body.SetString(tagHeadline, "execution reports lost")
-	m.Body.SetInt(tagLinesOfText, 1)
-	m.Body.SetString(tagText, strconv.FormatUint(dropped, 10)+
+	m.Header.SetString(fixtag.MsgType, fixtag.MsgTypeNews)
+	m.Body.SetString(fixtag.Headline, "execution reports lost")
+	m.Body.SetInt(fixtag.LinesOfText, 1)
+	m.Body.SetString(fixtag.Text, strconv.FormatUint(dropped, 10)+
 		" execution reports for this session were dropped while it was offline (pending limit "+
 		strconv.Itoa(limit)+"); the last dropped ExecID is "+strconv.FormatUint(lastExecID, 10)+
 		"; order states may differ from the reports received")

@@ -10,6 +10,7 @@ import (
 	"github.com/quickfixgo/quickfix"
 
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/fixtag"
 )
 
 func body(t *testing.T, m *quickfix.Message) map[quickfix.Tag]string {
@@ -22,8 +23,8 @@ func body(t *testing.T, m *quickfix.Message) map[quickfix.Tag]string {
 		}
 		out[tag] = v
 	}
-	mt, _ := m.Header.GetString(tagMsgType)
-	out[tagMsgType] = mt
+	mt, _ := m.Header.GetString(fixtag.MsgType)
+	out[fixtag.MsgType] = mt
 	return out
 }
 
@@ -67,18 +68,18 @@ func reportCases(syms *symbolTable) []reportCase {
 		ClOrdID: id("s1"),
 	}
 	fillWant := map[quickfix.Tag]string{
-		tagMsgType: "8", tagOrderID: "7", tagExecID: "42", tagExecType: "F", tagOrdStatus: "1",
-		tagClOrdID: "s1", tagOrigClOrdID: "-", tagSymbol: "AAPL", tagSide: "2", tagOrdType: "2",
-		tagTimeInForce: "1", tagOrderQty: "300", tagPrice: "100.25", tagLastQty: "100", tagLastPx: "100.30",
-		tagCumQty: "200", tagLeavesQty: "100", tagAvgPx: "100.275", tagTransactTime: "20240305-14:30:01.123456",
-		tagExecTransType: "-", tagText: "-", tagOrdRejReason: "-",
+		fixtag.MsgType: "8", fixtag.OrderID: "7", fixtag.ExecID: "42", fixtag.ExecType: "F", fixtag.OrdStatus: "1",
+		fixtag.ClOrdID: "s1", fixtag.OrigClOrdID: "-", fixtag.Symbol: "AAPL", fixtag.Side: "2", fixtag.OrdType: "2",
+		fixtag.TimeInForce: "1", fixtag.OrderQty: "300", fixtag.Price: "100.25", fixtag.LastQty: "100", fixtag.LastPx: "100.30",
+		fixtag.CumQty: "200", fixtag.LeavesQty: "100", fixtag.AvgPx: "100.275", fixtag.TransactTime: "20240305-14:30:01.123456",
+		fixtag.ExecTransType: "-", fixtag.Text: "-", fixtag.OrdRejReason: "-",
 	}
 	partial42 := maps.Clone(fillWant)
-	partial42[tagExecTransType], partial42[tagExecType] = "0", "1"
+	partial42[fixtag.ExecTransType], partial42[fixtag.ExecType] = "0", "1"
 	filled := fill
 	filled.Status = engine.StatusFilled
 	filled42 := maps.Clone(partial42)
-	filled42[tagExecType], filled42[tagOrdStatus] = "2", "2"
+	filled42[fixtag.ExecType], filled42[fixtag.OrdStatus] = "2", "2"
 
 	rep := engine.Event{ExecID: 45, Time: ts, OrderID: 7, Kind: engine.EvReplaced, Status: engine.StatusNew, Side: engine.Buy,
 		Type: engine.Limit, TIF: engine.Day, Price: 9900, OrderQty: 50, LeavesQty: 50, ClOrdID: id("r2"), OrigClOrdID: id("r1")}
@@ -93,26 +94,26 @@ func reportCases(syms *symbolTable) []reportCase {
 			Text: engine.TextUnknownSymbol, Side: engine.Buy, Type: engine.Limit, TIF: engine.Day,
 			Symbol: syms.index([]byte("ZZZZ")), Price: 0, OrderQty: 5, ClOrdID: id("b1"),
 		}, false, map[quickfix.Tag]string{
-			tagMsgType: "8", tagOrderID: "NONE", tagExecType: "8", tagOrdStatus: "8", tagOrdRejReason: "1",
-			tagSymbol: "ZZZZ", tagText: "unknown symbol", tagLeavesQty: "0", tagCumQty: "0", tagAvgPx: "0",
-			tagTimeInForce: "0", tagPrice: "-", tagLastQty: "-", tagLastPx: "-",
+			fixtag.MsgType: "8", fixtag.OrderID: "NONE", fixtag.ExecType: "8", fixtag.OrdStatus: "8", fixtag.OrdRejReason: "1",
+			fixtag.Symbol: "ZZZZ", fixtag.Text: "unknown symbol", fixtag.LeavesQty: "0", fixtag.CumQty: "0", fixtag.AvgPx: "0",
+			fixtag.TimeInForce: "0", fixtag.Price: "-", fixtag.LastQty: "-", fixtag.LastPx: "-",
 		}},
 		{"market remainder", engine.Event{ExecID: 44, Time: ts, OrderID: 8, Kind: engine.EvCanceled, Status: engine.StatusCanceled,
 			Side: engine.Buy, Type: engine.Market, TIF: engine.IOC, Symbol: 1, OrderQty: 10, CumQty: 4, LeavesQty: 0,
 			Notional: 4 * 21, Text: engine.TextIOCRemainder, ClOrdID: id("m1")}, false, map[quickfix.Tag]string{
-			tagExecType: "4", tagOrdStatus: "4", tagSymbol: "NICK", tagOrdType: "1", tagPrice: "-", tagAvgPx: "1.05",
-			tagTimeInForce: "3", tagText: "IOC remainder canceled", tagLastQty: "-",
+			fixtag.ExecType: "4", fixtag.OrdStatus: "4", fixtag.Symbol: "NICK", fixtag.OrdType: "1", fixtag.Price: "-", fixtag.AvgPx: "1.05",
+			fixtag.TimeInForce: "3", fixtag.Text: "IOC remainder canceled", fixtag.LastQty: "-",
 		}},
 		{"replace", rep, false, map[quickfix.Tag]string{
-			tagExecType: "5", tagClOrdID: "r2", tagOrigClOrdID: "r1", tagPrice: "99.00", tagOrderQty: "50", tagLeavesQty: "50",
-			tagText: "-",
+			fixtag.ExecType: "5", fixtag.ClOrdID: "r2", fixtag.OrigClOrdID: "r1", fixtag.Price: "99.00", fixtag.OrderQty: "50", fixtag.LeavesQty: "50",
+			fixtag.Text: "-",
 		}},
-		{"expired", exp, true, map[quickfix.Tag]string{tagExecType: "C", tagOrdStatus: "C", tagExecTransType: "0"}},
+		{"expired", exp, true, map[quickfix.Tag]string{fixtag.ExecType: "C", fixtag.OrdStatus: "C", fixtag.ExecTransType: "0"}},
 		{"cancel reject", engine.Event{ExecID: 46, Time: ts, Kind: engine.EvCancelRejected, Status: engine.StatusRejected, Reason: engine.ReasonUnknownOrder,
 			ResponseTo: 2, Text: engine.TextUnknownOrder, ClOrdID: id("x2"), OrigClOrdID: id("nope")}, false, map[quickfix.Tag]string{
-			tagMsgType: "9", tagOrderID: "NONE", tagClOrdID: "x2", tagOrigClOrdID: "nope", tagOrdStatus: "8",
-			tagCxlRejResponseTo: "2", tagCxlRejReason: "1", tagText: "unknown order", tagTransactTime: "20240305-14:30:01.123456",
-			tagExecType: "-", tagExecID: "-", tagSymbol: "-", tagLeavesQty: "-",
+			fixtag.MsgType: "9", fixtag.OrderID: "NONE", fixtag.ClOrdID: "x2", fixtag.OrigClOrdID: "nope", fixtag.OrdStatus: "8",
+			fixtag.CxlRejResponseTo: "2", fixtag.CxlRejReason: "1", fixtag.Text: "unknown order", fixtag.TransactTime: "20240305-14:30:01.123456",
+			fixtag.ExecType: "-", fixtag.ExecID: "-", fixtag.Symbol: "-", fixtag.LeavesQty: "-",
 		}},
 	}
 }

@@ -53,59 +53,6 @@ func (s *session) signal() {
 	}
 }
 
-// eventQueue is a FIFO ring of events that grows by doubling up to the caller's
-// limit and gives its memory back when drained.
-type eventQueue struct {
-	buf  []engine.Event
-	head int
-	n    int
-}
-
-func (q *eventQueue) len() int { return q.n }
-
-func (q *eventQueue) push(ev *engine.Event) {
-	if q.n == len(q.buf) {
-		q.grow()
-	}
-	q.buf[(q.head+q.n)%len(q.buf)] = *ev
-	q.n++
-}
-
-func (q *eventQueue) grow() {
-	nb := make([]engine.Event, max(16, 2*len(q.buf)))
-	for i := 0; i < q.n; i++ {
-		nb[i] = q.buf[(q.head+i)%len(q.buf)]
-	}
-	q.buf, q.head = nb, 0
-}
-
-// pushFront puts evs back at the head of the queue, in their order, ahead of
-// everything queued since.
-func (q *eventQueue) pushFront(evs []engine.Event) {
-	for i := len(evs) - 1; i >= 0; i-- {
-		if q.n == len(q.buf) {
-			q.grow()
-		}
-		q.head = (q.head - 1 + len(q.buf)) % len(q.buf)
-		q.buf[q.head] = evs[i]
-		q.n++
-	}
-}
-
-// front returns the oldest event; the queue must not be empty.
-func (q *eventQueue) front() *engine.Event { return &q.buf[q.head] }
-
-func (q *eventQueue) pop() {
-	q.head = (q.head + 1) % len(q.buf)
-	q.n--
-	if q.n == 0 {
-		q.head = 0
-		if len(q.buf) > 1024 {
-			q.buf = nil // a long offline spell should not pin its memory forever
-		}
-	}
-}
-
 // limiter is a token bucket in its GCRA form, on integers: a message at time now
 // conforms if the theoretical arrival time tat is at most now+tau; it then moves
 // tat one interval on. interval = 1s/rate, tau = interval*(burst-1). An interval

@@ -11,6 +11,7 @@ import (
 	"github.com/quickfixgo/quickfix"
 
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/fixtag"
 	"github.com/openmatch/matchd/internal/fixtest"
 )
 
@@ -49,8 +50,8 @@ TargetCompID=REF_S3
 		c := dialRaw(t, port, begin, sender, target)
 		c.logon(extra)
 		m := c.readUntil("5")
-		if !strings.Contains(m[tagText], text) {
-			t.Fatalf("%s->%s: Logout Text %q, want it to contain %q", sender, target, m[tagText], text)
+		if !strings.Contains(m[fixtag.Text], text) {
+			t.Fatalf("%s->%s: Logout Text %q, want it to contain %q", sender, target, m[fixtag.Text], text)
 		}
 		c.expectClosed()
 	}
@@ -125,11 +126,11 @@ func TestRateLimit(t *testing.T) {
 	passed, limited := 0, 0
 	for i := 0; i < n; i++ {
 		m := c.Next()
-		switch m[tagMsgType] {
+		switch m[fixtag.MsgType] {
 		case "9":
 			passed++
 		case "j":
-			if m[tagText] != "rate limit exceeded" || m[380] != "0" || m[372] != "F" {
+			if m[fixtag.Text] != "rate limit exceeded" || m[380] != "0" || m[372] != "F" {
 				t.Fatalf("rate reject %v", m)
 			}
 			limited++
@@ -150,7 +151,7 @@ func TestRateLimit(t *testing.T) {
 	}
 	time.Sleep(1100 * time.Millisecond) // a token comes back
 	c.Send("35=F|11=y|41=nosuch|55=AAPL|54=1")
-	c.Expect(fields{tagMsgType: "9", tagClOrdID: "y"})
+	c.Expect(fields{fixtag.MsgType: "9", fixtag.ClOrdID: "y"})
 }
 
 // TestOfflineDelivery: reports for a dynamic session that is offline are kept,
@@ -169,7 +170,7 @@ func TestOfflineDelivery(t *testing.T) {
 	sidA := quickfix.SessionID{BeginString: "FIX.4.4", SenderCompID: DefaultCompID, TargetCompID: "OFF_A"}
 
 	a.Send("35=D|11=o1|55=TEST|54=1|38=10|40=2|44=10.00|59=1")
-	a.Expect(fields{tagExecType: "0", tagLeavesQty: "10"})
+	a.Expect(fields{fixtag.ExecType: "0", fixtag.LeavesQty: "10"})
 	a.Close()
 	deadline := time.Now().Add(5 * time.Second)
 	for gw.isOnline(sidA) {
@@ -182,13 +183,14 @@ func TestOfflineDelivery(t *testing.T) {
 	for i, q := range []string{"3", "3", "2", "2"} {
 		id := "s" + strconv.Itoa(i)
 		b.Send("35=D|11=" + id + "|55=TEST|54=2|38=" + q + "|40=2|44=10.00")
-		b.Expect(fields{tagExecType: "0", tagClOrdID: id})
-		b.Expect(fields{tagExecType: "2", tagClOrdID: id, tagLastQty: q, tagExecTransType: "0"})
+		b.Expect(fields{fixtag.ExecType: "0", fixtag.ClOrdID: id})
+		b.Expect(fields{fixtag.ExecType: "2", fixtag.ClOrdID: id, fixtag.LastQty: q, fixtag.ExecTransType: "0"})
 	}
 	if q, d := gw.Counters.ReportsQueued.Load(), gw.Counters.ReportsDropped.Load(); q != 3 || d != 1 {
 		t.Fatalf("queued %d dropped %d, want 3 and 1", q, d)
 	}
-	// The publisher counts the drop, then logs it: wait for the line.
+	// Deliver (on the releaser goroutine) counts the drop, then logs it: wait
+	// for the line.
 	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), "report queue full: dropping reports"); {
 		if time.Now().After(deadline) {
 			t.Fatalf("no error log for the dropped report:\n%s", logs.String())
@@ -197,16 +199,16 @@ func TestOfflineDelivery(t *testing.T) {
 	}
 
 	a2 := fixtest.Connect(t, aOpts)
-	a2.Expect(fields{tagExecType: "F", tagClOrdID: "o1", tagLastQty: "3", tagCumQty: "3", tagLeavesQty: "7"})
-	a2.Expect(fields{tagExecType: "F", tagClOrdID: "o1", tagLastQty: "3", tagCumQty: "6", tagLeavesQty: "4"})
-	a2.Expect(fields{tagExecType: "F", tagClOrdID: "o1", tagLastQty: "2", tagCumQty: "8", tagLeavesQty: "2"})
-	news := a2.Expect(fields{tagMsgType: "B", tagHeadline: "execution reports lost"})
-	if !strings.HasPrefix(news[tagText], "1 execution reports") {
-		t.Fatalf("News Text %q", news[tagText])
+	a2.Expect(fields{fixtag.ExecType: "F", fixtag.ClOrdID: "o1", fixtag.LastQty: "3", fixtag.CumQty: "3", fixtag.LeavesQty: "7"})
+	a2.Expect(fields{fixtag.ExecType: "F", fixtag.ClOrdID: "o1", fixtag.LastQty: "3", fixtag.CumQty: "6", fixtag.LeavesQty: "4"})
+	a2.Expect(fields{fixtag.ExecType: "F", fixtag.ClOrdID: "o1", fixtag.LastQty: "2", fixtag.CumQty: "8", fixtag.LeavesQty: "2"})
+	news := a2.Expect(fields{fixtag.MsgType: "B", fixtag.Headline: "execution reports lost"})
+	if !strings.HasPrefix(news[fixtag.Text], "1 execution reports") {
+		t.Fatalf("News Text %q", news[fixtag.Text])
 	}
 	// The dropped fill did happen: the order is done.
 	a2.Send("35=F|11=o1c|41=o1|55=TEST|54=1")
-	a2.Expect(fields{tagMsgType: "9", tagCxlRejReason: "0", tagOrigClOrdID: "o1"})
+	a2.Expect(fields{fixtag.MsgType: "9", fixtag.CxlRejReason: "0", fixtag.OrigClOrdID: "o1"})
 	if got := gw.Counters.ReportsDropped.Load(); got != 1 {
 		t.Fatalf("ReportsDropped = %d after reconnect", got)
 	}
@@ -247,7 +249,7 @@ func TestQuiesce(t *testing.T) {
 	port := gw.opts.Port
 	a := fixtest.Connect(t, fixtest.Options{Port: port, BeginString: "FIX.4.4", Name: "QUI_A"})
 	a.Send("35=D|11=q1|55=TEST|54=1|38=10|40=2|44=10.00")
-	a.Expect(fields{tagExecType: "0", tagClOrdID: "q1"})
+	a.Expect(fields{fixtag.ExecType: "0", fixtag.ClOrdID: "q1"})
 	// The session's goroutine ran OnLogon before it read the order.
 	if n := gw.ActiveSessions(); n != 1 {
 		t.Fatalf("ActiveSessions = %d, want 1", n)
@@ -256,17 +258,17 @@ func TestQuiesce(t *testing.T) {
 	gw.Quiesce()
 	gw.Quiesce() // idempotent
 	a.Send("35=D|11=q2|55=TEST|54=1|38=10|40=2|44=10.00")
-	a.Expect(fields{tagMsgType: "j", 380: "4", tagText: "server shutting down: message not accepted"})
+	a.Expect(fields{fixtag.MsgType: "j", 380: "4", fixtag.Text: "server shutting down: message not accepted"})
 	// Reports still flow: the engine's events reach a quiescing gateway.
 	gw.Deliver(&engine.Event{Owner: gw.lookup(quickfix.SessionID{BeginString: "FIX.4.4", SenderCompID: DefaultCompID, TargetCompID: "QUI_A"}).owner,
 		ExecID: 99, OrderID: 1, Kind: engine.EvCanceled, Status: engine.StatusCanceled, Side: engine.Buy, Type: engine.Limit,
 		ClOrdID: mustID(t, "q1"), Time: time.Now().UnixNano()})
-	a.Expect(fields{tagExecType: "4", tagClOrdID: "q1", tagExecID: "99"})
+	a.Expect(fields{fixtag.ExecType: "4", fixtag.ClOrdID: "q1", fixtag.ExecID: "99"})
 
 	c := dialRaw(t, port, "FIX.4.4", "QUI_B", DefaultCompID)
 	c.logon("")
-	if m := c.readUntil("5"); m[tagText] != "logon refused: server shutting down" {
-		t.Fatalf("Logout Text %q", m[tagText])
+	if m := c.readUntil("5"); m[fixtag.Text] != "logon refused: server shutting down" {
+		t.Fatalf("Logout Text %q", m[fixtag.Text])
 	}
 	c.expectClosed()
 	if got := gw.Counters.OrdersIn.Load(); got != 1 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/quickfixgo/quickfix"
 
+	"github.com/openmatch/matchd/internal/fixtag"
 	"github.com/openmatch/matchd/internal/fixtest"
 )
 
@@ -74,9 +75,9 @@ func TestStalledClientDoesNotStallOthers(t *testing.T) {
 		id := "b" + strconv.Itoa(i)
 		b.Send("35=D|11=" + id + "|55=MSFT|54=1|38=1|40=2|44=99.00|59=3")
 		sent := time.Now()
-		b.Expect(fields{tagExecType: "0", tagClOrdID: id})
+		b.Expect(fields{fixtag.ExecType: "0", fixtag.ClOrdID: id})
 		acked := time.Now()
-		b.Expect(fields{tagExecType: "F", tagClOrdID: id, tagLastPx: "99.00"})
+		b.Expect(fields{fixtag.ExecType: "F", fixtag.ClOrdID: id, fixtag.LastPx: "99.00"})
 		// Promptly: each report within 5 s (Expect itself would wait 10 s).
 		if ack, fill := acked.Sub(sent), time.Since(acked); ack > 5*time.Second || fill > 5*time.Second {
 			t.Fatalf("%s: ack after %v, fill %v after that", id, ack, fill)

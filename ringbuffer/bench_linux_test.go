@@ -47,7 +47,7 @@ func BenchmarkIdleCPU(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := r.Start([]Consumer{&counter{}, &counter{}}, []Consumer{&counter{}}); err != nil {
+			if err := r.Start([]Consumer{&counter{}, &counter{}, &counter{}}); err != nil {
 				b.Fatal(err)
 			}
 			measure(b)

@@ -173,7 +173,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 }
 
 // BenchmarkPublisher: 1, 2 and 4 producers share b.N messages, through a
-// Publisher with each lock, beside a channel with as many senders. The ring uses
+// Publisher, beside a channel with as many senders. The ring uses
 // DefaultWait.
 func BenchmarkPublisher(b *testing.B) {
 	for _, producers := range []int{1, 2, 4} {
@@ -199,38 +199,36 @@ func BenchmarkPublisher(b *testing.B) {
 			})
 			<-done
 		})
-		for _, lock := range []Lock{LockSpin, LockMutex} {
-			b.Run(fmt.Sprintf("%v/producers=%d", lock, producers), func(b *testing.B) {
-				b.ReportAllocs()
-				r, s := startSink(b, DefaultWait, b.N)
-				p, err := NewPublisher(r, PublisherOptions{Lock: lock})
-				if err != nil {
-					b.Fatal(err)
-				}
-				var clock int64
-				b.ResetTimer()
-				runProducers(b.N, producers, func(id, n int) {
-					m := msg{Producer: int64(id)}
-					for i := range n {
-						seq, slot, err := p.Claim()
-						if err != nil {
-							panic(err) // b.Fatal may not be called off the benchmark goroutine
-						}
-						clock++
-						m.Seq, m.Time, m.N = seq, clock, int64(i)
-						*slot = m
-						if err := p.Publish(seq); err != nil {
-							panic(err)
-						}
+		b.Run(fmt.Sprintf("publisher/producers=%d", producers), func(b *testing.B) {
+			b.ReportAllocs()
+			r, s := startSink(b, DefaultWait, b.N)
+			p, err := NewPublisher(r, PublisherOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var clock int64
+			b.ResetTimer()
+			runProducers(b.N, producers, func(id, n int) {
+				m := msg{Producer: int64(id)}
+				for i := range n {
+					seq, slot, err := p.Claim()
+					if err != nil {
+						panic(err) // b.Fatal may not be called off the benchmark goroutine
 					}
-				})
-				<-s.done
-				b.StopTimer()
-				if err := p.Close(); err != nil {
-					b.Fatal(err)
+					clock++
+					m.Seq, m.Time, m.N = seq, clock, int64(i)
+					*slot = m
+					if err := p.Publish(seq); err != nil {
+						panic(err)
+					}
 				}
 			})
-		}
+			<-s.done
+			b.StopTimer()
+			if err := p.Close(); err != nil {
+				b.Fatal(err)
+			}
+		})
 	}
 }
 

@@ -2,5 +2,5 @@ package ringbuffer
 
 import disruptor "github.com/smartystreets-prototypes/go-disruptor"
 
-// readersCursor returns the cursor of the i-th reader (in Start order).
-func (r *Ring[T]) readersCursor(i int) *disruptor.Cursor { return r.adapters[i].cursor }
+// readersCursor returns the cursor of the i-th consumer (in Start order).
+func (r *Ring[T]) readersCursor(i int) *disruptor.Cursor { return r.readCurs[i] }

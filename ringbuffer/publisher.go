@@ -3,53 +3,15 @@ package ringbuffer
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
-	"sync/atomic"
 )
 
-// Lock selects how a Publisher serializes its producers. The zero Lock means
-// DefaultLock.
-type Lock uint8
-
-// Locks.
-const (
-	// LockSpin is a test-and-test-and-set spin lock on one atomic word that calls
-	// runtime.Gosched after spinLockSpins failed attempts.
-	LockSpin Lock = iota + 1
-	// LockMutex is a sync.Mutex.
-	LockMutex
-)
-
-// DefaultLock is the Lock used when PublisherOptions.Lock is zero: LockMutex,
-// which measured within the noise of LockSpin and, with more producers than
-// cores, parks its waiters instead of spinning (the package doc gives figures).
-const DefaultLock = LockMutex
-
-// spinLockSpins is how many failed attempts a LockSpin waiter makes before it
-// starts yielding. The holder's critical section is a reservation and a ~150-byte
-// copy (tens of ns), so a few attempts usually suffice; after that the holder has
-// probably been descheduled and spinning only delays it on a 2-core machine.
-const spinLockSpins = 16
-
-// String returns "spin" or "mutex".
-func (l Lock) String() string {
-	switch l {
-	case 0:
-		return "default"
-	case LockSpin:
-		return "spin"
-	case LockMutex:
-		return "mutex"
-	}
-	return fmt.Sprintf("Lock(%d)", uint8(l))
-}
-
-// PublisherOptions configure a Publisher. The zero value is valid.
-type PublisherOptions struct {
-	// Lock serializes the producers; zero means DefaultLock.
-	Lock Lock
-}
+// PublisherOptions configure a Publisher. There are none at present: the one
+// there was, a choice of a spin lock over sync.Mutex, measured within the noise
+// of the mutex and nothing selected it, so it was removed (doc.go, Producers).
+// The struct stays so that NewPublisher's callers need not change when an
+// option is added.
+type PublisherOptions struct{}
 
 // Publisher lets many goroutines write one Ring, whose writer is single-threaded,
 // by serializing them: Claim takes the lock and reserves one slot, the caller
@@ -66,14 +28,11 @@ type PublisherOptions struct {
 // block or panic: every other producer waits for it. Once a Publisher exists, the
 // ring must be written only through it. Claim and Publish do not allocate.
 type Publisher[T any] struct {
-	ring  *Ring[T]
-	mutex bool
+	ring *Ring[T]
 
-	_    cacheLinePad
-	spin atomic.Int32 // LockSpin: 1 while held
-	_    cacheLinePad
-	mu   sync.Mutex // LockMutex
-	_    cacheLinePad
+	_  cacheLinePad
+	mu sync.Mutex // serializes the producers
+	_  cacheLinePad
 
 	// Guarded by the lock.
 	claimed int64 // the outstanding claim, or -1
@@ -81,32 +40,25 @@ type Publisher[T any] struct {
 }
 
 // NewPublisher returns a Publisher over a started ring.
-func NewPublisher[T any](r *Ring[T], opts PublisherOptions) (*Publisher[T], error) {
+func NewPublisher[T any](r *Ring[T], _ PublisherOptions) (*Publisher[T], error) {
 	if r == nil {
 		return nil, errors.New("ringbuffer: NewPublisher needs a ring")
 	}
-	lock := opts.Lock
-	if lock == 0 {
-		lock = DefaultLock
-	}
-	if lock != LockSpin && lock != LockMutex {
-		return nil, fmt.Errorf("ringbuffer: invalid lock %d", uint8(opts.Lock))
-	}
-	return &Publisher[T]{ring: r, mutex: lock == LockMutex, claimed: -1}, nil
+	return &Publisher[T]{ring: r, claimed: -1}, nil
 }
 
 // Claim waits for the lock and a free slot and returns the slot's sequence and
 // the slot itself, holding the lock until Publish. It fails, without holding the
 // lock, once the publisher or the ring is closed.
 func (p *Publisher[T]) Claim() (seq int64, slot *T, err error) {
-	p.lock()
+	p.mu.Lock()
 	if p.closed {
-		p.unlock()
+		p.mu.Unlock()
 		return -1, nil, ErrClosed
 	}
 	seq, err = p.ring.Reserve(1)
 	if err != nil {
-		p.unlock()
+		p.mu.Unlock()
 		return -1, nil, err
 	}
 	p.claimed = seq
@@ -122,7 +74,7 @@ func (p *Publisher[T]) Publish(seq int64) error {
 	}
 	p.claimed = -1
 	p.ring.commit(seq) // Claim reserved exactly seq
-	p.unlock()
+	p.mu.Unlock()
 	p.ring.sig.wake() // after unlocking: a wake-up may cost microseconds
 	return nil
 }
@@ -130,37 +82,8 @@ func (p *Publisher[T]) Publish(seq int64) error {
 // Close waits for any claim in progress, makes further Claims fail, and closes
 // the ring (which drains it; see Ring.Close).
 func (p *Publisher[T]) Close() error {
-	p.lock()
+	p.mu.Lock()
 	p.closed = true
-	p.unlock()
+	p.mu.Unlock()
 	return p.ring.Close()
-}
-
-func (p *Publisher[T]) lock() {
-	if p.mutex {
-		p.mu.Lock()
-		return
-	}
-	if !p.spin.CompareAndSwap(0, 1) {
-		p.lockSlow()
-	}
-}
-
-func (p *Publisher[T]) lockSlow() {
-	for tries := 1; ; tries++ {
-		if tries > spinLockSpins {
-			runtime.Gosched()
-		}
-		if p.spin.Load() == 0 && p.spin.CompareAndSwap(0, 1) {
-			return
-		}
-	}
-}
-
-func (p *Publisher[T]) unlock() {
-	if p.mutex {
-		p.mu.Unlock()
-		return
-	}
-	p.spin.Store(0)
 }

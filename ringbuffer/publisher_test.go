@@ -2,7 +2,6 @@ package ringbuffer
 
 import (
 	"errors"
-	"strings"
 	"testing"
 )
 
@@ -13,9 +12,6 @@ func TestPublisherErrors(t *testing.T) {
 	r, err := New[msg](Options{Capacity: 4})
 	if err != nil {
 		t.Fatal(err)
-	}
-	if _, err := NewPublisher(r, PublisherOptions{Lock: 7}); err == nil || !strings.Contains(err.Error(), "invalid lock 7") {
-		t.Fatalf("NewPublisher with Lock 7: %v", err)
 	}
 	p, err := NewPublisher(r, PublisherOptions{})
 	if err != nil {
@@ -78,38 +74,36 @@ func TestPublisherClaimAfterRingClose(t *testing.T) {
 
 func TestPublishDoesNotAllocate(t *testing.T) {
 	for _, wait := range []Wait{Spin, SpinYield, Block} {
-		for _, lock := range []Lock{LockSpin, LockMutex} {
-			t.Run(wait.String()+"/"+lock.String(), func(t *testing.T) {
-				r, err := New[msg](Options{Capacity: 64, Wait: wait})
+		t.Run(wait.String(), func(t *testing.T) {
+			r, err := New[msg](Options{Capacity: 64, Wait: wait})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Start([]Consumer{&counter{}, &counter{}}); err != nil {
+				t.Fatal(err)
+			}
+			p, err := NewPublisher(r, PublisherOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := msg{Producer: 1}
+			allocs := testing.AllocsPerRun(2000, func() {
+				seq, slot, err := p.Claim()
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := r.Start([]Consumer{&counter{}, &counter{}}, []Consumer{&counter{}}); err != nil {
-					t.Fatal(err)
-				}
-				p, err := NewPublisher(r, PublisherOptions{Lock: lock})
-				if err != nil {
-					t.Fatal(err)
-				}
-				m := msg{Producer: 1}
-				allocs := testing.AllocsPerRun(2000, func() {
-					seq, slot, err := p.Claim()
-					if err != nil {
-						t.Fatal(err)
-					}
-					m.Seq, m.N = seq, m.N+1
-					*slot = m
-					if err := p.Publish(seq); err != nil {
-						t.Fatal(err)
-					}
-				})
-				if allocs != 0 {
-					t.Fatalf("%v allocations per publish", allocs)
-				}
-				if err := p.Close(); err != nil {
+				m.Seq, m.N = seq, m.N+1
+				*slot = m
+				if err := p.Publish(seq); err != nil {
 					t.Fatal(err)
 				}
 			})
-		}
+			if allocs != 0 {
+				t.Fatalf("%v allocations per publish", allocs)
+			}
+			if err := p.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -33,10 +33,9 @@ type cacheLinePad struct{ _ [64]byte }
 // Consumer reads the slots lower..upper (inclusive) of the ring it was started on,
 // with Ring.Slot. It is called from a goroutine the ring starts, one per consumer,
 // and must not keep pointers to slots after it returns: the writer reuses them.
-// A consumer may write into a slot (for a later group to read); consumers of one
-// group must write disjoint fields. If it implements io.Closer, Close is called
-// once, from its goroutine, after it has consumed everything committed before
-// Ring.Close.
+// The consumers of a ring run in parallel over the same slots, so they only
+// read them. If it implements io.Closer, Close is called once, from its
+// goroutine, after it has consumed everything committed before Ring.Close.
 type Consumer interface {
 	Consume(lower, upper int64)
 }
@@ -55,11 +54,11 @@ type Options struct {
 }
 
 // Ring is a fixed array of T slots indexed by sequence & (capacity-1), written by
-// a single writer and read by a linear pipeline of consumer groups, on top of
+// a single writer and read by one or more consumers in parallel, on top of
 // go-disruptor's cursors, barriers and readers (the library never touches the
 // payload; the package doc says why its Wireup and writer are not used).
 //
-// Lifecycle: New, then Start with the consumer groups, then any number of
+// Lifecycle: New, then Start with the consumers, then any number of
 // Reserve / fill Slot / Commit from one goroutine at a time (or from many through
 // a Publisher), then Close. T should hold no pointers (the slots are reused in
 // place and the garbage collector then has nothing to scan).
@@ -70,7 +69,7 @@ type Ring[T any] struct {
 	mask     int64
 	capacity int64
 	written  *disruptor.Cursor   // committed sequence; nil until Start
-	last     []*disruptor.Cursor // the last group's cursors: the slowest consumers
+	readCurs []*disruptor.Cursor // the consumers' cursors; the lowest is Consumed
 	sig      *signal
 
 	_ cacheLinePad
@@ -150,70 +149,61 @@ func New[T any](opts Options) (*Ring[T], error) {
 	}, nil
 }
 
-// Start wires the consumer groups into a pipeline (every consumer of group i+1
-// reads a slot only after every consumer of group i has finished it; consumers of
-// one group run in parallel), and starts one goroutine per consumer. It may be
-// called once.
-func (r *Ring[T]) Start(groups ...[]Consumer) error {
+// Start starts one goroutine per consumer; every consumer sees every committed
+// slot, in order, independently of the others (they run in parallel: the
+// journaler and the matcher on the inbound ring). It may be called once.
+//
+// go-disruptor can also chain groups of consumers (a group reads a slot only
+// after the previous group finished it); nothing here needs it, so Start
+// takes one group. The slowest consumer gates the writer.
+func (r *Ring[T]) Start(consumers []Consumer) error {
 	if r.sig.closing.Load() {
 		return ErrClosed
 	}
 	if r.written != nil {
 		return errors.New("ringbuffer: Start called twice")
 	}
-	if len(groups) == 0 {
-		return errors.New("ringbuffer: Start needs at least one consumer group")
+	if len(consumers) == 0 {
+		return errors.New("ringbuffer: Start needs at least one consumer")
 	}
-	for g, group := range groups {
-		if len(group) == 0 {
-			return fmt.Errorf("ringbuffer: consumer group %d is empty", g)
+	for i, c := range consumers {
+		if c == nil {
+			return fmt.Errorf("ringbuffer: consumer %d is nil", i)
 		}
-		for i, c := range group {
-			if c == nil {
-				return fmt.Errorf("ringbuffer: consumer %d of group %d is nil", i, g)
-			}
-			if p, ok := c.(*PinnedConsumer); ok && (p == nil || p.consumer == nil) {
-				return fmt.Errorf("ringbuffer: consumer %d of group %d is Pinned around nil", i, g)
-			}
+		if p, ok := c.(*PinnedConsumer); ok && (p == nil || p.consumer == nil) {
+			return fmt.Errorf("ringbuffer: consumer %d is Pinned around nil", i)
 		}
 	}
 
-	// The same wiring as disruptor.Wireup.Build, but with one wait strategy per
-	// reader (see waiter) and with the cursors kept for metrics and Block.
+	// The same wiring as disruptor.Wireup.Build for one group, but with one wait
+	// strategy per reader (see waiter) and with the cursors kept for metrics and
+	// Block. Each reader's upstream barrier is the written cursor itself.
 	written := newCursor()
-	var upstream disruptor.Barrier = written
-	for g, group := range groups {
-		cursors := make([]*disruptor.Cursor, len(group))
-		for i, c := range group {
-			cur := newCursor()
-			rd := &reader{}
-			rd.a = adapter{consumer: c, cursor: cur}
-			if r.wait == Block && g < len(groups)-1 {
-				rd.a.sig = r.sig // a later group may park on this consumer's progress
-			}
-			rd.w = waiter{
-				kind:     r.wait,
-				seen:     -1,
-				cursor:   cur,
-				written:  written,
-				upstream: upstream,
-				sig:      r.sig,
-				timeout:  r.parkTimeout,
-			}
-			if r.wait == Block {
-				rd.w.wake = make(chan struct{}, 1)
-				rd.w.timer = time.NewTimer(time.Hour)
-				rd.w.timer.Stop()
-				r.sig.wakes = append(r.sig.wakes, rd.w.wake)
-			}
-			rd.r = *disruptor.NewReader(cur, written, upstream, &rd.w, &rd.a)
-			r.readers = append(r.readers, &rd.r)
-			r.adapters = append(r.adapters, &rd.a)
-			cursors[i] = cur
+	cursors := make([]*disruptor.Cursor, len(consumers))
+	for i, c := range consumers {
+		cur := newCursor()
+		rd := &reader{}
+		rd.a = adapter{consumer: c}
+		rd.w = waiter{
+			kind:    r.wait,
+			seen:    -1,
+			cursor:  cur,
+			written: written,
+			sig:     r.sig,
+			timeout: r.parkTimeout,
 		}
-		upstream = disruptor.NewCompositeBarrier(cursors...)
-		r.last = cursors
+		if r.wait == Block {
+			rd.w.wake = make(chan struct{}, 1)
+			rd.w.timer = time.NewTimer(time.Hour)
+			rd.w.timer.Stop()
+			r.sig.wakes = append(r.sig.wakes, rd.w.wake)
+		}
+		rd.r = *disruptor.NewReader(cur, written, written, &rd.w, &rd.a)
+		r.readers = append(r.readers, &rd.r)
+		r.adapters = append(r.adapters, &rd.a)
+		cursors[i] = cur
 	}
+	r.readCurs = cursors
 	r.written = written
 
 	r.wg.Add(len(r.readers))
@@ -311,14 +301,14 @@ func (r *Ring[T]) Written() int64 {
 
 // Consumed returns the highest sequence that every consumer has finished (the
 // slowest consumer's position; -1 before any). Written()-Consumed() is the ring's
-// occupancy. It loads the last group's cursors and may be called from any
+// occupancy. It loads every consumer's cursor and may be called from any
 // goroutine once Start has returned.
 func (r *Ring[T]) Consumed() int64 {
-	if r.last == nil {
+	if r.readCurs == nil {
 		return -1
 	}
-	lowest := r.last[0].Load()
-	for _, c := range r.last[1:] {
+	lowest := r.readCurs[0].Load()
+	for _, c := range r.readCurs[1:] {
 		if v := c.Load(); v < lowest {
 			lowest = v
 		}
@@ -357,8 +347,8 @@ func (r *Ring[T]) Close() error {
 // drain waits until every consumer has finished everything committed. The
 // library's reader cannot be trusted to do it: it loads the written cursor and
 // then its closed flag, so a Commit and a Close that both land between those two
-// loads make it exit with committed slots unread (and a later group then waits
-// on it forever). Once all are caught up, closing them is safe.
+// loads make it exit with committed slots unread. Once all are caught up,
+// closing them is safe.
 func (r *Ring[T]) drain() {
 	if r.written == nil {
 		return
@@ -375,25 +365,14 @@ func (r *Ring[T]) drain() {
 
 // adapter sits between a library reader and the caller's consumer: it forwards
 // Close (the library calls io.Closer on the consumer it was given) and keeps the
-// error, and under Block it publishes this consumer's progress and wakes readers
-// of later groups that parked waiting for it.
+// error.
 type adapter struct {
 	consumer Consumer
-	cursor   *disruptor.Cursor
-	sig      *signal // non-nil only if a later group may park on this consumer
-	closeErr error   // written by the reader goroutine before wg.Done
+	closeErr error // written by the reader goroutine before wg.Done
 }
 
 // Consume forwards to the consumer.
-func (a *adapter) Consume(lower, upper int64) {
-	a.consumer.Consume(lower, upper)
-	if a.sig != nil {
-		// The library stores the same value right after we return; storing it
-		// first lets the parked reader's re-check see it, so no wake-up is lost.
-		a.cursor.Store(upper)
-		a.sig.wake()
-	}
-}
+func (a *adapter) Consume(lower, upper int64) { a.consumer.Consume(lower, upper) }
 
 // Close closes the consumer if it is an io.Closer.
 func (a *adapter) Close() error {

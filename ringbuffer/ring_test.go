@@ -17,16 +17,14 @@ type msg struct {
 	Time     int64
 	Producer int64
 	N        int64 // per-producer counter, from 1
-	MarkA    int64 // written by the first consumer of group 0
-	MarkB    int64 // written by the second consumer of group 0
-	_        [13]int64
+	_        [15]int64
 }
 
 // checker is a consumer that verifies what it sees; it records the first problem
 // for the test goroutine to read after Close (Consume runs on the ring's goroutine).
 type checker struct {
 	ring   *Ring[msg]
-	role   int // 0 writes MarkA, 1 writes MarkB, 2 checks both marks
+	role   int // which of the parallel consumers it is, for messages
 	next   int64
 	lastN  []int64 // per producer
 	time   int64
@@ -57,35 +55,28 @@ func (c *checker) Consume(lower, upper int64) {
 			c.err = fmt.Errorf("role %d: seq %d is message %d of producer %d, want %d", c.role, s, m.N, m.Producer, c.lastN[m.Producer]+1)
 		case m.Time <= c.time:
 			c.err = fmt.Errorf("role %d: seq %d has time %d after %d", c.role, s, m.Time, c.time)
-		case c.role == 2 && (m.MarkA != s || m.MarkB != s):
-			c.err = fmt.Errorf("downstream saw seq %d before both upstream consumers finished it (marks %d, %d)", s, m.MarkA, m.MarkB)
 		}
 		if c.err != nil {
 			return
 		}
 		c.lastN[m.Producer] = m.N
 		c.time = m.Time
-		switch c.role {
-		case 0:
-			m.MarkA = s
-		case 1:
-			m.MarkB = s
-		}
 	}
 	c.next = upper + 1
 }
 
 func (c *checker) Close() error { c.closed = true; return nil }
 
-// pipeline starts [[A, B], [C]] checkers on a new ring.
-func pipeline(t *testing.T, opts Options, producers int) (*Ring[msg], []*checker) {
+// startCheckers starts two checkers in parallel on a new ring, as the pipeline
+// runs the journaler and the matcher on its inbound ring.
+func startCheckers(t *testing.T, opts Options, producers int) (*Ring[msg], []*checker) {
 	t.Helper()
 	r, err := New[msg](opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := []*checker{newChecker(r, 0, producers), newChecker(r, 1, producers), newChecker(r, 2, producers)}
-	if err := r.Start([]Consumer{cs[0], cs[1]}, []Consumer{cs[2]}); err != nil {
+	cs := []*checker{newChecker(r, 0, producers), newChecker(r, 1, producers)}
+	if err := r.Start([]Consumer{cs[0], cs[1]}); err != nil {
 		t.Fatal(err)
 	}
 	return r, cs
@@ -125,7 +116,7 @@ func publishAll(t *testing.T, p *Publisher[msg], producers, perProducer int) {
 					return
 				}
 				clock++
-				*slot = msg{Seq: seq, Time: clock, Producer: int64(id), N: int64(n), MarkA: -1, MarkB: -1}
+				*slot = msg{Seq: seq, Time: clock, Producer: int64(id), N: int64(n)}
 				if err := p.Publish(seq); err != nil {
 					errs <- err
 					return
@@ -140,35 +131,35 @@ func publishAll(t *testing.T, p *Publisher[msg], producers, perProducer int) {
 	}
 }
 
-func TestPipelineOrderingNoLoss(t *testing.T) {
+// TestOrderingNoLoss: every consumer sees every message once, in sequence
+// order, each producer's in its own order, timestamps increasing.
+func TestOrderingNoLoss(t *testing.T) {
 	per := 2000
 	if testing.Short() {
 		per = 300
 	}
 	for _, wait := range []Wait{Spin, SpinYield, Block} {
-		for _, lock := range []Lock{LockSpin, LockMutex} {
-			for _, producers := range []int{1, 4} {
-				t.Run(fmt.Sprintf("%v/%v/producers=%d", wait, lock, producers), func(t *testing.T) {
-					per := per
-					if wait == Spin {
-						per /= 10 // three spinning consumers and four producers on two cores crawl
-					}
-					r, cs := pipeline(t, Options{Capacity: 64, Wait: wait}, producers)
-					p, err := NewPublisher(r, PublisherOptions{Lock: lock})
-					if err != nil {
-						t.Fatal(err)
-					}
-					publishAll(t, p, producers, per)
-					if err := p.Close(); err != nil {
-						t.Fatal(err)
-					}
-					total := int64(producers * per)
-					verify(t, cs, total)
-					if w, c := r.Written(), r.Consumed(); w != total-1 || c != total-1 {
-						t.Fatalf("Written %d, Consumed %d, want both %d", w, c, total-1)
-					}
-				})
-			}
+		for _, producers := range []int{1, 4} {
+			t.Run(fmt.Sprintf("%v/producers=%d", wait, producers), func(t *testing.T) {
+				per := per
+				if wait == Spin {
+					per /= 10 // two spinning consumers and four producers on two cores crawl
+				}
+				r, cs := startCheckers(t, Options{Capacity: 64, Wait: wait}, producers)
+				p, err := NewPublisher(r, PublisherOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				publishAll(t, p, producers, per)
+				if err := p.Close(); err != nil {
+					t.Fatal(err)
+				}
+				total := int64(producers * per)
+				verify(t, cs, total)
+				if w, c := r.Written(), r.Consumed(); w != total-1 || c != total-1 {
+					t.Fatalf("Written %d, Consumed %d, want both %d", w, c, total-1)
+				}
+			})
 		}
 	}
 }
@@ -176,7 +167,7 @@ func TestPipelineOrderingNoLoss(t *testing.T) {
 func TestWrapAroundSmallCapacity(t *testing.T) {
 	for _, capacity := range []int64{1, 2, 4} {
 		t.Run(fmt.Sprint(capacity), func(t *testing.T) {
-			r, cs := pipeline(t, Options{Capacity: capacity}, 2)
+			r, cs := startCheckers(t, Options{Capacity: capacity}, 2)
 			p, err := NewPublisher(r, PublisherOptions{})
 			if err != nil {
 				t.Fatal(err)
@@ -193,7 +184,7 @@ func TestWrapAroundSmallCapacity(t *testing.T) {
 // TestReserveCommitBatches writes through Reserve/Commit directly, with
 // reservations of several slots committed in pieces.
 func TestReserveCommitBatches(t *testing.T) {
-	r, cs := pipeline(t, Options{Capacity: 8}, 1)
+	r, cs := startCheckers(t, Options{Capacity: 8}, 1)
 	var n, clock int64
 	for n < 1000 {
 		k := n%8 + 1
@@ -318,21 +309,21 @@ func TestNewErrors(t *testing.T) {
 func TestStartErrors(t *testing.T) {
 	c := &counter{}
 	for _, tc := range []struct {
-		groups [][]Consumer
-		want   string
+		consumers []Consumer
+		want      string
 	}{
-		{nil, "at least one consumer group"},
-		{[][]Consumer{{c}, {}}, "group 1 is empty"},
-		{[][]Consumer{{c, nil}}, "consumer 1 of group 0 is nil"},
-		{[][]Consumer{{Pinned(0, nil)}}, "Pinned around nil"},
+		{nil, "at least one consumer"},
+		{[]Consumer{}, "at least one consumer"},
+		{[]Consumer{c, nil}, "consumer 1 is nil"},
+		{[]Consumer{c, Pinned(0, nil)}, "consumer 1 is Pinned around nil"},
 	} {
 		r, err := New[msg](Options{Capacity: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = r.Start(tc.groups...)
+		err = r.Start(tc.consumers)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Start(%v) = %v, want %q", tc.groups, err, tc.want)
+			t.Errorf("Start(%v) = %v, want %q", tc.consumers, err, tc.want)
 		}
 		if _, err := r.Reserve(1); err == nil {
 			t.Error("Reserve succeeded after a failed Start")
@@ -374,8 +365,8 @@ func TestCloseDrainsEverythingCommitted(t *testing.T) {
 				t.Fatal(err)
 			}
 			g := &gate{entered: make(chan struct{}), release: make(chan struct{})}
-			down := &counter{}
-			if err := r.Start([]Consumer{g}, []Consumer{down}); err != nil {
+			other := &counter{}
+			if err := r.Start([]Consumer{g, other}); err != nil {
 				t.Fatal(err)
 			}
 			for range 8 {
@@ -401,9 +392,9 @@ func TestCloseDrainsEverythingCommitted(t *testing.T) {
 			}
 			// No synchronization besides Close: the race detector checks that
 			// Close waited for the consumers' goroutines.
-			if g.n != 8 || down.n.Load() != 8 || !g.closed || !down.closed {
-				t.Fatalf("after Close: upstream consumed %d (closed %v), downstream %d (closed %v); want 8 each, closed",
-					g.n, g.closed, down.n.Load(), down.closed)
+			if g.n != 8 || other.n.Load() != 8 || !g.closed || !other.closed {
+				t.Fatalf("after Close: the held consumer consumed %d (closed %v), the other %d (closed %v); want 8 each, closed",
+					g.n, g.closed, other.n.Load(), other.closed)
 			}
 		})
 	}
@@ -469,52 +460,13 @@ func TestBlockWakesIdleReaders(t *testing.T) {
 	}
 }
 
-func TestBlockWakesGatedReader(t *testing.T) {
-	r, err := New[msg](Options{Capacity: 4, Wait: Block, parkTimeout: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	up := &stepper{entered: make(chan struct{}), release: make(chan struct{})}
-	down := &counter{}
-	if err := r.Start([]Consumer{up}, []Consumer{down}); err != nil {
-		t.Fatal(err)
-	}
-	for round := int64(1); round <= 20; round++ {
-		hi, err := r.Reserve(1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Commit(hi, hi); err != nil {
-			t.Fatal(err)
-		}
-		<-up.entered // up is inside Consume, so the one sleeper is down, gated on up
-		waitUntil(t, "the downstream reader to park", func() bool { return r.sig.sleepers.Load() == 1 })
-		up.release <- struct{}{}
-		waitUntil(t, fmt.Sprintf("round %d downstream", round), func() bool { return down.n.Load() == round })
-	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// stepper consumes one batch per release, reporting each entry.
-type stepper struct {
-	entered chan struct{}
-	release chan struct{}
-}
-
-func (s *stepper) Consume(lower, upper int64) {
-	s.entered <- struct{}{}
-	<-s.release
-}
-
 func TestCloseWakesParkedReaders(t *testing.T) {
 	r, err := New[msg](Options{Capacity: 4, Wait: Block, parkTimeout: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cs := []*counter{{}, {}, {}}
-	if err := r.Start([]Consumer{cs[0], cs[1]}, []Consumer{cs[2]}); err != nil {
+	if err := r.Start([]Consumer{cs[0], cs[1], cs[2]}); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, "all readers to park", func() bool { return r.sig.sleepers.Load() == 3 })
@@ -544,7 +496,7 @@ func TestWaiterBackoffRestartsAfterProgress(t *testing.T) {
 	if err := r.Start([]Consumer{g}); err != nil {
 		t.Fatal(err)
 	}
-	w := &waiter{kind: SpinYield, seen: -1, cursor: r.readersCursor(0), written: r.written, upstream: r.written, sig: r.sig}
+	w := &waiter{kind: SpinYield, seen: -1, cursor: r.readersCursor(0), written: r.written, sig: r.sig}
 	for i := int64(1); i <= 1000; i++ {
 		w.Idle(i)
 	}

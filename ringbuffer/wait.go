@@ -23,15 +23,15 @@ const (
 	// polls. Low latency; still burns a core per idle consumer when nothing else
 	// is runnable.
 	SpinYield
-	// Block spins briefly, yields briefly, then parks until the writer (or, for a
-	// later group, an upstream consumer) signals progress. Costs the writer one
-	// atomic load per Commit while nobody is parked; an idle ring uses no CPU.
+	// Block spins briefly, yields briefly, then parks until the writer signals a
+	// Commit (or Close). Costs the writer one atomic load per Commit while nobody
+	// is parked; an idle ring uses no CPU.
 	Block
 )
 
 // DefaultWait is the strategy used when Options.Wait is zero. Block, because the
 // machines this runs on (2 cores shared by tests, CI and several pipelines) cannot
-// afford a spinning core per idle consumer; see the package doc for figures.
+// afford a spinning core per idle consumer; see the package doc.
 const DefaultWait = Block
 
 // Tuning of the strategies, in polls (one poll is one trip around the reader's
@@ -97,33 +97,35 @@ func (w Wait) valid() bool { return w >= Spin && w <= Block }
 // counts after it consumes something (and one Wireup shares one strategy between
 // all readers), so a count-based backoff would stay in its last phase forever after
 // the first idle spell; and Block must know which reader parks (its cursor, its
-// upstream barrier, its wake-up channel) to re-check the condition after
+// wake-up channel) to re-check the condition after
 // announcing itself, which is what makes the wake-up free of lost signals.
 //
 // A waiter is used by its reader's goroutine only (it lives in a padded reader).
 type waiter struct {
-	kind     Wait
-	polls    int64             // polls since this reader last made progress
-	seen     int64             // this reader's cursor at the previous poll
-	cursor   *disruptor.Cursor // this reader's progress
-	written  *disruptor.Cursor // the ring's committed sequence
-	upstream disruptor.Barrier // what this reader may read up to
-	sig      *signal
-	wake     chan struct{} // capacity 1; Block only
-	timer    *time.Timer   // Block only; reused across parks
-	timeout  time.Duration
+	kind    Wait
+	polls   int64             // polls since this reader last made progress
+	seen    int64             // this reader's cursor at the previous poll
+	cursor  *disruptor.Cursor // this reader's progress
+	written *disruptor.Cursor // the ring's committed sequence
+	sig     *signal
+	wake    chan struct{} // capacity 1; Block only
+	timer   *time.Timer   // Block only; reused across parks
+	timeout time.Duration
 }
 
 var _ disruptor.WaitStrategy = (*waiter)(nil)
 
 // Gate is called while the writer has committed more than this reader's upstream
-// consumers have finished.
-func (w *waiter) Gate(int64) { w.wait(true) }
+// barrier shows. The barrier is the written cursor itself (Start chains no
+// groups), so the reader calls Gate only when a Commit lands between its two
+// loads of it; waiting then is the same as Idle, and its next poll finds the
+// slot.
+func (w *waiter) Gate(int64) { w.wait() }
 
 // Idle is called while nothing beyond this reader's position has been committed.
-func (w *waiter) Idle(int64) { w.wait(false) }
+func (w *waiter) Idle(int64) { w.wait() }
 
-func (w *waiter) wait(gated bool) {
+func (w *waiter) wait() {
 	if w.kind == Spin {
 		w.polls++
 		if w.polls&spinGuardMask == 0 {
@@ -144,18 +146,18 @@ func (w *waiter) wait(gated bool) {
 	case w.polls <= blockSpins+blockYields:
 		runtime.Gosched()
 	default:
-		w.park(gated)
+		w.park()
 	}
 }
 
-// park sleeps until a wake-up (from Commit, an upstream consumer, or Close) or
+// park sleeps until a wake-up (from Commit or Close) or
 // the safety-net timeout. The sleepers count is raised before the condition is
 // re-checked: a writer that stored its cursor before our increment is seen by the
 // re-check, one that stored it after sees sleepers > 0 and signals (all atomics
 // here are sequentially consistent).
-func (w *waiter) park(gated bool) {
+func (w *waiter) park() {
 	w.sig.sleepers.Add(1)
-	if !w.ready(gated) {
+	if w.written.Load() <= w.seen {
 		w.timer.Reset(w.timeout)
 		select {
 		case <-w.wake:
@@ -166,16 +168,9 @@ func (w *waiter) park(gated bool) {
 	w.sig.sleepers.Add(-1)
 }
 
-func (w *waiter) ready(gated bool) bool {
-	if gated {
-		return w.upstream.Load() > w.seen
-	}
-	return w.written.Load() > w.seen
-}
-
 // signal is the Block strategy's wake-up: a count of parked readers that the
-// writer and upstream consumers check with one atomic load per commit or batch,
-// and one buffered channel per reader.
+// writer checks with one atomic load per commit, and one buffered channel per
+// reader.
 type signal struct {
 	_        cacheLinePad
 	sleepers atomic.Int32 // parked readers

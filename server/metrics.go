@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/openmatch/matchd/gateway"
+	"github.com/openmatch/matchd/internal/stagehist"
 	"github.com/openmatch/matchd/pipeline"
 )
 
@@ -197,7 +198,7 @@ func newMetricsHandler(c *collector) http.Handler {
 			http.Error(w, "reset must be 0 or 1", http.StatusBadRequest)
 			return
 		}
-		body, err := json.Marshal(pipeline.Report(StageLatencies(c.gw, c.pipe, reset)))
+		body, err := json.Marshal(stagehist.NewReport(StageLatencies(c.gw, c.pipe, reset)))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openmatch/matchd/internal/fixtag"
 	"github.com/openmatch/matchd/internal/fixtest"
 	"github.com/openmatch/matchd/replay"
 )
@@ -83,7 +84,7 @@ func TestRestartWithRestingOrders(t *testing.T) {
 	}
 }
 
-const tAvgPx = fixtest.TagAvgPx
+const tAvgPx = fixtag.AvgPx
 
 // TestEndOfDay: the end-of-day command expires every resting DAY order (both
 // owners told, ExecType C), leaves GTC orders, and frees ClOrdIDs for reuse.

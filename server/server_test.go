@@ -12,6 +12,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/rs/zerolog"
 
+	"github.com/openmatch/matchd/internal/fixtag"
 	"github.com/openmatch/matchd/internal/fixtest"
 	"github.com/openmatch/matchd/internal/syncbuf"
 	"github.com/openmatch/matchd/replay"
@@ -19,24 +20,24 @@ import (
 
 // Tags, shorter.
 const (
-	tMsgType      = fixtest.TagMsgType
-	tExecType     = fixtest.TagExecType
-	tOrdStatus    = fixtest.TagOrdStatus
-	tClOrdID      = fixtest.TagClOrdID
-	tOrigClOrdID  = fixtest.TagOrigClOrdID
-	tOrderID      = fixtest.TagOrderID
-	tExecID       = fixtest.TagExecID
-	tLastQty      = fixtest.TagLastQty
-	tLastPx       = fixtest.TagLastPx
-	tCumQty       = fixtest.TagCumQty
-	tLeavesQty    = fixtest.TagLeavesQty
-	tOrderQty     = fixtest.TagOrderQty
-	tPrice        = fixtest.TagPrice
-	tText         = fixtest.TagText
-	tOrdRejReason = fixtest.TagOrdRejReason
-	tCxlRejReason = fixtest.TagCxlRejReason
-	tMsgSeqNum    = fixtest.TagMsgSeqNum
-	tTimeInForce  = fixtest.TagTimeInForce
+	tMsgType      = fixtag.MsgType
+	tExecType     = fixtag.ExecType
+	tOrdStatus    = fixtag.OrdStatus
+	tClOrdID      = fixtag.ClOrdID
+	tOrigClOrdID  = fixtag.OrigClOrdID
+	tOrderID      = fixtag.OrderID
+	tExecID       = fixtag.ExecID
+	tLastQty      = fixtag.LastQty
+	tLastPx       = fixtag.LastPx
+	tCumQty       = fixtag.CumQty
+	tLeavesQty    = fixtag.LeavesQty
+	tOrderQty     = fixtag.OrderQty
+	tPrice        = fixtag.Price
+	tText         = fixtag.Text
+	tOrdRejReason = fixtag.OrdRejReason
+	tCxlRejReason = fixtag.CxlRejReason
+	tMsgSeqNum    = fixtag.MsgSeqNum
+	tTimeInForce  = fixtag.TimeInForce
 )
 
 type fields = fixtest.Fields

@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/quickfixgo/quickfix"
+
+	"github.com/openmatch/matchd/internal/fixtag"
 )
 
 // BareOptions configure ServeBare.
@@ -73,48 +75,38 @@ func (*bareApp) FromAdmin(*quickfix.Message, quickfix.SessionID) quickfix.Messag
 	return nil
 }
 
-// Tags of the reply beyond those of fixbench.go.
-const (
-	tagAvgPx     quickfix.Tag = 6
-	tagCumQty    quickfix.Tag = 14
-	tagExecID    quickfix.Tag = 17
-	tagOrderID   quickfix.Tag = 37
-	tagOrdStatus quickfix.Tag = 39
-	tagLeavesQty quickfix.Tag = 151
-)
-
 // FromApp answers a NewOrderSingle with ExecType 0 echoing its ClOrdID (also
 // used as OrderID), Symbol, Side and OrderQty; anything else gets nothing.
 func (a *bareApp) FromApp(m *quickfix.Message, sid quickfix.SessionID) quickfix.MessageRejectError {
-	if !m.IsMsgTypeOf("D") {
+	if !m.IsMsgTypeOf(fixtag.MsgTypeNewOrderSingle) {
 		return nil
 	}
-	id, _ := m.Body.GetBytes(tagClOrdID)
-	sym, _ := m.Body.GetBytes(tagSymbol)
-	side, _ := m.Body.GetBytes(tagSide)
-	qty, _ := m.Body.GetBytes(tagOrderQty)
+	id, _ := m.Body.GetBytes(fixtag.ClOrdID)
+	sym, _ := m.Body.GetBytes(fixtag.Symbol)
+	side, _ := m.Body.GetBytes(fixtag.Side)
+	qty, _ := m.Body.GetBytes(fixtag.OrderQty)
 	a.mu.Lock()
 	r := a.msgs[sid]
 	if r == nil {
 		r = quickfix.NewMessage()
-		r.Header.SetString(tagMsgType, "8")
-		r.Body.SetString(tagExecType, "0")
-		r.Body.SetString(tagOrdStatus, "0")
-		r.Body.SetString(tagCumQty, "0")
-		r.Body.SetString(tagAvgPx, "0")
+		r.Header.SetString(fixtag.MsgType, fixtag.MsgTypeExecutionReport)
+		r.Body.SetString(fixtag.ExecType, "0")
+		r.Body.SetString(fixtag.OrdStatus, "0")
+		r.Body.SetString(fixtag.CumQty, "0")
+		r.Body.SetString(fixtag.AvgPx, "0")
 		a.msgs[sid] = r
 	}
 	a.execID++
-	r.Body.SetInt(tagExecID, int(a.execID))
+	r.Body.SetInt(fixtag.ExecID, int(a.execID))
 	a.mu.Unlock()
 	// Only this session's goroutine uses r from here; SendToTarget has
 	// serialized it before it returns.
-	r.Body.SetBytes(tagClOrdID, id)
-	r.Body.SetBytes(tagOrderID, id)
-	r.Body.SetBytes(tagSymbol, sym)
-	r.Body.SetBytes(tagSide, side)
-	r.Body.SetBytes(tagOrderQty, qty)
-	r.Body.SetBytes(tagLeavesQty, qty)
+	r.Body.SetBytes(fixtag.ClOrdID, id)
+	r.Body.SetBytes(fixtag.OrderID, id)
+	r.Body.SetBytes(fixtag.Symbol, sym)
+	r.Body.SetBytes(fixtag.Side, side)
+	r.Body.SetBytes(fixtag.OrderQty, qty)
+	r.Body.SetBytes(fixtag.LeavesQty, qty)
 	if err := quickfix.SendToTarget(r, sid); err != nil {
 		return quickfix.NewBusinessMessageRejectError("bare server: "+err.Error(), 0, nil)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/gateway"
 	"github.com/openmatch/matchd/internal/fixtest"
+	"github.com/openmatch/matchd/internal/stagehist"
 	"github.com/openmatch/matchd/journal"
 	"github.com/openmatch/matchd/pipeline"
 	"github.com/openmatch/matchd/server"
@@ -95,7 +96,7 @@ func startServer(t *testing.T, dropEvery int64) *testServer {
 // stages answers GET /debug/stages as matchd does (and /metrics has
 // matchd's process_cpu_seconds_total).
 func (s *testServer) stages(w http.ResponseWriter, r *http.Request) {
-	out := pipeline.Report(server.StageLatencies(s.gw, s.pipe, r.URL.Query().Get("reset") == "1"))
+	out := stagehist.NewReport(server.StageLatencies(s.gw, s.pipe, r.URL.Query().Get("reset") == "1"))
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
 }

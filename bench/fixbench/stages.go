@@ -8,15 +8,16 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/openmatch/matchd/pipeline"
+	"github.com/openmatch/matchd/internal/stagehist"
 )
 
 // Stages is matchd's GET /debug/stages answer: the server-side latency of each
-// stage of an order's trip, in nanoseconds (the wire type lives in pipeline).
-type Stages = pipeline.StagesReport
+// stage of an order's trip, in nanoseconds (the wire type lives in stagehist,
+// below both the server and this client).
+type Stages = stagehist.Report
 
 // Stage is one stage's figures and its full histogram.
-type Stage = pipeline.StageReport
+type Stage = stagehist.StageReport
 
 // stagesTimeout bounds one request to the metrics endpoint.
 const stagesTimeout = 3 * time.Second

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openmatch/matchd/internal/fixtag"
 	"github.com/openmatch/matchd/internal/fixtest"
 	"github.com/openmatch/matchd/internal/syncbuf"
 	"github.com/openmatch/matchd/replay"
@@ -105,11 +106,11 @@ func TestNewcomer(t *testing.T) {
 	a := fixtest.Connect(t, fixtest.Options{Port: port, BeginString: "FIX.4.4", Name: "NEWCOMER_A", ExecIDs: ids})
 	b := fixtest.Connect(t, fixtest.Options{Port: port, BeginString: "FIX.4.2", Name: "NEWCOMER_B", ExecIDs: ids})
 	a.Send("35=D|11=buy1|55=AAPL|54=1|38=10|40=2|44=100.00")
-	a.Expect(fixtest.Fields{fixtest.TagExecType: "0"})
+	a.Expect(fixtest.Fields{fixtag.ExecType: "0"})
 	b.Send("35=D|11=sell1|55=AAPL|54=2|38=10|40=2|44=100.00")
-	b.Expect(fixtest.Fields{fixtest.TagExecType: "0"})
-	b.Expect(fixtest.Fields{fixtest.TagExecType: "2", fixtest.TagLastQty: "10", fixtest.TagLastPx: "100.00"})
-	a.Expect(fixtest.Fields{fixtest.TagExecType: "F", fixtest.TagOrdStatus: "2", fixtest.TagLastQty: "10", fixtest.TagLastPx: "100.00"})
+	b.Expect(fixtest.Fields{fixtag.ExecType: "0"})
+	b.Expect(fixtest.Fields{fixtag.ExecType: "2", fixtag.LastQty: "10", fixtag.LastPx: "100.00"})
+	a.Expect(fixtest.Fields{fixtag.ExecType: "F", fixtag.OrdStatus: "2", fixtag.LastQty: "10", fixtag.LastPx: "100.00"})
 	const ordersSent = 2
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -17,34 +17,8 @@ import (
 
 	"github.com/quickfixgo/quickfix"
 	"github.com/quickfixgo/quickfix/store/file"
-)
 
-// FIX tags the tests read.
-const (
-	TagAvgPx            quickfix.Tag = 6
-	TagClOrdID          quickfix.Tag = 11
-	TagCumQty           quickfix.Tag = 14
-	TagExecID           quickfix.Tag = 17
-	TagLastPx           quickfix.Tag = 31
-	TagLastQty          quickfix.Tag = 32
-	TagMsgSeqNum        quickfix.Tag = 34
-	TagMsgType          quickfix.Tag = 35
-	TagOrderID          quickfix.Tag = 37
-	TagOrderQty         quickfix.Tag = 38
-	TagOrdStatus        quickfix.Tag = 39
-	TagOrigClOrdID      quickfix.Tag = 41
-	TagPossDupFlag      quickfix.Tag = 43
-	TagPrice            quickfix.Tag = 44
-	TagSide             quickfix.Tag = 54
-	TagSymbol           quickfix.Tag = 55
-	TagText             quickfix.Tag = 58
-	TagTimeInForce      quickfix.Tag = 59
-	TagTransactTime     quickfix.Tag = 60
-	TagCxlRejReason     quickfix.Tag = 102
-	TagOrdRejReason     quickfix.Tag = 103
-	TagExecType         quickfix.Tag = 150
-	TagLeavesQty        quickfix.Tag = 151
-	TagCxlRejResponseTo quickfix.Tag = 434
+	"github.com/openmatch/matchd/internal/fixtag"
 )
 
 // Fields is a received message: its body fields, plus MsgType(35), MsgSeqNum(34)
@@ -58,7 +32,7 @@ func FieldsOf(m *quickfix.Message) Fields {
 		v, _ := m.Body.GetString(tag)
 		out[tag] = v
 	}
-	for _, tag := range []quickfix.Tag{TagMsgType, TagMsgSeqNum, TagPossDupFlag} {
+	for _, tag := range []quickfix.Tag{fixtag.MsgType, fixtag.MsgSeqNum, fixtag.PossDupFlag} {
 		if m.Header.Has(tag) {
 			out[tag], _ = m.Header.GetString(tag)
 		}
@@ -73,7 +47,7 @@ func Msg(spec string) *quickfix.Message {
 	for _, kv := range strings.Split(spec, "|") {
 		k, v, _ := strings.Cut(kv, "=")
 		tag, _ := strconv.Atoi(k)
-		if quickfix.Tag(tag) == TagMsgType {
+		if quickfix.Tag(tag) == fixtag.MsgType {
 			m.Header.SetString(quickfix.Tag(tag), v)
 		} else {
 			m.Body.SetString(quickfix.Tag(tag), v)
@@ -103,10 +77,10 @@ var transactTimeRE = regexp.MustCompile(`^\d{8}-\d{2}:\d{2}:\d{2}\.\d{6}$`)
 // sharing ids.
 func checkReport(t testing.TB, who string, m Fields, ids *ExecIDs) {
 	t.Helper()
-	switch m[TagMsgType] {
-	case "8", "9":
-		if !transactTimeRE.MatchString(m[TagTransactTime]) {
-			t.Fatalf("%s: TransactTime %q in %v", who, m[TagTransactTime], m)
+	switch m[fixtag.MsgType] {
+	case fixtag.MsgTypeExecutionReport, fixtag.MsgTypeOrderCancelReject:
+		if !transactTimeRE.MatchString(m[fixtag.TransactTime]) {
+			t.Fatalf("%s: TransactTime %q in %v", who, m[fixtag.TransactTime], m)
 		}
 	}
 	ids.check(t, who, m)
@@ -121,10 +95,10 @@ type ExecIDs struct {
 
 func (x *ExecIDs) check(t testing.TB, who string, m Fields) {
 	t.Helper()
-	if x == nil || m[TagMsgType] != "8" {
+	if x == nil || m[fixtag.MsgType] != fixtag.MsgTypeExecutionReport {
 		return
 	}
-	id := m[TagExecID]
+	id := m[fixtag.ExecID]
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.seen == nil {
@@ -227,7 +201,7 @@ func (c *Client) OnLogout(quickfix.SessionID) {}
 
 // ToAdmin adds Username and Password to the Logon.
 func (c *Client) ToAdmin(m *quickfix.Message, _ quickfix.SessionID) {
-	if m.IsMsgTypeOf("A") {
+	if m.IsMsgTypeOf(fixtag.MsgTypeLogon) {
 		if c.opts.Username != "" {
 			m.Body.SetString(553, c.opts.Username)
 		}
@@ -242,7 +216,7 @@ func (c *Client) ToApp(*quickfix.Message, quickfix.SessionID) error { return nil
 
 // FromAdmin passes session-level Rejects (3) and Logouts (5) on to Expect.
 func (c *Client) FromAdmin(m *quickfix.Message, _ quickfix.SessionID) quickfix.MessageRejectError {
-	if m.IsMsgTypeOf("3") || m.IsMsgTypeOf("5") {
+	if m.IsMsgTypeOf(fixtag.MsgTypeReject) || m.IsMsgTypeOf(fixtag.MsgTypeLogout) {
 		c.msgs <- FieldsOf(m)
 	}
 	return nil
@@ -291,7 +265,7 @@ func (c *Client) next(want Fields) Fields {
 	for {
 		select {
 		case got := <-c.msgs:
-			if got[TagMsgType] == "5" {
+			if got[fixtag.MsgType] == fixtag.MsgTypeLogout {
 				continue
 			}
 			checkReport(c.t, c.opts.Name, got, c.opts.ExecIDs)
@@ -314,10 +288,10 @@ func (c *Client) Until(mt string) []Fields {
 	for {
 		select {
 		case got := <-c.msgs:
-			if got[TagMsgType] == mt {
+			if got[fixtag.MsgType] == mt {
 				return out
 			}
-			if got[TagMsgType] == "5" {
+			if got[fixtag.MsgType] == fixtag.MsgTypeLogout {
 				continue
 			}
 			checkReport(c.t, c.opts.Name, got, c.opts.ExecIDs)
@@ -338,7 +312,7 @@ func (c *Client) Collect(quiet time.Duration) (out []Fields, loggedOut bool) {
 	for {
 		select {
 		case got := <-c.msgs:
-			if got[TagMsgType] == "5" {
+			if got[fixtag.MsgType] == fixtag.MsgTypeLogout {
 				return out, true
 			}
 			checkReport(c.t, c.opts.Name, got, c.opts.ExecIDs)
@@ -376,7 +350,7 @@ func (c *Client) Quiet(d time.Duration) {
 	for {
 		select {
 		case got := <-c.msgs:
-			if got[TagMsgType] != "5" {
+			if got[fixtag.MsgType] != fixtag.MsgTypeLogout {
 				c.t.Fatalf("%s: unexpected message %v", c.opts.Name, got)
 			}
 		case <-deadline:

@@ -2,7 +2,9 @@
 // through matchd, shared by the pipeline's stages and the gateway's: HdrHistogram,
 // nanoseconds from 1 ns to 1 minute at 3 significant digits, recorded under a
 // lock by whichever goroutine finishes the stage and copied for readers
-// (metrics, /debug/stages).
+// (metrics, /debug/stages). Report is the /debug/stages wire format, here so
+// that the server, which writes it, and bench/fixbench, which reads it, share it
+// without the client importing the pipeline.
 package stagehist
 
 import (

@@ -1,0 +1,272 @@
+package gateway
+
+import (
+	"time"
+
+	"github.com/quickfixgo/quickfix"
+
+	"github.com/openmatch/matchd/engine"
+)
+
+// Delivery: reports travel from Deliver, called by the pipeline's releaser,
+// through a per-session FIFO to that session's sender goroutine, which formats
+// them and hands them to QuickFIX. Why a goroutine per session, and what happens
+// to the reports of a session that is offline or not reading: doc.go, Delivery
+// and Offline sessions.
+
+// flushBatch is how many queued reports a session's sender takes per hold of
+// the session's lock, so that Deliver is never kept waiting long.
+const flushBatch = 64
+
+// drainWait bounds how long Stop waits for the senders to hand over what is
+// queued for logged-on sessions before logging them out.
+const drainWait = 5 * time.Second
+
+// Deliver queues the report for ev on its owner's session. It must be called
+// from one goroutine, in event order, once ev's command is durable. It never
+// waits on QuickFIX: each logged-on session has a sender goroutine that hands its
+// queued reports to QuickFIX in order (see sender), so a session QuickFIX has
+// blocked (a client that stopped reading) holds up only its own reports. A report
+// for a session that is not logged on waits in the same queue and goes out right
+// after its next logon, before any newer report. The queue holds at most
+// Options.PendingLimit reports; see doc.go for what happens beyond.
+func (g *Gateway) Deliver(ev *engine.Event) {
+	switch ev.Kind {
+	case engine.EvRejected:
+		g.Counters.OrderRejects[ev.Reason].Add(1)
+	case engine.EvCancelRejected:
+		g.Counters.CancelRejects[ev.Reason].Add(1)
+	}
+	s := g.sessionOf(ev.Owner)
+	if s == nil {
+		g.Counters.ReportsDropped.Add(1)
+		g.log.Error().Uint32("owner", ev.Owner).Uint64("exec_id", ev.ExecID).Msg("report for an unknown owner dropped")
+		return
+	}
+	s.mu.Lock()
+	g.enqueue(s, ev)
+	online := s.online
+	s.mu.Unlock()
+	if online {
+		s.signal()
+	}
+}
+
+// enqueue appends a report to a session's queue, or drops it when the queue is
+// full. s.mu is held.
+func (g *Gateway) enqueue(s *session, ev *engine.Event) {
+	if s.pending.len() >= g.opts.PendingLimit {
+		s.dropped++
+		s.lastDropped = ev.ExecID
+		g.Counters.ReportsDropped.Add(1)
+		if s.dropped == 1 {
+			why := "session offline"
+			if s.online {
+				why = "session not reading (QuickFIX is not taking its reports)"
+			}
+			g.log.Error().Str("session", s.id.String()).Uint32("owner", s.owner).Int("limit", g.opts.PendingLimit).
+				Uint64("exec_id", ev.ExecID).Str("why", why).Msg("report queue full: dropping reports for this session until it drains")
+		}
+		return
+	}
+	s.pending.push(ev)
+	if !s.online {
+		g.Counters.ReportsQueued.Add(1)
+	}
+}
+
+// send hands one report to QuickFIX (which queues it for the session's
+// goroutine). Only the session's sender calls it.
+func (g *Gateway) send(s *session, b *reportBuilder, ev *engine.Event) error {
+	err := quickfix.SendToTarget(b.build(ev, s.fix42, g.syms), s.id)
+	if err == nil {
+		g.Counters.ReportsOut.Add(1)
+	}
+	return err
+}
+
+// startSender marks s online and makes sure its sender runs. Called by OnLogon.
+func (g *Gateway) startSender(s *session) (queued int) {
+	s.mu.Lock()
+	s.online = true
+	queued = s.pending.len()
+	start := !s.sending
+	s.sending = true
+	s.mu.Unlock()
+	if start {
+		g.senders.Add(1)
+		go g.sender(s)
+	} else {
+		s.signal()
+	}
+	return queued
+}
+
+// sender hands a logged-on session's queued reports to QuickFIX, oldest first,
+// flushBatch at a time, taken from the queue under s.mu and sent without it, so
+// that Deliver never waits while QuickFIX blocks (SendToTarget takes the
+// session's send lock, which QuickFIX holds for as long as a blocking write of
+// its own lasts). When the queue is empty and reports were dropped, it sends the
+// session a News (B) saying how many. It returns when the session goes offline
+// or the gateway stops; reports it could not hand over go back to the front of
+// the queue for the next logon.
+func (g *Gateway) sender(s *session) {
+	defer g.senders.Done()
+	var batch [flushBatch]engine.Event
+	b := newReportBuilder()
+	var lastSeq uint64 // stage timing: the first report of each command
+	for {
+		s.mu.Lock()
+		if !s.online || g.senderQuit() {
+			s.sending = false
+			s.mu.Unlock()
+			return
+		}
+		n := 0
+		for n < len(batch) && s.pending.len() > 0 {
+			batch[n] = *s.pending.front()
+			s.pending.pop()
+			n++
+		}
+		dropped, lastDropped := uint64(0), uint64(0)
+		if n == 0 && s.dropped > 0 {
+			dropped, lastDropped = s.dropped, s.lastDropped
+			s.dropped, s.lastDropped = 0, 0
+		}
+		work := n > 0 || dropped > 0
+		s.inflight = work
+		s.mu.Unlock()
+
+		if !work {
+			select {
+			case <-s.wake:
+			case <-g.quit:
+			}
+			continue
+		}
+		sent := 0
+		var err error
+		for ; sent < n; sent++ {
+			ev := &batch[sent]
+			if err = g.send(s, b, ev); err != nil {
+				break
+			}
+			if g.handed != nil && ev.Seq != lastSeq {
+				lastSeq = ev.Seq
+				g.handed.Record(time.Now().UnixNano() - ev.Time)
+			}
+		}
+		if err == nil && dropped > 0 {
+			if err = quickfix.SendToTarget(buildLostNotice(dropped, lastDropped, g.opts.PendingLimit), s.id); err == nil {
+				g.log.Warn().Str("session", s.id.String()).Uint64("dropped", dropped).Msg("told session that reports were dropped")
+			}
+		}
+		s.mu.Lock()
+		s.inflight = false
+		if err != nil {
+			// The connection went away before QuickFIX told us (OnLogout): keep
+			// what was not handed over, in order, for the next logon.
+			s.pending.pushFront(batch[sent:n])
+			if dropped > 0 { // the News did not go out: tell at the next logon
+				s.dropped, s.lastDropped = s.dropped+dropped, max(s.lastDropped, lastDropped)
+			}
+			s.online = false
+			s.sending = false
+			left := s.pending.len()
+			s.mu.Unlock()
+			g.log.Warn().Str("session", s.id.String()).Err(err).Int("pending", left).Msg("handing reports to QuickFIX failed; kept for the next logon")
+			return
+		}
+		s.mu.Unlock()
+	}
+}
+
+// senderQuit reports whether Stop has told the senders to return.
+func (g *Gateway) senderQuit() bool {
+	select {
+	case <-g.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// drainSenders waits until every logged-on session's queue has been handed to
+// QuickFIX, or until the deadline (a session QuickFIX has blocked never drains).
+func (g *Gateway) drainSenders(wait time.Duration) {
+	deadline := time.Now().Add(wait)
+	for {
+		busy := 0
+		for _, s := range *g.byOwner.Load() {
+			if s == nil {
+				continue
+			}
+			s.mu.Lock()
+			if s.online && (s.pending.len() > 0 || s.inflight) {
+				busy++
+			}
+			s.mu.Unlock()
+		}
+		if busy == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			g.log.Warn().Int("sessions", busy).Msg("stopping with reports still queued for sessions that are not reading")
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// eventQueue is a FIFO ring of events that grows by doubling up to the caller's
+// limit and gives its memory back when drained.
+type eventQueue struct {
+	buf  []engine.Event
+	head int
+	n    int
+}
+
+func (q *eventQueue) len() int { return q.n }
+
+func (q *eventQueue) push(ev *engine.Event) {
+	if q.n == len(q.buf) {
+		q.grow()
+	}
+	q.buf[(q.head+q.n)%len(q.buf)] = *ev
+	q.n++
+}
+
+func (q *eventQueue) grow() {
+	nb := make([]engine.Event, max(16, 2*len(q.buf)))
+	for i := 0; i < q.n; i++ {
+		nb[i] = q.buf[(q.head+i)%len(q.buf)]
+	}
+	q.buf, q.head = nb, 0
+}
+
+// pushFront puts evs back at the head of the queue, in their order, ahead of
+// everything queued since.
+func (q *eventQueue) pushFront(evs []engine.Event) {
+	for i := len(evs) - 1; i >= 0; i-- {
+		if q.n == len(q.buf) {
+			q.grow()
+		}
+		q.head = (q.head - 1 + len(q.buf)) % len(q.buf)
+		q.buf[q.head] = evs[i]
+		q.n++
+	}
+}
+
+// front returns the oldest event; the queue must not be empty.
+func (q *eventQueue) front() *engine.Event { return &q.buf[q.head] }
+
+func (q *eventQueue) pop() {
+	q.head = (q.head + 1) % len(q.buf)
+	q.n--
+	if q.n == 0 {
+		q.head = 0
+		if len(q.buf) > 1024 {
+			q.buf = nil // a long offline spell should not pin its memory forever
+		}
+	}
+}
