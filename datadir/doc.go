@@ -22,8 +22,9 @@
 // pipeline.Open takes the lock (Lock), stores engine.json (StoreConfig), opens
 // the journal and recovers the books (Recover); it holds the lock until Close.
 // The server opens the pipeline before the gateway, so the owner registry and
-// the FIX store, which the gateway opens at paths the server takes from here, are
-// covered by the same lock. replay reads a directory without locking it: it
+// the FIX store, which the gateway opens at OwnersFile and FIXStoreDir of the
+// directory the server gives it (gateway.Options.DataDir), are covered by the
+// same lock. replay reads a directory without locking it: it
 // never writes, and it runs on copies and on a live directory alike.
 //
 // Recovery lives here, below both pipeline and replay, so the live system does
