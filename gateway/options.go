@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/quickfixgo/quickfix/config"
 	"github.com/rs/zerolog"
 
+	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/engine"
 )
 
@@ -75,7 +75,8 @@ type Options struct {
 	// ResetOnLogon resets sequence numbers at every logon (embedded settings only;
 	// a settings file says ResetOnLogon itself).
 	ResetOnLogon bool
-	// DataDir holds the owner registry (owners) and QuickFIX's file store (fix/).
+	// DataDir holds the owner registry and QuickFIX's file store, at the paths
+	// package datadir gives them (datadir.OwnersFile, datadir.FIXStoreDir).
 	DataDir string
 	// Symbols is the symbol table, the same as the engine's Config.Symbols.
 	Symbols []engine.SymbolConfig
@@ -233,7 +234,7 @@ func buildSessionConfig(o *Options) (*sessionConfig, error) {
 	setDefault(g, config.SenderCompID, DefaultCompID)
 	c.compID, _ = g.Setting(config.SenderCompID)
 	setDefault(g, config.SocketAcceptPort, strconv.Itoa(DefaultPort))
-	setDefault(g, config.FileStorePath, filepath.Join(o.DataDir, "fix"))
+	setDefault(g, config.FileStorePath, datadir.FIXStoreDir(o.DataDir))
 	setDefault(g, config.FileStoreSync, "N")
 	setDefault(g, config.TimeStampPrecision, "MICROS")
 

@@ -6,16 +6,17 @@ import (
 	"hash/crc32"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 
 	"github.com/quickfixgo/quickfix"
 
+	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/internal/fsutil"
 )
 
-// ownersFile is the name of the owner registry inside Options.DataDir.
+// ownerRegistry is the durable SessionID <-> owner id mapping, kept in the file
+// datadir.OwnersFile(Options.DataDir).
 //
 // Each FIX session (SessionID) gets an owner id, the engine's Command.Owner, the
 // first time it logs on. The mapping must survive restarts: resting orders
@@ -31,9 +32,6 @@ import (
 // disk. On open, a damaged last line (no newline or a bad checksum: a write torn
 // by a crash, never acknowledged) is cut off; damage before the last line is an
 // error naming the line and offset, never skipped.
-const ownersFile = "owners"
-
-// ownerRegistry is the durable SessionID <-> owner id mapping.
 type ownerRegistry struct {
 	path  string
 	table *crc32.Table
@@ -49,7 +47,7 @@ func openOwners(dir string) (*ownerRegistry, error) {
 		return nil, errors.New("gateway: owners: " + err.Error())
 	}
 	r := &ownerRegistry{
-		path:  filepath.Join(dir, ownersFile),
+		path:  datadir.OwnersFile(dir),
 		table: crc32.MakeTable(crc32.Castagnoli),
 		bySID: make(map[quickfix.SessionID]uint32),
 	}

@@ -2,11 +2,12 @@ package gateway
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/quickfixgo/quickfix"
+
+	"github.com/openmatch/matchd/datadir"
 )
 
 func sidOf(begin, client string) quickfix.SessionID {
@@ -55,7 +56,7 @@ func TestOwnersTornTail(t *testing.T) {
 	r.assign(sidOf("FIX.4.4", "A"))
 	r.assign(sidOf("FIX.4.4", "B"))
 	r.close()
-	path := filepath.Join(dir, ownersFile)
+	path := datadir.OwnersFile(dir)
 	data, _ := os.ReadFile(path)
 	firstLen := strings.IndexByte(string(data), '\n') + 1
 
@@ -94,7 +95,7 @@ func TestOwnersCorruptMiddle(t *testing.T) {
 	r.assign(sidOf("FIX.4.4", "A"))
 	r.assign(sidOf("FIX.4.4", "B"))
 	r.close()
-	path := filepath.Join(dir, ownersFile)
+	path := datadir.OwnersFile(dir)
 	data, _ := os.ReadFile(path)
 	data[2] ^= 0x01
 	os.WriteFile(path, data, 0o644)

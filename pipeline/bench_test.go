@@ -39,7 +39,7 @@ type lastSeq struct{ seq atomic.Uint64 }
 func (l *lastSeq) Deliver(ev *engine.Event) { l.seq.Store(ev.Seq) }
 
 // BenchmarkPipeline measures commands/s through the whole in-process pipeline
-// (Submit -> ring -> journal + matcher -> ring -> publisher, ack-gated) for each
+// (Submit -> ring -> journal + matcher -> ring -> releaser, ack-gated) for each
 // durability policy, on the mixed workload, from one and from two producers. The
 // `unjournaled` baseline skips the journal write entirely; `none` writes it to
 // the page cache without fsync; `batch` adds one fsync per group.
@@ -68,7 +68,7 @@ func benchPipeline(b *testing.B, pol journal.Policy, producers int, wait ringbuf
 	s := benchStream(b)
 	rep := &lastSeq{}
 	opts := Options{Engine: s.Config, Dir: b.TempDir(), Durability: pol, Wait: wait, MatcherCPU: -1,
-		Reporter: rep, SnapshotEvery: -1, CheckpointEvery: -1}
+		SnapshotEvery: -1, CheckpointEvery: -1}
 	if pol == unjournaled {
 		opts.Durability, opts.noJournal = journal.PolicyNone, true
 	}
@@ -76,6 +76,7 @@ func benchPipeline(b *testing.B, pol journal.Policy, producers int, wait ringbuf
 	if err != nil {
 		b.Fatal(err)
 	}
+	mustStart(b, p, rep)
 	for i := range s.Warmup {
 		if err := p.Submit(&s.Warmup[i]); err != nil {
 			b.Fatal(err)
@@ -128,6 +129,7 @@ func BenchmarkReplay(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	mustStart(b, p, nil)
 	for _, set := range [][]engine.Command{s.Warmup, s.Measured} {
 		for i := range set {
 			if err := p.Submit(&set[i]); err != nil {
@@ -151,8 +153,8 @@ func BenchmarkReplay(b *testing.B) {
 	})
 	// What a restart costs: Open of the same directory (Close wrote a snapshot
 	// at the last command, so nothing is replayed; Open still reads the whole
-	// journal twice: journal.Open checks every record, the replay skips to the
-	// snapshot's sequence).
+	// journal twice: journal.Open checks every record, the recovery skips to the
+	// snapshot's sequence). The pipeline is not started: Open is the restart.
 	b.Run("restart", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			p, rec, err := Open(Options{Engine: s.Config, Dir: dir, Durability: journal.PolicyNone, MatcherCPU: -1, SnapshotEvery: -1})

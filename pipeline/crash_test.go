@@ -36,8 +36,11 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("only runs as TestCrashRecovery's child")
 	}
 	run, _ := strconv.Atoi(os.Getenv("MATCHD_CRASH_RUN"))
-	p, rec, err := Open(Options{Engine: testConfig(), Dir: dir, MatcherCPU: -1, Reporter: &ackPrinter{},
+	p, rec, err := Open(Options{Engine: testConfig(), Dir: dir, MatcherCPU: -1,
 		InboundCapacity: 1024, OutboundCapacity: 4096, CheckpointEvery: 300, SnapshotEvery: 2000})
+	if err == nil {
+		err = p.Start(&ackPrinter{})
+	}
 	if err != nil {
 		os.Stdout.WriteString("E " + err.Error() + "\n")
 		os.Exit(3)

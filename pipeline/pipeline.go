@@ -3,7 +3,7 @@
 //	producers (FIX sessions) --Submit--> inbound ring [Command slots]
 //	    group 1, in parallel: journaler (append + group commit)
 //	                          matcher   (engine.Apply, pinned)  --> outbound ring [Event slots]
-//	                                                                   publisher (Reporter.Deliver)
+//	                                                                   releaser (Reporter.Deliver)
 //
 // Submit serializes the producers (ringbuffer.Publisher) and stamps each command
 // with the next sequence number and the sequencer's clock under the same lock, so
@@ -11,16 +11,23 @@
 // and commits once per batch it is handed (group commit: a batch is whatever
 // accumulated while the previous commit ran), then publishes the journal's
 // durable sequence. The matcher applies commands as soon as they are sequenced;
-// it may run ahead of the journal. The publisher releases an event only when the
-// durable sequence has reached the event's command (ack gating), so a client
-// never sees a report for a command that a crash could lose.
+// it may run ahead of the journal. The releaser hands an event to the Reporter
+// only when the durable sequence has reached the event's command (ack gating),
+// so a client never sees a report for a command that a crash could lose.
 //
 // Every CheckpointEvery commands the matcher hands the journaler its state hash,
-// which the journaler appends as a checkpoint record (see package replay). Every
+// which the journaler appends as a checkpoint record (see package datadir). Every
 // SnapshotEvery commands it serializes the books, and a background goroutine
 // writes the snapshot once its sequence is durable (a snapshot must never hold a
-// command the journal could lose). Open restores the newest valid snapshot and
-// replays the journal after it, then continues the sequence.
+// command the journal could lose).
+//
+// Start-up takes two steps. Open locks the data directory, opens the journal and
+// recovers the books (datadir.Recover: the newest valid snapshot, then the
+// journal after it); it starts no goroutine, so the caller can build what
+// depends on the recovered state (the server's gateway) before any event flows.
+// Start then starts the consumers with the Reporter that will receive the events,
+// and the sequence continues after the last recovered command. Close releases
+// everything, whether or not Start was called.
 package pipeline
 
 import (
@@ -32,10 +39,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/internal/stagehist"
 	"github.com/openmatch/matchd/journal"
-	"github.com/openmatch/matchd/replay"
 	"github.com/openmatch/matchd/ringbuffer"
 )
 
@@ -49,7 +56,8 @@ type Reporter interface {
 type Options struct {
 	// Engine sizes the books.
 	Engine engine.Config
-	// Dir is the data directory (journal/ and snapshots/ under it).
+	// Dir is the data directory (layout in package datadir). Open locks it
+	// until Close.
 	Dir string
 	// Durability is the journal's policy (batch by default).
 	Durability journal.Policy
@@ -75,13 +83,11 @@ type Options struct {
 	SnapshotEvery int64
 	// SnapshotsKept is how many snapshots to keep (default 3).
 	SnapshotsKept int
-	// Reporter receives the events; nil discards them.
-	Reporter Reporter
 	// Clock returns the sequencer's time in Unix nanoseconds (time.Now if nil).
 	Clock func() int64
 	// StageTiming records per-stage latency histograms (see StageLatencies). It
 	// costs a clock read per batch in the journaler and matcher and per command in
-	// Submit and the publisher.
+	// Submit and the releaser.
 	StageTiming bool
 
 	// noJournal makes the journaler publish each batch as durable without
@@ -104,18 +110,21 @@ type Recovered struct {
 	DayOpened int64
 }
 
-// Pipeline is a running sequencer, journal, matcher and publisher.
+// Pipeline is a sequencer, journal, matcher and releaser over one data
+// directory: recovered by Open, running from Start to Close.
 type Pipeline struct {
 	opts Options
+	lock *datadir.DirLock
 	eng  *engine.Engine
 	jw   *journal.Writer
+	rep  Reporter // set by Start, before the releaser runs; nil discards
 
 	in  *ringbuffer.Ring[engine.Command]
 	pub *ringbuffer.Publisher[engine.Command]
 	out *ringbuffer.Ring[engine.Event]
 
 	base     uint64 // Seq = base + ring sequence + 1
-	lastTime int64  // guarded by the publisher's lock
+	lastTime int64  // guarded by the lock of pub (the ring's Publisher)
 
 	durable durableSeq
 	matched atomic.Uint64 // last Seq applied
@@ -129,8 +138,14 @@ type Pipeline struct {
 	snapErr     atomic.Pointer[error]
 
 	matcher *ringbuffer.PinnedConsumer // nil unless MatcherCPU >= 0
-	closed  sync.Once
 	stages  [stageCount]*stagehist.Hist
+
+	// started is set by Start once the consumers run; Submit refuses commands
+	// before (the rings' cursors do not exist yet).
+	started atomic.Bool
+	life    sync.Mutex // orders Start and Close
+	closing bool       // guarded by life: Close has begun
+	closed  sync.Once
 }
 
 type snapJob struct {
@@ -145,7 +160,14 @@ var ErrBadCommand = errors.New("pipeline: malformed command")
 // ErrStopped is returned by Submit after Close or after the journal failed.
 var ErrStopped = errors.New("pipeline: stopped")
 
-// Open recovers the state in opts.Dir and starts the pipeline.
+// ErrNotStarted is returned by Submit before Start.
+var ErrNotStarted = errors.New("pipeline: not started")
+
+// Open locks the data directory opts.Dir (creating it if needed), stores or
+// checks its engine configuration (datadir.StoreConfig), opens the journal
+// (truncating a torn tail) and recovers the books from the newest valid
+// snapshot and the journal after it. It starts no goroutine: Start does. The
+// lock and the journal are held until Close, which must be called either way.
 func Open(opts Options) (*Pipeline, Recovered, error) {
 	var rec Recovered
 	if opts.InboundCapacity == 0 {
@@ -169,30 +191,45 @@ func Open(opts Options) (*Pipeline, Recovered, error) {
 	if err := opts.Engine.Validate(); err != nil {
 		return nil, rec, err
 	}
-	if err := os.MkdirAll(replay.SnapshotDir(opts.Dir), 0o755); err != nil {
+	lock, err := datadir.Lock(opts.Dir)
+	if err != nil {
 		return nil, rec, fmt.Errorf("pipeline: %w", err)
 	}
-	if err := checkAndStoreConfig(opts.Dir, opts.Engine); err != nil {
+	p, rec, err := open(opts, lock)
+	if err != nil {
+		_ = lock.Unlock()
 		return nil, rec, err
 	}
-	// Open the journal first: it truncates a torn tail, so the replay below reads
-	// exactly what the writer will continue from.
-	jw, jrec, err := journal.Open(journal.Options{Dir: replay.JournalDir(opts.Dir), Policy: opts.Durability,
+	return p, rec, nil
+}
+
+// open is Open once the directory is locked.
+func open(opts Options, lock *datadir.DirLock) (*Pipeline, Recovered, error) {
+	var rec Recovered
+	if err := os.MkdirAll(datadir.SnapshotDir(opts.Dir), 0o755); err != nil {
+		return nil, rec, fmt.Errorf("pipeline: %w", err)
+	}
+	if err := datadir.StoreConfig(opts.Dir, opts.Engine); err != nil {
+		return nil, rec, fmt.Errorf("pipeline: %w", err)
+	}
+	// Open the journal first: it truncates a torn tail, so the recovery below
+	// reads exactly what the writer will continue from.
+	jw, jrec, err := journal.Open(journal.Options{Dir: datadir.JournalDir(opts.Dir), Policy: opts.Durability,
 		SegmentSize: opts.SegmentSize, MaxDelay: -1})
 	if err != nil {
 		return nil, rec, fmt.Errorf("pipeline: %w", err)
 	}
 	rec.Journal = jrec
-	res, err := replay.Run(replay.Options{Dir: opts.Dir, Engine: opts.Engine, FromSnapshot: true})
+	res, err := datadir.Recover(opts.Dir, opts.Engine)
 	if err != nil {
 		jw.Close()
 		return nil, rec, fmt.Errorf("pipeline: recovery: %w", err)
 	}
-	rec.FromSnapshot, rec.DamagedSnapshots, rec.Replayed = res.FromSnapshot, res.DamagedSnapshots, res.Commands
-	rec.LastSeq, rec.StateHash, rec.Torn = res.LastSeq, res.StateHash, res.Torn
+	rec.FromSnapshot, rec.DamagedSnapshots, rec.Replayed = res.FromSnapshot, res.DamagedSnapshots, res.Replayed
+	rec.LastSeq, rec.StateHash, rec.Torn = res.LastSeq, res.Engine.StateHash(), res.Torn
 	rec.DayOpened = res.Engine.DayOpened()
 
-	p := &Pipeline{opts: opts, eng: res.Engine, jw: jw, base: res.LastSeq, lastTime: res.LastTime,
+	p := &Pipeline{opts: opts, lock: lock, eng: res.Engine, jw: jw, base: res.LastSeq, lastTime: res.LastTime,
 		checkpoints: make(chan [2]uint64, 1024), snapReq: make(chan snapJob, 1), snapFree: make(chan []byte, 1),
 		snapDone: make(chan struct{})}
 	for i := range p.stages {
@@ -211,29 +248,42 @@ func Open(opts Options) (*Pipeline, Recovered, error) {
 		jw.Close()
 		return nil, rec, fmt.Errorf("pipeline: outbound ring: %w", err)
 	}
-	m := &matcher{p: p, events: engine.NewEvents(4096)}
-	var matchConsumer ringbuffer.Consumer = m
-	if opts.MatcherCPU >= 0 {
-		p.matcher = ringbuffer.Pinned(opts.MatcherCPU, m)
-		matchConsumer = p.matcher
-	}
-	if err := p.out.Start([]ringbuffer.Consumer{&publisher{p: p}}); err != nil {
+	if p.pub, err = ringbuffer.NewPublisher(p.in, ringbuffer.PublisherOptions{}); err != nil {
 		jw.Close()
 		return nil, rec, fmt.Errorf("pipeline: %w", err)
+	}
+	return p, rec, nil
+}
+
+// Start starts the journaler, the matcher, the releaser (which hands every
+// event to rep, once its command is durable; nil discards them) and the
+// snapshot writer. It may be called once, and not after Close.
+func (p *Pipeline) Start(rep Reporter) error {
+	p.life.Lock()
+	defer p.life.Unlock()
+	if p.closing {
+		return errors.New("pipeline: Start after Close")
+	}
+	if p.started.Load() {
+		return errors.New("pipeline: Start called twice")
+	}
+	p.rep = rep
+	m := &matcher{p: p, events: engine.NewEvents(4096)}
+	var matchConsumer ringbuffer.Consumer = m
+	if p.opts.MatcherCPU >= 0 {
+		p.matcher = ringbuffer.Pinned(p.opts.MatcherCPU, m)
+		matchConsumer = p.matcher
+	}
+	if err := p.out.Start([]ringbuffer.Consumer{&releaser{p: p}}); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
 	}
 	if err := p.in.Start([]ringbuffer.Consumer{&journaler{p: p}, matchConsumer}); err != nil {
 		p.out.Close()
-		jw.Close()
-		return nil, rec, fmt.Errorf("pipeline: %w", err)
-	}
-	if p.pub, err = ringbuffer.NewPublisher(p.in, ringbuffer.PublisherOptions{}); err != nil {
-		p.in.Close()
-		p.out.Close()
-		jw.Close()
-		return nil, rec, fmt.Errorf("pipeline: %w", err)
+		return fmt.Errorf("pipeline: %w", err)
 	}
 	go p.snapshotter()
-	return p, rec, nil
+	p.started.Store(true)
+	return nil
 }
 
 // Submit sequences a copy of cmd (its Seq and Time are assigned here) and
@@ -241,6 +291,9 @@ func Open(opts Options) (*Pipeline, Recovered, error) {
 // inbound ring is full (back-pressure) and fails once the pipeline is stopping or
 // the journal has failed.
 func (p *Pipeline) Submit(cmd *engine.Command) error {
+	if !p.started.Load() {
+		return ErrNotStarted
+	}
 	if p.failed.Load() != nil {
 		return ErrStopped
 	}
@@ -263,7 +316,7 @@ func (p *Pipeline) Submit(cmd *engine.Command) error {
 	p.lastTime = t
 	slot.Time = t
 	if p.opts.StageTiming && cmd.Received != 0 {
-		s := p.stages[stageSequence] // guarded by the publisher's lock too
+		s := p.stages[stageSequence] // guarded by pub's lock too
 		s.Record(t - cmd.Received)
 	}
 	return p.pub.Publish(seq)
@@ -271,16 +324,25 @@ func (p *Pipeline) Submit(cmd *engine.Command) error {
 
 // Close stops accepting commands, lets the rings drain (every submitted command
 // is journaled, matched and its events delivered), syncs the journal, writes a
-// final snapshot and closes everything. It returns the first error seen.
+// final snapshot, closes everything and unlocks the data directory. It returns
+// the first error seen. A pipeline that was opened but never started closes the
+// same way (its snapshot then holds the recovered books). Idempotent: later
+// calls return nil.
 func (p *Pipeline) Close() error {
 	var err error
 	p.closed.Do(func() {
+		p.life.Lock()
+		p.closing = true
+		started := p.started.Load()
+		p.life.Unlock()
 		err = p.pub.Close() // drains and stops the inbound consumers
 		if e := p.out.Close(); err == nil {
 			err = e
 		}
 		close(p.snapReq)
-		<-p.snapDone
+		if started {
+			<-p.snapDone
+		}
 		// The journaler has stopped: append the checkpoints it had not picked up.
 		if p.failed.Load() == nil {
 			(&journaler{p: p}).appendCheckpoints()
@@ -299,12 +361,15 @@ func (p *Pipeline) Close() error {
 		if err == nil {
 			err = p.writeSnapshot(p.eng.LastSeq(), p.eng.AppendSnapshot(nil))
 		}
+		if e := p.lock.Unlock(); err == nil {
+			err = e
+		}
 	})
 	return err
 }
 
-// Engine returns the engine. Only safe to use after Close (the matcher owns it
-// while running).
+// Engine returns the engine. Safe to use before Start and after Close only
+// (the matcher owns it while running).
 func (p *Pipeline) Engine() *engine.Engine { return p.eng }
 
 // Stats is a consistent-enough view of the pipeline's progress for metrics.
@@ -319,8 +384,12 @@ type Stats struct {
 	Err error
 }
 
-// Stats reads the progress counters. Safe from any goroutine.
+// Stats reads the progress counters. Safe from any goroutine; before Start
+// every stage stands at the last recovered command.
 func (p *Pipeline) Stats() Stats {
+	if !p.started.Load() { // the rings' cursors and the matcher are set by Start
+		return Stats{Sequenced: p.base, Durable: p.base, Matched: p.base, Sent: p.base}
+	}
 	s := Stats{Durable: p.durable.seq.Load(), Matched: p.matched.Load(), Sent: p.sent.Load(), MatcherPinned: p.matcher != nil && p.matcher.Pinned()}
 	w := p.in.Written()
 	s.Sequenced = p.base + uint64(w+1)
@@ -390,7 +459,7 @@ func (j *journaler) appendCheckpoints() {
 	for {
 		select {
 		case c := <-p.checkpoints:
-			j.buf = replay.AppendCheckpoint(j.buf[:0], c[0], c[1])
+			j.buf = datadir.AppendCheckpoint(j.buf[:0], c[0], c[1])
 			if err := p.jw.Append(journal.TypeCheckpoint, j.buf); err != nil {
 				p.fail(fmt.Errorf("pipeline: journal append: %w", err))
 				return
@@ -448,28 +517,28 @@ func (m *matcher) Consume(lower, upper int64) {
 	}
 }
 
-// publisher releases events once their commands are durable.
-type publisher struct {
+// releaser hands events to the Reporter once their commands are durable.
+type releaser struct {
 	p       *Pipeline
 	durable uint64
 	lastSeq uint64 // for stage timing: the first event of each command
 }
 
-func (pb *publisher) Consume(lower, upper int64) {
-	p := pb.p
+func (rl *releaser) Consume(lower, upper int64) {
+	p := rl.p
 	for s := lower; s <= upper; s++ {
 		ev := p.out.Slot(s)
-		if ev.Seq > pb.durable {
-			pb.durable = p.durable.wait(ev.Seq, &p.failed)
-			if ev.Seq > pb.durable {
+		if ev.Seq > rl.durable {
+			rl.durable = p.durable.wait(ev.Seq, &p.failed)
+			if ev.Seq > rl.durable {
 				return // the journal failed: nothing more may be released
 			}
 		}
-		if p.opts.Reporter != nil {
-			p.opts.Reporter.Deliver(ev)
+		if p.rep != nil {
+			p.rep.Deliver(ev)
 		}
-		if p.opts.StageTiming && ev.Seq != pb.lastSeq {
-			pb.lastSeq = ev.Seq
+		if p.opts.StageTiming && ev.Seq != rl.lastSeq {
+			rl.lastSeq = ev.Seq
 			st := p.stages[stageRelease]
 			st.Record(nowNanos() - ev.Time)
 		}
@@ -494,7 +563,7 @@ func (p *Pipeline) writeSnapshot(seq uint64, buf []byte) error {
 	if seq == 0 {
 		return nil
 	}
-	if err := journal.WriteSnapshotKeep(replay.SnapshotDir(p.opts.Dir), seq, buf, p.opts.SnapshotsKept); err != nil {
+	if err := journal.WriteSnapshotKeep(datadir.SnapshotDir(p.opts.Dir), seq, buf, p.opts.SnapshotsKept); err != nil {
 		return fmt.Errorf("pipeline: snapshot at seq %d: %w", seq, err)
 	}
 	return nil

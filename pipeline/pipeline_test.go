@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/journal"
 	"github.com/openmatch/matchd/replay"
@@ -78,11 +79,12 @@ func TestPipelineMatchesReplay(t *testing.T) {
 		t.Run(w.String(), func(t *testing.T) {
 			dir := t.TempDir()
 			col := &collector{}
-			p, rec, err := Open(Options{Engine: testConfig(), Dir: dir, Wait: w, MatcherCPU: -1, Reporter: col,
+			p, rec, err := Open(Options{Engine: testConfig(), Dir: dir, Wait: w, MatcherCPU: -1,
 				InboundCapacity: 256, OutboundCapacity: 1024, CheckpointEvery: 500, SnapshotEvery: 2000})
 			if err != nil {
 				t.Fatal(err)
 			}
+			mustStart(t, p, col)
 			if rec.LastSeq != 0 {
 				t.Fatalf("fresh directory recovered seq %d", rec.LastSeq)
 			}
@@ -155,6 +157,7 @@ func TestRestartContinues(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		mustStart(t, p, nil)
 		if round > 0 && (rec.LastSeq != uint64(n) || rec.StateHash != hashes[round-1]) {
 			t.Fatalf("round %d recovered seq %d hash %x, want %d %x", round, rec.LastSeq, rec.StateHash, n, hashes[round-1])
 		}
@@ -201,6 +204,7 @@ func TestSubmitDoesNotAllocate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
+	mustStart(t, p, nil)
 	id, _ := engine.MakeID("x")
 	c := engine.Command{Kind: engine.KindCancel, Owner: 1, ClOrdID: id, OrigClOrdID: id}
 	if a := testing.AllocsPerRun(1000, func() { _ = p.Submit(&c) }); a != 0 {
@@ -217,6 +221,7 @@ func TestSubmitKeepsTheJournalReadable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustStart(t, p, nil)
 	c := engine.Command{Kind: engine.KindCancel, Owner: 1}
 	c.ClOrdID, _ = engine.MakeID("c1")
 	c.OrigClOrdID.B[5] = 'x' // N is 0: junk in the padding
@@ -248,7 +253,7 @@ func TestConfigGuard(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	stored, err := LoadConfig(dir)
+	stored, err := datadir.LoadConfig(dir)
 	if err != nil || len(stored.Symbols) != 3 {
 		t.Fatalf("stored config: %+v, %v", stored, err)
 	}
@@ -274,6 +279,7 @@ func TestStageLatencies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustStart(t, p, nil)
 	r := rand.New(rand.NewSource(9))
 	const n = 300
 	for i := 0; i < n; i++ {
@@ -318,6 +324,7 @@ func TestMatcherPinning(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		mustStart(t, p, nil)
 		id, _ := engine.MakeID("x")
 		c := engine.Command{Kind: engine.KindCancel, Owner: 1, ClOrdID: id, OrigClOrdID: id}
 		if err := p.Submit(&c); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/engine"
 )
 
@@ -91,12 +92,8 @@ func Main(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s: %w", c.ConfigFile, err)
 		}
 	} else {
-		b, err := os.ReadFile(c.Dir + "/engine.json")
-		if err != nil {
+		if cfg, err = datadir.LoadConfig(c.Dir); err != nil {
 			return fmt.Errorf("cannot read the engine configuration (is %q a matchd data directory?): %w", c.Dir, err)
-		}
-		if err := json.Unmarshal(b, &cfg); err != nil {
-			return fmt.Errorf("%s/engine.json: %w", c.Dir, err)
 		}
 	}
 	symbol := -1

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/journal"
 	"github.com/openmatch/matchd/pipeline"
@@ -33,9 +34,13 @@ func (c *counter) Deliver(*engine.Event) { c.n++ }
 func writeJournal(t *testing.T, dir string, n int) int {
 	t.Helper()
 	c := &counter{}
-	p, _, err := pipeline.Open(pipeline.Options{Engine: testConfig(), Dir: dir, MatcherCPU: -1, Reporter: c,
+	p, _, err := pipeline.Open(pipeline.Options{Engine: testConfig(), Dir: dir, MatcherCPU: -1,
 		CheckpointEvery: 100, SnapshotEvery: 400})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(c); err != nil {
+		p.Close()
 		t.Fatal(err)
 	}
 	r := rand.New(rand.NewSource(3))
@@ -139,7 +144,7 @@ func TestCLIDamage(t *testing.T) {
 	}
 	id, _ := engine.MakeID("forged")
 	res.Engine.Apply(&engine.Command{Seq: 250, Kind: engine.KindNew, Side: engine.Buy, Type: engine.Limit, Price: 50, Qty: 1, ClOrdID: id}, engine.NewEvents(4))
-	if err := journal.WriteSnapshot(replay.SnapshotDir(dir), 250, res.Engine.AppendSnapshot(nil)); err != nil {
+	if err := journal.WriteSnapshot(datadir.SnapshotDir(dir), 250, res.Engine.AppendSnapshot(nil)); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = run(t, "-data", dir, "-verify")
@@ -147,7 +152,7 @@ func TestCLIDamage(t *testing.T) {
 		t.Fatalf("verify with a forged snapshot: %v", err)
 	}
 	// A flipped byte in the middle of the journal is reported with its position.
-	segs, _ := filepath.Glob(filepath.Join(replay.JournalDir(dir), "*.log"))
+	segs, _ := filepath.Glob(filepath.Join(datadir.JournalDir(dir), "*.log"))
 	b, err := os.ReadFile(segs[0])
 	if err != nil {
 		t.Fatal(err)

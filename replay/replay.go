@@ -1,55 +1,33 @@
 // Package replay re-runs a journal through a fresh engine: for audits (events as
 // JSON lines, books as they stood at a sequence number or time, hashes of the
 // event stream and of the final state, verification of the checkpoints and
-// snapshots the server wrote) and for crash recovery (the pipeline restores the
-// newest snapshot and replays the journal after it).
+// snapshots the server wrote). Crash recovery is not here: the pipeline
+// recovers with package datadir, which this package builds on too (the journal
+// is read by the same datadir.CommandReader, snapshots are restored by the same
+// datadir.RestoreSnapshot), so the live system does not depend on the audit tool.
 //
 // Replay calls the same engine.Apply as the live matcher, with the commands as
 // journaled, so it reproduces the live events byte for byte: the engine reads no
 // clock and every identifier comes from the commands.
 //
-// # Data directory
-//
-//	DIR/journal/      segments (package journal)
-//	DIR/snapshots/    snapshot-<seq>.snap files (package journal)
-//
-// # Checkpoint records
-//
-// A journal.TypeCheckpoint record's payload is seq u64 | state hash u64
-// (little-endian): the engine's StateHash right after applying the command with
-// that Seq. The matcher computes it and the journaler appends it when it gets it,
-// so it usually follows its command by a few records; -verify therefore collects
-// the checkpoints in a first pass and compares them as the replay passes each Seq.
+// The data directory's layout and the checkpoint record are described in
+// package datadir. A checkpoint usually follows its command by a few records, so
+// -verify collects the checkpoints in a first pass and compares them as the
+// replay passes each Seq.
 package replay
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/cespare/xxhash/v2"
 
+	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/journal"
 )
-
-// JournalDir and SnapshotDir name the parts of a data directory.
-func JournalDir(dataDir string) string { return filepath.Join(dataDir, "journal") }
-
-// SnapshotDir is where snapshots of the books are kept.
-func SnapshotDir(dataDir string) string { return filepath.Join(dataDir, "snapshots") }
-
-// CheckpointSize is the length of a checkpoint record's payload.
-const CheckpointSize = 16
-
-// AppendCheckpoint encodes a checkpoint record payload.
-func AppendCheckpoint(dst []byte, seq, stateHash uint64) []byte {
-	dst = binary.LittleEndian.AppendUint64(dst, seq)
-	return binary.LittleEndian.AppendUint64(dst, stateHash)
-}
 
 // Options control a replay.
 type Options struct {
@@ -106,7 +84,7 @@ type Result struct {
 // Run replays the journal in opts.Dir.
 func Run(opts Options) (Result, error) {
 	var res Result
-	jdir := JournalDir(opts.Dir)
+	jdir := datadir.JournalDir(opts.Dir)
 	if _, err := os.Stat(jdir); err != nil {
 		return res, fmt.Errorf("replay: no journal in %s: %w", opts.Dir, err)
 	}
@@ -127,18 +105,17 @@ func Run(opts Options) (Result, error) {
 	res.LastSeq = eng.LastSeq()
 	res.StateHash = eng.StateHash()
 
-	r, err := journal.OpenReader(jdir)
+	cr, err := datadir.OpenCommands(opts.Dir, res.LastSeq)
 	if err != nil {
 		return res, fmt.Errorf("replay: %w", err)
 	}
-	defer r.Close()
+	defer cr.Close()
 	total := journalSize(jdir)
 	out := engine.NewEvents(1024)
 	var cmd engine.Command
 	var n uint64
 	for {
-		rec, err := r.Next()
-		if err != nil {
+		if err := cr.Next(&cmd); err != nil {
 			if err == io.EOF {
 				break
 			}
@@ -149,29 +126,8 @@ func Run(opts Options) (Result, error) {
 			return res, fmt.Errorf("replay: %w", err)
 		}
 		if n++; opts.Progress != nil && n%65536 == 0 {
-			opts.Progress(segmentBytesBefore(jdir, rec.Segment)+rec.Offset, total)
-		}
-		switch rec.Type {
-		case journal.TypeCheckpoint:
-			if len(rec.Payload) != CheckpointSize {
-				return res, fmt.Errorf("replay: checkpoint record of %d bytes at segment %d offset %d", len(rec.Payload), rec.Segment, rec.Offset)
-			}
-			continue
-		case journal.TypeCommand:
-		default:
-			return res, fmt.Errorf("replay: unknown record type %d at segment %d offset %d", rec.Type, rec.Segment, rec.Offset)
-		}
-		if err := engine.DecodeCommand(rec.Payload, &cmd); err != nil {
-			return res, fmt.Errorf("replay: %v at segment %d offset %d", err, rec.Segment, rec.Offset)
-		}
-		if cmd.Seq <= res.LastSeq {
-			if res.FromSnapshot != 0 {
-				continue // covered by the snapshot
-			}
-			return res, fmt.Errorf("replay: sequence %d after %d at segment %d offset %d: out of order", cmd.Seq, res.LastSeq, rec.Segment, rec.Offset)
-		}
-		if cmd.Seq != res.LastSeq+1 {
-			return res, fmt.Errorf("replay: sequence gap at segment %d offset %d: expected %d, found %d", rec.Segment, rec.Offset, res.LastSeq+1, cmd.Seq)
+			seg, off := cr.Position()
+			opts.Progress(segmentBytesBefore(jdir, seg)+off, total)
 		}
 		if opts.StopTime != 0 && cmd.Time > opts.StopTime {
 			break
@@ -209,41 +165,18 @@ func Run(opts Options) (Result, error) {
 	return res, nil
 }
 
-// start builds the engine: fresh, or from the newest usable snapshot.
+// start builds the engine: fresh, or from the newest usable snapshot at or
+// before StopSeq.
 func start(opts Options, res *Result) (*engine.Engine, error) {
 	if !opts.FromSnapshot {
 		return engine.New(opts.Engine)
 	}
-	sdir := SnapshotDir(opts.Dir)
-	infos, err := journal.ListSnapshots(sdir)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	snap, err := datadir.RestoreSnapshot(opts.Dir, opts.Engine, opts.StopSeq)
+	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
-	// Newest first; skip those past StopSeq and those that fail to verify.
-	for i := len(infos) - 1; i >= 0; i-- {
-		info := infos[i]
-		if opts.StopSeq != 0 && info.Seq > opts.StopSeq {
-			continue
-		}
-		snap, err := journal.ReadSnapshot(info)
-		if err != nil {
-			res.DamagedSnapshots = append(res.DamagedSnapshots, journal.DamagedSnapshot{Path: info.Path, Seq: info.Seq, Reason: err.Error()})
-			continue
-		}
-		eng, err := engine.Restore(opts.Engine, snap.Payload)
-		if err != nil {
-			res.DamagedSnapshots = append(res.DamagedSnapshots, journal.DamagedSnapshot{Path: info.Path, Seq: info.Seq, Reason: err.Error()})
-			continue
-		}
-		if eng.LastSeq() != info.Seq {
-			res.DamagedSnapshots = append(res.DamagedSnapshots, journal.DamagedSnapshot{Path: info.Path, Seq: info.Seq,
-				Reason: fmt.Sprintf("snapshot content is at seq %d", eng.LastSeq())})
-			continue
-		}
-		res.FromSnapshot = info.Seq
-		return eng, nil
-	}
-	return engine.New(opts.Engine)
+	res.FromSnapshot, res.DamagedSnapshots = snap.Seq, snap.Damaged
+	return snap.Engine, nil
 }
 
 // expectation is a state hash the replay must reach at some Seq.
@@ -269,7 +202,7 @@ func (x expectation) check(got uint64, res *Result) error {
 // collectExpectations reads every checkpoint record and every snapshot file.
 func collectExpectations(opts Options) (map[uint64][]expectation, error) {
 	m := make(map[uint64][]expectation)
-	r, err := journal.OpenReader(JournalDir(opts.Dir))
+	r, err := journal.OpenReader(datadir.JournalDir(opts.Dir))
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
@@ -282,14 +215,17 @@ func collectExpectations(opts Options) (map[uint64][]expectation, error) {
 		if err != nil {
 			return nil, fmt.Errorf("replay: %w", err)
 		}
-		if rec.Type != journal.TypeCheckpoint || len(rec.Payload) != CheckpointSize {
+		if rec.Type != journal.TypeCheckpoint {
 			continue
 		}
-		seq := binary.LittleEndian.Uint64(rec.Payload)
-		m[seq] = append(m[seq], expectation{hash: binary.LittleEndian.Uint64(rec.Payload[8:]), what: "checkpoint",
+		seq, hash, err := datadir.DecodeCheckpoint(rec.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("replay: verify: %v at segment %d offset %d", err, rec.Segment, rec.Offset)
+		}
+		m[seq] = append(m[seq], expectation{hash: hash, what: "checkpoint",
 			where: fmt.Sprintf("seq %d (record at segment %d offset %d)", seq, rec.Segment, rec.Offset)})
 	}
-	infos, err := journal.ListSnapshots(SnapshotDir(opts.Dir))
+	infos, err := journal.ListSnapshots(datadir.SnapshotDir(opts.Dir))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("replay: %w", err)
 	}

@@ -31,7 +31,8 @@ type Options struct {
 	Port int
 	// Engine sizes the books and lists the symbols.
 	Engine engine.Config
-	// DataDir holds the journal, snapshots, owner registry and FIX store.
+	// DataDir holds the journal, snapshots, owner registry and FIX store (the
+	// layout is package datadir's).
 	DataDir string
 	// Durability is the journal's commit policy.
 	Durability journal.Policy

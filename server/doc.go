@@ -10,12 +10,13 @@
 //
 // # Wiring
 //
-// The gateway's Sink is the pipeline; the pipeline's Reporter is a small
-// forwarding type that hands each event to the gateway's Deliver. The pipeline is
-// opened first (it locks the data directory and recovers the books), the gateway
-// second, and the forwarder is pointed at it before anything can be submitted (see
-// Server). The gateway stamps Command.Received when it decodes a message, and the
-// pipeline's stage timing is on by default, for the per-stage latency metrics.
+// The gateway's Sink is the pipeline and the pipeline's Reporter is the gateway.
+// New opens the pipeline first (pipeline.Open locks the data directory and
+// recovers the books, starting nothing) and builds the gateway second; Start
+// starts the pipeline with the gateway as its Reporter before anything can be
+// submitted (see Server). The data directory's layout is package datadir's. The
+// gateway stamps Command.Received when it decodes a message, and the pipeline's
+// stage timing is on by default, for the per-stage latency metrics.
 //
 // # Configuration
 //

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,23 +18,21 @@ import (
 )
 
 // Server is matchd: the FIX gateway in front of the pipeline (sequencer, journal,
-// matcher, publisher), plus the metrics endpoint and the end-of-day timer.
+// matcher, releaser), plus the metrics endpoint and the end-of-day timer.
 //
-//	gateway (FIX sessions) --Submit--> pipeline --Reporter.Deliver--> reporter --> gateway.Deliver
+//	gateway (FIX sessions) --Submit--> pipeline --Reporter.Deliver--> gateway
 //
-// New opens the pipeline first: it takes the data directory's lock and recovers
-// the books from the newest snapshot and the journal. Only then is the gateway
-// created (its owner registry and FIX store live in the same directory, so a
-// second matchd on it fails before touching them), with the pipeline as its Sink.
-// The pipeline needed its Reporter before the gateway existed: the reporter
-// forwards to the gateway once New sets it. No event can be lost in between:
-// recovery delivers none, and nothing is submitted before Start.
+// New opens the pipeline first (pipeline.Open): it takes the data directory's
+// lock and recovers the books from the newest snapshot and the journal, and runs
+// nothing yet. Only then is the gateway created (its owner registry and FIX store
+// live in the same directory, so a second matchd on it fails before touching
+// them), with the pipeline as its Sink. Start starts the pipeline with the
+// gateway as its Reporter, before anything can be submitted.
 type Server struct {
 	opts Options
 	log  zerolog.Logger
 	pipe *pipeline.Pipeline
 	gw   *gateway.Gateway
-	rep  *reporter
 	rec  pipeline.Recovered
 
 	httpSrv  *http.Server
@@ -55,21 +52,6 @@ type Server struct {
 	closeErr  error // set by the first Close
 }
 
-// reporter is the pipeline's Reporter, forwarding to the gateway (see Server).
-type reporter struct {
-	gw   atomic.Pointer[gateway.Gateway]
-	lost atomic.Uint64
-}
-
-// Deliver implements pipeline.Reporter.
-func (r *reporter) Deliver(ev *engine.Event) {
-	if gw := r.gw.Load(); gw != nil {
-		gw.Deliver(ev)
-		return
-	}
-	r.lost.Add(1) // cannot happen: nothing is submitted before the gateway is set
-}
-
 // New recovers the state in opts.DataDir and builds the server; Start makes it
 // listen. opts normally comes from Load (command line) or Parse (settings text).
 func New(opts Options) (*Server, error) {
@@ -79,11 +61,8 @@ func New(opts Options) (*Server, error) {
 	if opts.DataDir == "" {
 		return nil, errors.New("server: Options.DataDir is required")
 	}
-	s := &Server{opts: opts, log: opts.Logger.With().Str("component", "server").Logger(), rep: &reporter{},
+	s := &Server{opts: opts, log: opts.Logger.With().Str("component", "server").Logger(),
 		stop: make(chan struct{}), done: make(chan struct{}), failed: make(chan struct{})}
-	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("server: data directory: %w", err)
-	}
 	t0 := time.Now()
 	var seqClock func() int64 // nil: the pipeline's wall clock
 	if opts.clock != nil {
@@ -100,7 +79,6 @@ func New(opts Options) (*Server, error) {
 		MatcherCPU:       opts.MatcherCPU,
 		CheckpointEvery:  opts.CheckpointEvery,
 		SnapshotEvery:    opts.SnapshotEvery,
-		Reporter:         s.rep,
 		StageTiming:      opts.StageTiming,
 	})
 	if err != nil {
@@ -128,7 +106,6 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.gw = gw
-	s.rep.gw.Store(gw)
 	return s, nil
 }
 
@@ -154,10 +131,10 @@ func (s *Server) logRecovery(rec pipeline.Recovered, took time.Duration) {
 	}
 }
 
-// Start applies the garbage-collector settings, opens the metrics endpoint,
-// runs an end of day the server missed (catchUpEndOfDay), opens the FIX acceptor
-// and starts the end-of-day timer. After a failed Start, Close releases what New
-// opened.
+// Start starts the pipeline with the gateway as its Reporter, applies the
+// garbage-collector settings, opens the metrics endpoint, runs an end of day the
+// server missed (catchUpEndOfDay), opens the FIX acceptor and starts the
+// end-of-day timer. After a failed Start, Close releases what New opened.
 func (s *Server) Start() error {
 	s.mu.Lock()
 	if s.started || s.closed {
@@ -167,6 +144,10 @@ func (s *Server) Start() error {
 	s.started = true
 	s.mu.Unlock()
 
+	if err := s.pipe.Start(s.gw); err != nil {
+		close(s.done)
+		return fmt.Errorf("server: %w", err)
+	}
 	applyGC(s.opts.GC, s.log)
 	if s.opts.MetricsAddr != "" {
 		ln, err := net.Listen("tcp", s.opts.MetricsAddr)
@@ -345,9 +326,6 @@ func (s *Server) close() {
 		}
 		cancel()
 		<-s.httpDone
-	}
-	if n := s.rep.lost.Load(); n > 0 {
-		s.log.Error().Uint64("events", n).Msg("events reached the reporter before the gateway was set")
 	}
 	s.log.Info().Uint64("last_seq", st.Sent).Uint64("durable_seq", st.Durable).Str("took", time.Since(t0).Round(time.Microsecond).String()).
 		Msg("matchd stopped")

@@ -4,15 +4,14 @@ import (
 	"errors"
 	"net"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/internal/fixtest"
-	"github.com/openmatch/matchd/journal"
 )
 
 // TestListedSessions: a production configuration lists the sessions; a listed
@@ -74,7 +73,7 @@ func TestStartFailures(t *testing.T) {
 	o, _ := testOptions(t, dir, fixtest.FreePort(t), "")
 	s := startServer(t, o)
 	o2, _ := testOptions(t, dir, fixtest.FreePort(t), "")
-	if _, err := New(o2); !errors.Is(err, journal.ErrLocked) || !strings.HasPrefix(err.Error(), "server: ") {
+	if _, err := New(o2); !errors.Is(err, datadir.ErrLocked) || !strings.HasPrefix(err.Error(), "server: ") || !strings.Contains(err.Error(), dir) {
 		t.Fatalf("second server on the same data: %v", err)
 	}
 	s.Close()
@@ -102,7 +101,7 @@ func TestStartFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	s4.Close()
-	if _, err := os.Stat(filepath.Join(o3.DataDir, "owners")); err != nil {
+	if _, err := os.Stat(datadir.OwnersFile(o3.DataDir)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -72,8 +72,13 @@ func startServer(t *testing.T, dropEvery int64) *testServer {
 		t.Fatal(err)
 	}
 	s.pipe, _, err = pipeline.Open(pipeline.Options{Engine: cfg, Dir: filepath.Join(dir, "data"), Durability: journal.PolicyNone,
-		Reporter: s.gw, StageTiming: true, MatcherCPU: -1})
+		StageTiming: true, MatcherCPU: -1})
 	if err != nil {
+		s.gw.Stop()
+		t.Fatal(err)
+	}
+	if err := s.pipe.Start(s.gw); err != nil {
+		s.pipe.Close()
 		s.gw.Stop()
 		t.Fatal(err)
 	}

@@ -1,7 +1,7 @@
 // Package pipelinebench measures the in-process pipeline without a gateway:
 // producers call (*pipeline.Pipeline).Submit (inbound ring, journal with
-// group commit, matcher, outbound ring, ack-gated publisher) and a Reporter
-// timestamps the first event of each command as the publisher releases it.
+// group commit, matcher, outbound ring, ack-gated releaser) and a Reporter
+// timestamps the first event of each command as the releaser hands it over.
 // One pass per durability policy, each on a fresh data directory, on the
 // mixed workload of package internal/workload. The warm-up (untimed) runs
 // under policy none; the pipeline is then closed and reopened under the
@@ -201,7 +201,7 @@ func parseOp(id *engine.ID) (int, bool) {
 }
 
 // reporter timestamps the first event of each measured command. Deliver runs
-// on the pipeline's publisher goroutine only.
+// on the pipeline's releaser goroutine only.
 type reporter struct {
 	last uint64 // Seq of the last event seen
 	// Open loop: completions go to the op's Load.
@@ -265,6 +265,10 @@ func measure(ctx context.Context, o Options, s *workload.Stream, pol journal.Pol
 	if err != nil {
 		return nil, dir, fmt.Errorf("pipelinebench: %s: warm-up: %w", pol, err)
 	}
+	if err := warm.Start(nil); err != nil {
+		warm.Close()
+		return nil, dir, fmt.Errorf("pipelinebench: %s: warm-up: %w", pol, err)
+	}
 	for i := range s.Warmup {
 		if err = warm.Submit(&s.Warmup[i]); err != nil {
 			break
@@ -280,7 +284,7 @@ func measure(ctx context.Context, o Options, s *workload.Stream, pol journal.Pol
 		return nil, dir, fmt.Errorf("pipelinebench: %s: warm-up: %w", pol, err)
 	}
 	p, rec, err := pipeline.Open(pipeline.Options{Engine: s.Config, Dir: dir, Durability: pol, Wait: o.Wait,
-		MatcherCPU: o.MatcherCPU, Reporter: rep, StageTiming: true})
+		MatcherCPU: o.MatcherCPU, StageTiming: true})
 	if err != nil {
 		return nil, dir, fmt.Errorf("pipelinebench: %s: %w", pol, err)
 	}
@@ -293,6 +297,9 @@ func measure(ctx context.Context, o Options, s *workload.Stream, pol journal.Pol
 	if rec.LastSeq != uint64(len(s.Warmup)) || rec.FromSnapshot != rec.LastSeq {
 		return nil, dir, fmt.Errorf("pipelinebench: %s: reopened at seq %d from a snapshot at %d, want the warm-up's %d",
 			pol, rec.LastSeq, rec.FromSnapshot, len(s.Warmup))
+	}
+	if err := p.Start(rep); err != nil {
+		return nil, dir, fmt.Errorf("pipelinebench: %s: %w", pol, err)
 	}
 	runtime.GC()
 

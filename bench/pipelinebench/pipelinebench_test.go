@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/internal/workload"
 	"github.com/openmatch/matchd/journal"
@@ -79,7 +80,7 @@ func TestRunMaxThroughputKeepsData(t *testing.T) {
 	if len(res.Kept) != 1 || res.Runs[0].Settings["dir"] != res.Kept[0] {
 		t.Fatalf("kept %v, settings %v", res.Kept, res.Runs[0].Settings)
 	}
-	segs, _ := filepath.Glob(filepath.Join(res.Kept[0], "journal", "*"))
+	segs, _ := filepath.Glob(filepath.Join(datadir.JournalDir(res.Kept[0]), "*"))
 	if len(segs) == 0 {
 		t.Errorf("no journal in the kept directory %s", res.Kept[0])
 	}
