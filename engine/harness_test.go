@@ -320,7 +320,8 @@ func formatOrder(cfg *engine.Config, o *engine.OrderView, withSym bool) string {
 	return b.String()
 }
 
-// formatState renders a canonical state, one order per line, then the history.
+// formatState renders a canonical state, one order per line, then the history
+// (owner/ClOrdID:status).
 func formatState(cfg *engine.Config, s *engine.State) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "last-seq=%d next-exec=%d hash=%#016x\n", s.LastSeq, s.NextExecID, s.Hash())
@@ -332,7 +333,7 @@ func formatState(cfg *engine.Config, s *engine.State) string {
 		b.WriteString(" (empty)")
 	}
 	for _, h := range s.History {
-		fmt.Fprintf(&b, " %d/%s", h.Owner, idText(h.ClOrdID))
+		fmt.Fprintf(&b, " %d/%s:%s", h.Owner, idText(h.ClOrdID), statusName(h.Status))
 	}
 	b.WriteString("\n")
 	return b.String()
