@@ -24,9 +24,6 @@ var (
 )
 
 func TestDifferential(t *testing.T) {
-	if !engineImplemented() {
-		t.Skip("engine not implemented yet (its methods panic TODO)")
-	}
 	// 40 seeds x 5,000 commands = 200,000 commands by default (about 1.5 s).
 	seeds, cmds := 40, 5000
 	if testing.Short() {
