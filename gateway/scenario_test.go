@@ -21,17 +21,22 @@ package gateway_test
 //	send NAME MSGTYPE TAG=VALUE...
 //	    Sends one message from NAME, tags in the order written, and prints every
 //	    message each logged-on session received because of it: the sender's
-//	    first, then the others in logon order, each in arrival order.
+//	    first, then the others in logon order, each in arrival order ("(no
+//	    messages)" if none).
 //	eod
 //	    Submits an end of day to the pipeline, as the server's scheduler does,
 //	    and prints what the sessions received.
 //	sequenced
-//	    Prints how many commands have reached the sequencer since the file began
-//	    (the probes below not counted): messages refused by the gateway add none.
+//	    Prints "commands sequenced: N", the number of commands that reached the
+//	    sequencer since the file began (the probes below not counted): messages
+//	    the gateway refuses itself add none.
+//
+// Lines starting with # are comments.
 //
 // A received message prints as one line, "NAME MSGTYPE Field=value...", its body
-// fields in a fixed order with FIX names (ClOrdID, ExecType, ...; a tag without a
-// name as its number), plus PossDupFlag if set. Volatile fields are masked:
+// fields in a fixed order with FIX names (ExecType, OrdStatus, ClOrdID, ...; a
+// tag without a name as its number; Text last), plus PossDupFlag if set; a value
+// with a space, quote or = in it is quoted. Volatile fields are masked:
 // TransactTime and RefSeqNum print as "*" (present; fixtest checks every
 // TransactTime's format), OrderID as O1, O2... and ExecID as E1, E2... in order of
 // first appearance in the file (OrderID NONE stays NONE). fixtest fails the test
@@ -187,7 +192,7 @@ func (sc *scenario) handle(t *testing.T, d *datadriven.TestData) string {
 		return sc.collect(t, "")
 	case "sequenced":
 		n := sc.pipe.Stats().Sequenced - uint64(sc.probes)
-		return strconv.FormatUint(n, 10) + " commands sequenced\n"
+		return "commands sequenced: " + strconv.FormatUint(n, 10) + "\n"
 	}
 	d.Fatalf(t, "unknown directive %q (want logon, send, eod or sequenced)", d.Cmd)
 	return ""
