@@ -41,7 +41,8 @@ func counterID(prefix byte, n int) ID {
 }
 
 // TestZeroAllocsPerOrder asserts the hot path allocates nothing once warm, for a
-// resting new order, a new order crossing several levels, a cancel and a replace.
+// resting new order, a new order crossing several levels, a cancel, cancel
+// rejects (a side mismatch, a finished order) and a replace.
 func TestZeroAllocsPerOrder(t *testing.T) {
 	e, apply := allocEngine(t)
 	// Warm: grow the event buffer to its largest burst once.
@@ -72,9 +73,22 @@ func TestZeroAllocsPerOrder(t *testing.T) {
 		{"cancel", func() {
 			n++
 			apply(Command{Kind: KindNew, Owner: 1, Side: Buy, Type: Limit, Price: 700, Qty: 5, ClOrdID: counterID('c', n)})
-			out := apply(Command{Kind: KindCancel, Owner: 1, ClOrdID: counterID('x', n), OrigClOrdID: counterID('c', n)})
+			out := apply(Command{Kind: KindCancel, Owner: 1, Side: Buy, ClOrdID: counterID('x', n), OrigClOrdID: counterID('c', n)})
 			if out.At(0).Kind != EvCanceled {
 				t.Fatalf("cancel: got event kind %d", out.At(0).Kind)
+			}
+		}},
+		{"cancel rejects", func() {
+			n++
+			apply(Command{Kind: KindNew, Owner: 1, Side: Buy, Type: Limit, Price: 750, Qty: 5, ClOrdID: counterID('d', n)})
+			out := apply(Command{Kind: KindCancel, Owner: 1, Side: Sell, ClOrdID: counterID('y', n), OrigClOrdID: counterID('d', n)})
+			if ev := out.At(0); ev.Kind != EvCancelRejected || ev.Text != TextSideDiffers {
+				t.Fatalf("cancel with the wrong side: got event kind %d text %d", ev.Kind, ev.Text)
+			}
+			apply(Command{Kind: KindCancel, Owner: 1, Side: Buy, ClOrdID: counterID('y', n), OrigClOrdID: counterID('d', n)})
+			out = apply(Command{Kind: KindCancel, Owner: 1, Side: Buy, ClOrdID: counterID('Y', n), OrigClOrdID: counterID('d', n)})
+			if ev := out.At(0); ev.Kind != EvCancelRejected || ev.Status != StatusCanceled {
+				t.Fatalf("cancel of a canceled order: got event kind %d status %c", ev.Kind, ev.Status)
 			}
 		}},
 		{"replace", func() {

@@ -24,9 +24,6 @@ var (
 )
 
 func TestDifferential(t *testing.T) {
-	if !engineImplemented() {
-		t.Skip("engine not implemented yet (its methods panic TODO)")
-	}
 	// 40 seeds x 5,000 commands = 200,000 commands by default (about 1.5 s).
 	seeds, cmds := 40, 5000
 	if testing.Short() {
@@ -44,8 +41,9 @@ func TestDifferential(t *testing.T) {
 		}
 	}
 	total := 0
+	seen := make(map[string]int)
 	for _, seed := range list {
-		n, msg := runDifferential(seed, cmds)
+		n, msg := runDifferential(seed, cmds, seen)
 		total += n
 		if msg != "" {
 			t.Fatalf("seed %d (reproduce: go test ./engine -run 'TestDifferential$' -seed %d -diffcmds %d):\n%s",
@@ -53,11 +51,48 @@ func TestDifferential(t *testing.T) {
 		}
 	}
 	t.Logf("%d commands over %d seeds agree", total, len(list))
+	// The generator must keep reaching the cancel-reject rules, or the
+	// comparison above proves nothing about them.
+	if *flagSeed == 0 {
+		for _, k := range cancelRejectCases {
+			if seen[k] == 0 {
+				t.Errorf("no %q over the default seeds: the command generator no longer produces it", k)
+			}
+		}
+	}
+}
+
+// cancelRejectCases are the cancel rejects every default run must produce, as
+// cancelRejectCase names them.
+var cancelRejectCases = []string{
+	"cancel: side differs", "cancel: symbol differs", "replace: side differs", "replace: symbol differs",
+	"too late: status 0", "too late: status 1", "too late: status 2", "too late: status 4",
+}
+
+// cancelRejectCase names the case of a cancel reject for cancelRejectCases.
+func cancelRejectCase(e *engine.Event) string {
+	if e.Kind != engine.EvCancelRejected {
+		return ""
+	}
+	to := "cancel: "
+	if e.ResponseTo == 2 {
+		to = "replace: "
+	}
+	switch {
+	case e.Reason == engine.ReasonTooLate:
+		return "too late: status " + string(rune(e.Status))
+	case e.Text == engine.TextSideDiffers:
+		return to + "side differs"
+	case e.Text == engine.TextSymbolDiffers:
+		return to + "symbol differs"
+	}
+	return ""
 }
 
 // runDifferential runs one seed; it returns the number of commands applied and
-// a description of the first disagreement, or "".
-func runDifferential(seed int64, cmds int) (int, string) {
+// a description of the first disagreement, or "". It counts the reference's
+// cancel rejects in seen by cancelRejectCase.
+func runDifferential(seed int64, cmds int, seen map[string]int) (int, string) {
 	r := rand.New(rand.NewSource(seed))
 	cfg := randomConfig(r)
 	eng, err := newEngineMatcher(cfg)
@@ -85,6 +120,11 @@ func runDifferential(seed int64, cmds int) (int, string) {
 		want := ref.apply(&c)
 		if d := compareEvents(&cfg, got, want); d != "" {
 			return fail(d)
+		}
+		for j := range want {
+			if k := cancelRejectCase(&want[j]); k != "" {
+				seen[k]++
+			}
 		}
 		if err := eng.check(); err != nil {
 			return fail("CheckInvariants: " + err.Error())
@@ -133,7 +173,8 @@ func randomConfig(r *rand.Rand) engine.Config {
 
 // commandGen makes random commands around a moving mid price per symbol, so
 // that orders cross often, with a share of invalid fields and of cancels and
-// replaces naming live, finished, other owners' and unknown ClOrdIDs.
+// replaces naming live, finished, other owners' and unknown ClOrdIDs, or a live
+// order with the wrong Side or Symbol.
 type commandGen struct {
 	r      *rand.Rand
 	cfg    engine.Config
@@ -281,10 +322,11 @@ func (g *commandGen) fillNew(c *engine.Command) {
 }
 
 // fillTarget sets the Owner, ClOrdID and OrigClOrdID of a cancel or replace:
-// mostly a live order (the owner becomes its owner; returned), else another
-// owner's live order, one of the owner's earlier ClOrdIDs (finished, or
-// forgotten by the bounded history), or an unknown one. Side and Symbol are
-// random (a cancel does not compare them).
+// mostly a live order (the owner becomes its owner; returned), else a finished
+// ClOrdID from the history (its owner's), another owner's live order, one of
+// the owner's earlier ClOrdIDs (finished, or forgotten by the bounded history),
+// or an unknown one. Symbol and Side are a live target's, now and then with
+// one of them wrong (a reject); otherwise random.
 func (g *commandGen) fillTarget(c *engine.Command, st *engine.State) *engine.OrderView {
 	c.Symbol = uint32(g.r.Intn(len(g.cfg.Symbols)))
 	c.Side = engine.Side(1 + g.r.Intn(2))
@@ -294,16 +336,32 @@ func (g *commandGen) fillTarget(c *engine.Command, st *engine.State) *engine.Ord
 		c.Owner = o.Owner
 		c.ClOrdID = g.clOrdID(c.Owner)
 		c.OrigClOrdID = o.ClOrdID
+		c.Symbol, c.Side = o.Symbol, o.Side
+		switch g.r.Intn(16) {
+		case 0:
+			c.Side = 3 - c.Side
+		case 1:
+			c.Symbol = (c.Symbol + 1) % uint32(len(g.cfg.Symbols))
+		case 2:
+			c.Symbol = engine.NoSymbol
+		}
 		return o
 	}
+	if x < 0.7 && len(st.History) > 0 {
+		h := &st.History[g.r.Intn(len(st.History))]
+		c.Owner = h.Owner
+		c.ClOrdID = g.clOrdID(c.Owner)
+		c.OrigClOrdID = h.ClOrdID
+		return nil
+	}
 	c.ClOrdID = g.clOrdID(c.Owner)
-	if x < 0.72 && len(st.Orders) > 0 {
+	if x < 0.78 && len(st.Orders) > 0 {
 		if o := &st.Orders[g.r.Intn(len(st.Orders))]; o.Owner != c.Owner {
 			c.OrigClOrdID = o.ClOrdID
 			return nil
 		}
 	}
-	if used := g.used[c.Owner]; x < 0.88 && len(used) > 0 {
+	if used := g.used[c.Owner]; x < 0.9 && len(used) > 0 {
 		c.OrigClOrdID = used[g.r.Intn(len(used))]
 		return nil
 	}

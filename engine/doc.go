@@ -42,22 +42,24 @@
 //
 // # Cancel (KindCancel)
 //
-// Symbol and Side of the request are not compared with the order's. Checks:
-// ClOrdID already used: reject 6. OrigClOrdID not the current ClOrdID of one of
-// this owner's live orders: 0 if it is in the history (filled, canceled, replaced
-// away, expired), else 1 (another owner's order is unknown). A reject is
-// EvCancelRejected (OrderCancelReject, CxlRejResponseTo 1) with OrdStatus the
-// current status of the named live order, or 8 when there is none. Success is
-// EvCanceled on the request's ClOrdID with OrigClOrdID = the order's current
-// ClOrdID.
+// Checks, in this order: ClOrdID already used: reject 6. OrigClOrdID not the
+// current ClOrdID of one of this owner's live orders: 0 if it is in the history
+// (filled, canceled, replaced away), else 1 (another owner's order is unknown).
+// Side, then Symbol, of the request not the order's: 99 (TextSideDiffers,
+// TextSymbolDiffers; an unknown symbol differs too), and the order stays as it
+// was. A reject is EvCancelRejected (OrderCancelReject, CxlRejResponseTo 1) with
+// OrdStatus the order's current status: a live order's 0 or 1, a finished
+// ClOrdID's status from the history (see below), 8 only when the OrigClOrdID is
+// unknown. Success is EvCanceled on the request's ClOrdID with OrigClOrdID = the
+// order's current ClOrdID.
 //
 // # Replace (KindReplace)
 //
 // Checks: duplicate ClOrdID (6), unknown or finished OrigClOrdID (1 or 0, as for
-// cancel), then 99 for: a different Side, Symbol or TimeInForce, an OrdType other
-// than LIMIT, a bad quantity or price (as for new orders), or a new price that
-// needs a level when MaxLevels are in use. Rejects are EvCancelRejected with
-// CxlRejResponseTo 2.
+// cancel), then 99 for: a different Side or Symbol (as for cancel) or
+// TimeInForce, an OrdType other than LIMIT, a bad quantity or price (as for new
+// orders), or a new price that needs a level when MaxLevels are in use. Rejects
+// are EvCancelRejected with CxlRejResponseTo 2 and OrdStatus as for cancel.
 //
 // On success the order takes the new ClOrdID, OrderQty and Price and gets
 // EvReplaced (ExecType 5) with LeavesQty = OrderQty - CumQty. If the new quantity
@@ -90,8 +92,9 @@
 // OrderQty, ClOrdID, with OrderID 0 and zero quantities. EvCancelRejected has the
 // request's ClOrdID and OrigClOrdID, ResponseTo, Reason, Text, and, when the
 // OrigClOrdID names a live order of the owner, that order's OrderID, OrdStatus,
-// Symbol and Side; otherwise OrderID 0, OrdStatus 8 and the request's Symbol and
-// Side. Text is set on rejects, cancels and expiries (see TextOf).
+// Symbol and Side; otherwise OrderID 0, the request's Symbol and Side, and
+// OrdStatus from the history for a finished ClOrdID or 8 for an unknown one.
+// Text is set on rejects, cancels and expiries (see TextOf).
 //
 // # ClOrdID history
 //
@@ -100,5 +103,14 @@
 // resting orders filled by a match as they fill, then the incoming order if it is
 // done; for a cancel, the order's ClOrdID then the request's; for a replace, the old
 // ClOrdID at the moment of the replace (and the new one if the order is done).
-// Bounding it keeps memory fixed; end of day clears it.
+// Bounding it keeps memory fixed; end of day clears it, so a DAY order's ClOrdID
+// is unknown (1, OrdStatus 8) once it has expired, never reported as C.
+//
+// Each entry keeps one byte, the OrdStatus a cancel reject naming it reports:
+// 2 for an order that finished filled (also by a replace down to CumQty), 4 for
+// one canceled (IOC, MARKET and FOK remainders too) and for a cancel request's
+// own ClOrdID, and for a ClOrdID replaced away the order's status right after
+// that replace (0, 1, or 2 when the replace finished it). The entry is not
+// updated when the order trades or finishes later under a newer ClOrdID. The
+// status is part of State, of its hash and of snapshots.
 package engine

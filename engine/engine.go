@@ -274,7 +274,7 @@ func (e *Engine) newOrder(cmd *Command, out *Events) {
 	e.match(cmd, out, b, oi)
 	switch {
 	case o.leaves == 0:
-		e.retire(oi)
+		e.retire(oi, StatusFilled)
 	case cmd.Type == Market:
 		e.finishCanceled(cmd, out, oi, TextMarketNoLiquidity)
 	case !mayRest:
@@ -291,22 +291,23 @@ func (e *Engine) finishCanceled(cmd *Command, out *Events, oi int32, text Text) 
 	ev := e.orderEvent(out, cmd, EvCanceled, o)
 	ev.Status = StatusCanceled
 	ev.Text = text
-	e.retire(oi)
+	e.retire(oi, StatusCanceled)
 }
 
-// retire moves a finished order's ClOrdID to the history and frees the order. The
-// order must not be in a book.
-func (e *Engine) retire(oi int32) {
+// retire moves a finished order's ClOrdID to the history with its final status
+// and frees the order. The order must not be in a book.
+func (e *Engine) retire(oi int32, st OrdStatus) {
 	o := &e.orders[oi]
-	e.toHistory(o.owner, &o.id)
+	e.toHistory(o.owner, &o.id, st)
 	o.next = e.freeOrder
 	e.freeOrder = oi
 }
 
-// toHistory records (owner, id) as finished. If the key is indexed (a live order's
-// ClOrdID) its entry is repointed to the history; otherwise it is inserted. With
-// History 0 the key is forgotten at once.
-func (e *Engine) toHistory(owner uint32, id *ID) {
+// toHistory records (owner, id) as finished with status st (what a cancel reject
+// naming it reports). If the key is indexed (a live order's ClOrdID) its entry is
+// repointed to the history; otherwise it is inserted. With History 0 the key is
+// forgotten at once.
+func (e *Engine) toHistory(owner uint32, id *ID, st OrdStatus) {
 	if len(e.hist) == 0 {
 		if p := e.find(owner, id); p >= 0 {
 			e.index.remove(p)
@@ -331,7 +332,7 @@ func (e *Engine) toHistory(owner uint32, id *ID) {
 		}
 	}
 	p := e.find(owner, id)
-	e.hist[slot] = HistoryEntry{Owner: owner, ClOrdID: *id}
+	e.hist[slot] = HistoryEntry{Owner: owner, Status: st, ClOrdID: *id}
 	e.hLen++
 	if p >= 0 {
 		e.index.slots[p].ref = histRef(int32(slot))
@@ -405,7 +406,7 @@ func (e *Engine) match(cmd *Command, out *Events, b *book, oi int32) {
 			if r.leaves == 0 {
 				e.unlink(lv, ri)
 				e.resting--
-				e.retire(ri)
+				e.retire(ri, StatusFilled)
 			}
 		}
 		if lv.head < 0 {
@@ -495,20 +496,40 @@ func (e *Engine) remove(oi int32) {
 	}
 }
 
-// lookupOrig resolves a cancel's or replace's OrigClOrdID: the live order's index,
-// or -1 with the CxlRejReason.
-func (e *Engine) lookupOrig(cmd *Command) (int32, Reason, Text) {
-	p := e.find(cmd.Owner, &cmd.OrigClOrdID)
-	if p < 0 {
-		return -1, ReasonUnknownOrder, TextUnknownOrder
-	}
-	if ref := e.index.slots[p].ref; ref >= 0 {
-		return ref, ReasonNone, TextNone
-	}
-	return -1, ReasonTooLate, TextTooLate
+// origRef is what a cancel's or replace's OrigClOrdID names.
+type origRef struct {
+	oi     int32     // the owner's live order, or -1
+	status OrdStatus // its OrdStatus for a reject: the live order's, the history's, or 8
+	reason Reason    // the CxlRejReason when oi < 0
+	text   Text
 }
 
-func (e *Engine) cancelReject(cmd *Command, out *Events, oi int32, to uint8, reason Reason, text Text) {
+// lookupOrig resolves a cancel's or replace's OrigClOrdID.
+func (e *Engine) lookupOrig(cmd *Command) origRef {
+	p := e.find(cmd.Owner, &cmd.OrigClOrdID)
+	if p < 0 {
+		return origRef{oi: -1, status: StatusRejected, reason: ReasonUnknownOrder, text: TextUnknownOrder}
+	}
+	if ref := e.index.slots[p].ref; ref >= 0 {
+		return origRef{oi: ref, status: e.orders[ref].status()}
+	}
+	h := &e.hist[-e.index.slots[p].ref-1]
+	return origRef{oi: -1, status: h.Status, reason: ReasonTooLate, text: TextTooLate}
+}
+
+// mismatch is the reject text for a cancel or replace whose Side or Symbol is
+// not the order's, or TextNone.
+func mismatch(cmd *Command, o *order) Text {
+	switch {
+	case cmd.Side != o.side:
+		return TextSideDiffers
+	case cmd.Symbol != o.sym:
+		return TextSymbolDiffers
+	}
+	return TextNone
+}
+
+func (e *Engine) cancelReject(cmd *Command, out *Events, r *origRef, to uint8, reason Reason, text Text) {
 	ev := e.event(out, cmd, EvCancelRejected)
 	ev.ResponseTo = to
 	ev.Reason = reason
@@ -516,10 +537,9 @@ func (e *Engine) cancelReject(cmd *Command, out *Events, oi int32, to uint8, rea
 	ev.Owner = cmd.Owner
 	ev.ClOrdID = cmd.ClOrdID
 	ev.OrigClOrdID = cmd.OrigClOrdID
-	ev.Status = StatusRejected
-	if oi >= 0 {
-		o := &e.orders[oi]
-		ev.Status = o.status()
+	ev.Status = r.status
+	if r.oi >= 0 {
+		o := &e.orders[r.oi]
 		ev.OrderID = o.orderID
 		ev.Symbol = o.sym
 		ev.Side = o.side
@@ -530,13 +550,18 @@ func (e *Engine) cancelReject(cmd *Command, out *Events, oi int32, to uint8, rea
 }
 
 func (e *Engine) cancel(cmd *Command, out *Events) {
-	oi, reason, text := e.lookupOrig(cmd)
+	r := e.lookupOrig(cmd)
 	if e.find(cmd.Owner, &cmd.ClOrdID) >= 0 {
-		e.cancelReject(cmd, out, oi, 1, ReasonDuplicate, TextDuplicateClOrdID)
+		e.cancelReject(cmd, out, &r, 1, ReasonDuplicate, TextDuplicateClOrdID)
 		return
 	}
-	if oi < 0 {
-		e.cancelReject(cmd, out, -1, 1, reason, text)
+	if r.oi < 0 {
+		e.cancelReject(cmd, out, &r, 1, r.reason, r.text)
+		return
+	}
+	oi := r.oi
+	if t := mismatch(cmd, &e.orders[oi]); t != TextNone {
+		e.cancelReject(cmd, out, &r, 1, ReasonOther, t)
 		return
 	}
 	e.remove(oi)
@@ -547,27 +572,25 @@ func (e *Engine) cancel(cmd *Command, out *Events) {
 	ev.Text = TextCanceledOnRequest
 	ev.ClOrdID = cmd.ClOrdID
 	ev.OrigClOrdID = o.id
-	e.retire(oi)
-	e.toHistory(cmd.Owner, &cmd.ClOrdID)
+	e.retire(oi, StatusCanceled)
+	e.toHistory(cmd.Owner, &cmd.ClOrdID, StatusCanceled)
 }
 
 func (e *Engine) replace(cmd *Command, out *Events) {
-	oi, reason, text := e.lookupOrig(cmd)
+	r := e.lookupOrig(cmd)
 	if e.find(cmd.Owner, &cmd.ClOrdID) >= 0 {
-		e.cancelReject(cmd, out, oi, 2, ReasonDuplicate, TextDuplicateClOrdID)
+		e.cancelReject(cmd, out, &r, 2, ReasonDuplicate, TextDuplicateClOrdID)
 		return
 	}
-	if oi < 0 {
-		e.cancelReject(cmd, out, -1, 2, reason, text)
+	if r.oi < 0 {
+		e.cancelReject(cmd, out, &r, 2, r.reason, r.text)
 		return
 	}
+	oi := r.oi
 	o := &e.orders[oi]
-	text = TextNone
+	text := mismatch(cmd, o)
 	switch {
-	case cmd.Side != o.side:
-		text = TextSideChange
-	case cmd.Symbol != o.sym:
-		text = TextSymbolChange
+	case text != TextNone:
 	case cmd.TIF != o.tif:
 		text = TextTIFChange
 	case cmd.Type != Limit:
@@ -580,7 +603,7 @@ func (e *Engine) replace(cmd *Command, out *Events) {
 		text = TextBookFull
 	}
 	if text != TextNone {
-		e.cancelReject(cmd, out, oi, 2, ReasonOther, text)
+		e.cancelReject(cmd, out, &r, 2, ReasonOther, text)
 		return
 	}
 
@@ -597,8 +620,9 @@ func (e *Engine) replace(cmd *Command, out *Events) {
 	}
 	o.qty = cmd.Qty
 	o.price = cmd.Price
-	// The old ClOrdID finishes now; the order lives on under the new one.
-	e.toHistory(o.owner, &old)
+	// The old ClOrdID finishes now, with the order's status as the replace left
+	// it; the order lives on under the new one.
+	e.toHistory(o.owner, &old, o.status())
 	o.id = cmd.ClOrdID
 	e.insert(o.owner, &o.id, oi)
 	ev := e.orderEvent(out, cmd, EvReplaced, o)
@@ -607,12 +631,12 @@ func (e *Engine) replace(cmd *Command, out *Events) {
 		return
 	}
 	if o.leaves == 0 {
-		e.retire(oi)
+		e.retire(oi, StatusFilled)
 		return
 	}
 	e.match(cmd, out, b, oi)
 	if o.leaves == 0 {
-		e.retire(oi)
+		e.retire(oi, StatusFilled)
 		return
 	}
 	e.rest(b, oi)

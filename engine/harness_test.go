@@ -83,47 +83,6 @@ func (m *engineMatcher) check() error {
 	return nil
 }
 
-// engineImplemented reports whether the fast engine has landed: until it does,
-// its methods panic("TODO") and the engine halves of the tests skip. Any other
-// panic is a real failure and propagates.
-func engineImplemented() (ok bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			if r == "TODO" {
-				ok = false
-				return
-			}
-			panic(r)
-		}
-	}()
-	cfg := smallConfig()
-	e, err := engine.New(cfg)
-	if err != nil {
-		panic(err)
-	}
-	ev := engine.NewEvents(4)
-	e.Apply(&engine.Command{Seq: 1, Time: timeBase + 1, Kind: engine.KindEndOfDay}, ev)
-	var s engine.State
-	e.State(&s)
-	_ = e.StateHash()
-	_ = e.CheckInvariants()
-	return true
-}
-
-// smallConfig is a cheap configuration for harness probes and the fuzzer.
-func smallConfig() engine.Config {
-	return engine.Config{
-		Symbols: []engine.SymbolConfig{
-			{Name: "AAPL", TickDecimals: 2, TickSize: 1, MinPrice: 1, MaxPrice: 1000},
-			{Name: "MSFT", TickDecimals: 2, TickSize: 1, MinPrice: 1, MaxPrice: 1000},
-		},
-		MaxOrders: 16,
-		MaxLevels: 8,
-		History:   8,
-		MaxQty:    1000,
-	}
-}
-
 // --- text forms ---
 
 func symName(cfg *engine.Config, s uint32) string {
@@ -320,7 +279,8 @@ func formatOrder(cfg *engine.Config, o *engine.OrderView, withSym bool) string {
 	return b.String()
 }
 
-// formatState renders a canonical state, one order per line, then the history.
+// formatState renders a canonical state, one order per line, then the history
+// (owner/ClOrdID:status).
 func formatState(cfg *engine.Config, s *engine.State) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "last-seq=%d next-exec=%d hash=%#016x\n", s.LastSeq, s.NextExecID, s.Hash())
@@ -332,7 +292,7 @@ func formatState(cfg *engine.Config, s *engine.State) string {
 		b.WriteString(" (empty)")
 	}
 	for _, h := range s.History {
-		fmt.Fprintf(&b, " %d/%s", h.Owner, idText(h.ClOrdID))
+		fmt.Fprintf(&b, " %d/%s:%s", h.Owner, idText(h.ClOrdID), statusName(h.Status))
 	}
 	b.WriteString("\n")
 	return b.String()

@@ -8,7 +8,8 @@ import (
 // CheckInvariants verifies that the engine's structures agree with each other:
 // every occupied price has a level and a bit, bids lie below asks and the best
 // prices are right, level links, counts and quantities add up, every resting order
-// is consistent, the ClOrdID index holds exactly the live orders and the history,
+// is consistent, the ClOrdID index holds exactly the live orders and the history
+// (each with a status it can hold),
 // and the free lists account for everything else. It is for tests: it walks all
 // the state and allocates.
 func (e *Engine) CheckInvariants() error {
@@ -102,8 +103,11 @@ func (e *Engine) CheckInvariants() error {
 	bad := ""
 	e.eachHistory(func(h *HistoryEntry) {
 		p := e.find(h.Owner, &h.ClOrdID)
-		if p < 0 || e.index.slots[p].ref >= 0 {
+		switch {
+		case p < 0 || e.index.slots[p].ref >= 0:
 			bad = "history entry " + h.ClOrdID.String() + " is not indexed"
+		case !historyStatus(h.Status):
+			bad = "history entry " + h.ClOrdID.String() + " has status " + itoa(int64(h.Status))
 		}
 	})
 	if bad != "" {

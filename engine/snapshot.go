@@ -6,25 +6,30 @@ import (
 	"strconv"
 )
 
-// Snapshot encoding (little-endian), version 2:
+// Snapshot encoding (little-endian), version 3:
 //
 //	"MESN" | version u16 | lastSeq u64 | nextExecID u64 | dayOpened i64 | nSymbols u32
 //	nOrders u32 | nOrders × order | nHistory u32 | nHistory × history
 //	order   = orderID u64 | owner u32 | symbol u32 | side u8 | tif u8 |
 //	          price i64 | orderQty i64 | leaves i64 | cum i64 | notional i64 | ID
-//	history = owner u32 | ID
+//	history = owner u32 | status u8 | ID
 //	ID      = len u8 | 39 bytes, zero past len
 //
 // Orders are in canonical order (see State), so restoring them in sequence rebuilds
 // each level's time priority. The snapshot file adds its own checksum (journal).
-// Version 1 is version 2 without dayOpened; Restore reads it as dayOpened 0 (the
-// day opens again at the first command replayed after the snapshot).
+// Restore also reads the older versions:
+//   - Version 2 is version 3 without the history status; Restore gives those
+//     entries StatusRejected (not known), which a cancel reject naming one reports,
+//     as every engine before version 3 did.
+//   - Version 1 is version 2 without dayOpened; Restore reads it as dayOpened 0
+//     (the day opens again at the first command replayed after the snapshot).
 
 const (
-	snapMagic     = "MESN"
-	snapVersion   = 2
-	snapOrderSize = 8 + 4 + 4 + 1 + 1 + 8*5 + 1 + MaxIDLen
-	snapHistSize  = 4 + 1 + MaxIDLen
+	snapMagic       = "MESN"
+	snapVersion     = 3
+	snapOrderSize   = 8 + 4 + 4 + 1 + 1 + 8*5 + 1 + MaxIDLen
+	snapHistSize    = 4 + 1 + 1 + MaxIDLen
+	snapHistSizeV12 = 4 + 1 + MaxIDLen // versions 1 and 2: no status
 )
 
 // AppendSnapshot appends the engine's state to dst in the snapshot encoding.
@@ -50,6 +55,7 @@ func (e *Engine) AppendSnapshot(dst []byte) []byte {
 	dst = le.AppendUint32(dst, uint32(e.hLen))
 	e.eachHistory(func(h *HistoryEntry) {
 		dst = le.AppendUint32(dst, h.Owner)
+		dst = append(dst, byte(h.Status))
 		dst = appendID(dst, &h.ClOrdID)
 	})
 	return dst
@@ -71,10 +77,14 @@ func Restore(cfg Config, data []byte) (*Engine, error) {
 	}
 	v := le.Uint16(data[4:])
 	header := 4 + 2 + 8 + 8 + 4 // version 1
+	histSize := snapHistSizeV12
 	switch v {
 	case 1:
-	case snapVersion:
+	case 2:
 		header += 8 // dayOpened
+	case snapVersion:
+		header += 8
+		histSize = snapHistSize
 	default:
 		return fail("unsupported version " + strconv.Itoa(int(v)))
 	}
@@ -83,7 +93,7 @@ func Restore(cfg Config, data []byte) (*Engine, error) {
 	}
 	e.lastSeq = le.Uint64(data[6:])
 	e.nextExecID = le.Uint64(data[14:])
-	if v == snapVersion {
+	if v >= 2 {
 		if e.dayOpened = int64(le.Uint64(data[22:])); e.dayOpened < 0 {
 			return fail("negative day-opened time")
 		}
@@ -128,22 +138,38 @@ func Restore(cfg Config, data []byte) (*Engine, error) {
 	if nHist > cfg.History {
 		return fail(strconv.Itoa(nHist) + " history entries exceed History")
 	}
-	if len(data)-p != nHist*snapHistSize {
+	if len(data)-p != nHist*histSize {
 		return fail("history section has the wrong length")
 	}
 	for i := 0; i < nHist; i++ {
-		var h HistoryEntry
-		h.Owner = le.Uint32(data[p:])
-		if _, ok := decodeID(data, p+4, &h.ClOrdID); !ok {
+		h := HistoryEntry{Owner: le.Uint32(data[p:]), Status: StatusRejected}
+		q := p + 4
+		if histSize == snapHistSize {
+			if h.Status = OrdStatus(data[q]); !historyStatus(h.Status) {
+				return fail("history " + strconv.Itoa(i) + ": bad status " + strconv.Itoa(int(h.Status)))
+			}
+			q++
+		}
+		if _, ok := decodeID(data, q, &h.ClOrdID); !ok {
 			return fail("history " + strconv.Itoa(i) + ": bad ClOrdID")
 		}
-		p += snapHistSize
+		p += histSize
 		if e.find(h.Owner, &h.ClOrdID) >= 0 {
 			return fail("history " + strconv.Itoa(i) + ": duplicate ClOrdID")
 		}
-		e.toHistory(h.Owner, &h.ClOrdID)
+		e.toHistory(h.Owner, &h.ClOrdID, h.Status)
 	}
 	return e, nil
+}
+
+// historyStatus reports whether st is a status a history entry can hold (see
+// HistoryEntry.Status).
+func historyStatus(st OrdStatus) bool {
+	switch st {
+	case StatusNew, StatusPartiallyFilled, StatusFilled, StatusCanceled, StatusRejected:
+		return true
+	}
+	return false
 }
 
 // restoreOrder validates one snapshot order against the configuration and the

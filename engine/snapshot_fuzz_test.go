@@ -49,7 +49,8 @@ func checkRestore(t testing.TB, cfg Config, data []byte) {
 				Type: Limit, TIF: TIF(i % 2), Price: 130 + int64(i*7%40), Qty: 1 + int64(i%9), ClOrdID: counterID('f', i)}
 			switch i % 8 {
 			case 5:
-				c = Command{Kind: KindCancel, Seq: seq, Time: int64(seq), Owner: uint32(i % 3), ClOrdID: counterID('x', i), OrigClOrdID: counterID('n', i*37)}
+				c = Command{Kind: KindCancel, Seq: seq, Time: int64(seq), Owner: uint32(i % 3), Symbol: uint32(i % 3), Side: Side(1 + i%2),
+					ClOrdID: counterID('x', i), OrigClOrdID: counterID('n', i*37)}
 			case 7:
 				c = Command{Kind: KindEndOfDay, Seq: seq, Time: int64(seq)}
 			}

@@ -29,17 +29,28 @@ func randomBusyEngine(t testing.TB, seed int64, n int) (*Engine, func(c Command)
 		return out
 	}
 	r := rand.New(rand.NewSource(seed))
+	// sym and side of the order each 'n' ClOrdID was sent for, so that cancels
+	// name their order's Symbol and Side (every tenth one a wrong Side).
+	syms, sides := make([]uint32, n), make([]Side, n)
 	for i := 0; i < n; i++ {
 		side := Side(1 + r.Intn(2))
 		owner := uint32(r.Intn(3))
 		switch r.Intn(4) {
 		case 0:
-			apply(Command{Kind: KindCancel, Owner: owner, ClOrdID: counterID('c', i), OrigClOrdID: counterID('n', r.Intn(i+1))})
+			j := r.Intn(i + 1)
+			c := Command{Kind: KindCancel, Owner: owner, Symbol: syms[j], Side: sides[j], ClOrdID: counterID('c', i), OrigClOrdID: counterID('n', j)}
+			if i%10 == 0 {
+				c.Side = 3 - c.Side
+			}
+			apply(c)
 		case 1:
+			j := r.Intn(i + 1)
+			syms[i], sides[i] = syms[j], sides[j]
 			apply(Command{Kind: KindReplace, Owner: owner, Side: side, Type: Limit, Price: 140 + r.Int63n(20), Qty: 1 + r.Int63n(20),
-				ClOrdID: counterID('n', i), OrigClOrdID: counterID('n', r.Intn(i+1))})
+				ClOrdID: counterID('n', i), OrigClOrdID: counterID('n', j)})
 		default:
-			apply(Command{Kind: KindNew, Owner: owner, Symbol: uint32(r.Intn(3)), Side: side, Type: Limit, TIF: TIF(r.Intn(2)),
+			syms[i], sides[i] = uint32(r.Intn(3)), side
+			apply(Command{Kind: KindNew, Owner: owner, Symbol: syms[i], Side: side, Type: Limit, TIF: TIF(r.Intn(2)),
 				Price: 140 + r.Int63n(20), Qty: 1 + r.Int63n(20), ClOrdID: counterID('n', i)})
 		}
 	}
@@ -201,6 +212,96 @@ func TestRestoreRejectsCrossedBook(t *testing.T) {
 		binary.LittleEndian.PutUint64(bad[firstPrice:], uint64(p))
 		if _, err := Restore(e.Config(), bad); err == nil || !strings.Contains(err.Error(), "crossed book") {
 			t.Fatalf("best bid moved to %d: err = %v, want a crossed book", p, err)
+		}
+	}
+}
+
+// TestSnapshotHistoryStatus: the history keeps each finished ClOrdID's status
+// across a snapshot (version 3), a version 2 snapshot restores it as 8 (not
+// known), and a status a history entry cannot hold is refused.
+func TestSnapshotHistoryStatus(t *testing.T) {
+	e, apply, _ := randomBusyEngine(t, 3, 0)
+	buy := func(id string, px, qty int64) Command {
+		c := Command{Kind: KindNew, Owner: 1, Side: Buy, Type: Limit, TIF: GTC, Price: px, Qty: qty}
+		c.ClOrdID, _ = MakeID(id)
+		return c
+	}
+	cancel := func(id, orig string) Command {
+		c := Command{Kind: KindCancel, Owner: 1, Side: Buy}
+		c.ClOrdID, _ = MakeID(id)
+		c.OrigClOrdID, _ = MakeID(orig)
+		return c
+	}
+	apply(buy("f", 100, 2))
+	sell := Command{Kind: KindNew, Owner: 2, Side: Sell, Type: Limit, TIF: Day, Price: 100, Qty: 2}
+	sell.ClOrdID, _ = MakeID("s")
+	apply(sell) // f and s filled
+	apply(buy("k", 90, 1))
+	apply(cancel("kc", "k")) // k and kc canceled
+	apply(buy("r", 80, 3))
+	rep := buy("r2", 80, 2)
+	rep.Kind, rep.OrigClOrdID = KindReplace, ID{N: 1, B: [MaxIDLen]byte{'r'}}
+	apply(rep) // r replaced away while new
+	want := map[string]OrdStatus{"f": StatusFilled, "k": StatusCanceled, "kc": StatusCanceled, "r": StatusNew}
+	rejectStatus := func(eng *Engine, orig string) OrdStatus {
+		c := cancel("probe", orig)
+		c.Seq = eng.LastSeq() + 1
+		out := NewEvents(4)
+		eng.Apply(&c, out)
+		if ev := out.At(0); ev.Kind != EvCancelRejected || ev.Reason != ReasonTooLate {
+			t.Fatalf("cancel of %s: event kind %d reason %d, want a too-late reject", orig, ev.Kind, ev.Reason)
+		}
+		return out.At(0).Status
+	}
+	snap := e.AppendSnapshot(nil)
+	if v := binary.LittleEndian.Uint16(snap[4:]); v != 3 {
+		t.Fatalf("snapshot version %d, want 3", v)
+	}
+	r, err := Restore(e.Config(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.StateHash() != e.StateHash() {
+		t.Fatal("restored state hash differs")
+	}
+	for id, st := range want {
+		if got := rejectStatus(r, id); got != st {
+			t.Errorf("restored: cancel of %s reports OrdStatus %c, want %c", id, got, st)
+		}
+	}
+
+	// The same snapshot in version 2: no status byte in the history entries.
+	const header = 34
+	p := header + 4 + int(binary.LittleEndian.Uint32(snap[header:]))*snapOrderSize
+	nHist := int(binary.LittleEndian.Uint32(snap[p:]))
+	if nHist != 5 {
+		t.Fatalf("snapshot holds %d history entries, want 5", nHist)
+	}
+	v2 := append([]byte(nil), snap[:p+4]...)
+	v2[4] = 2
+	for i := 0; i < nHist; i++ {
+		h := snap[p+4+i*snapHistSize:]
+		v2 = append(v2, h[:4]...)
+		v2 = append(v2, h[5:snapHistSize]...)
+	}
+	r2, err := Restore(e.Config(), v2)
+	if err != nil {
+		t.Fatalf("version 2: %v", err)
+	}
+	for id := range want {
+		if got := rejectStatus(r2, id); got != StatusRejected {
+			t.Errorf("version 2: cancel of %s reports OrdStatus %c, want 8 (not known)", id, got)
+		}
+	}
+	if r2.AppendSnapshot(nil)[p+4+4] != byte(StatusRejected) {
+		t.Error("version 2 restored: the first history entry is not written back with status 8")
+	}
+
+	for _, st := range []byte{0, '5', 'C', 'x'} {
+		bad := append([]byte(nil), snap...)
+		bad[p+4+4] = st
+		if _, err := Restore(e.Config(), bad); err == nil || !strings.Contains(err.Error(), "history 0: bad status") {
+			t.Errorf("history status %q: err = %v", st, err)
 		}
 	}
 }

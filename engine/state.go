@@ -18,9 +18,16 @@ type OrderView struct {
 }
 
 // HistoryEntry is a finished ClOrdID that is still remembered for duplicate
-// detection.
+// detection and for the OrdStatus of a cancel or replace that names it.
 type HistoryEntry struct {
-	Owner   uint32
+	Owner uint32
+	// Status is the OrdStatus a cancel reject naming ClOrdID reports: the order's
+	// final status (StatusFilled, StatusCanceled) when the ClOrdID finished with
+	// the order, or the order's status right after the replace that moved it to
+	// a new ClOrdID (StatusNew, StatusPartiallyFilled, StatusFilled).
+	// StatusRejected means not known: the entry was restored from a snapshot
+	// older than version 3.
+	Status  OrdStatus
 	ClOrdID ID
 }
 
@@ -105,7 +112,7 @@ func (s *stateHasher) history(e *HistoryEntry) {
 	b := s.buf[:0]
 	b = append(b, 'H')
 	b = binary.LittleEndian.AppendUint32(b, e.Owner)
-	b = append(b, e.ClOrdID.N)
+	b = append(b, byte(e.Status), e.ClOrdID.N)
 	b = append(b, e.ClOrdID.B[:e.ClOrdID.N]...)
 	s.write(b)
 }

@@ -112,7 +112,8 @@ const (
 	// ReasonBadQty is OrdRejReason 13: quantity zero, negative, fractional or too large.
 	ReasonBadQty Reason = 13
 	// ReasonOther is 99: bad price (missing, <= 0, off the tick grid, outside the
-	// band), capacity exhausted, or an unsupported change in a replace.
+	// band), capacity exhausted, a cancel or replace whose Side or Symbol differs
+	// from the order's, or an unsupported change in a replace.
 	ReasonOther Reason = 99
 )
 
@@ -270,10 +271,10 @@ const (
 	TextMarketNoLiquidity
 	TextFOKUnfillable
 	TextCanceledOnRequest
-	TextSideChange
+	TextSideDiffers
 	TextTIFChange
 	TextTypeChange
-	TextSymbolChange
+	TextSymbolDiffers
 	TextEndOfDay
 	TextUnknownKind
 	TextBadSide
@@ -299,10 +300,10 @@ var texts = [textCount]string{
 	TextMarketNoLiquidity: "market order remainder canceled: no more liquidity",
 	TextFOKUnfillable:     "FOK order could not be filled completely",
 	TextCanceledOnRequest: "canceled on request",
-	TextSideChange:        "replace cannot change Side",
+	TextSideDiffers:       "side differs from the order's",
 	TextTIFChange:         "replace cannot change TimeInForce",
 	TextTypeChange:        "replace must be a LIMIT order",
-	TextSymbolChange:      "replace cannot change Symbol",
+	TextSymbolDiffers:     "symbol differs from the order's",
 	TextEndOfDay:          "DAY order expired at end of day",
 	TextUnknownKind:       "unknown command",
 	TextBadSide:           "unsupported Side",

@@ -351,7 +351,7 @@ func (a *Acceptor) handleConnection(netConn net.Conn) {
 
 	a.sessionAddr.Store(sessID, netConn.RemoteAddr())
 	msgIn := make(chan fixIn)
-	msgOut := make(chan []byte, outboundQueue) // matchd patch: see connection.go
+	msgOut := newMessageOut() // matchd patch: see connection.go
 
 	if err := session.connect(msgIn, msgOut); err != nil {
 		a.globalLog.OnEventf("Unable to accept session %v connection: %v", sessID, err.Error())

@@ -26,8 +26,14 @@ import "io"
 // without waiting, and writeLoop coalesces what is queued into one write.
 const outboundQueue = 1024
 
-// maxCoalesced bounds the bytes writeLoop gathers into one write.
+// maxCoalesced bounds the bytes writeLoop gathers into one write: it stops
+// gathering once it holds that many, so a write holds at most maxCoalesced plus
+// one message (a single larger message is written whole).
 const maxCoalesced = 64 << 10
+
+// newMessageOut makes the channel from a session to its connection's
+// writeLoop, buffered for outboundQueue messages.
+func newMessageOut() chan []byte { return make(chan []byte, outboundQueue) }
 
 func writeLoop(connection io.Writer, messageOut chan []byte, log Log) {
 	buf := make([]byte, 0, maxCoalesced)

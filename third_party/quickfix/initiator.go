@@ -206,7 +206,7 @@ func (i *Initiator) handleConnection(session *session, tlsConfig *tls.Config, di
 		}
 
 		msgIn = make(chan fixIn)
-		msgOut = make(chan []byte, outboundQueue) // matchd patch: see connection.go
+		msgOut = newMessageOut() // matchd patch: see connection.go
 		if err := session.connect(msgIn, msgOut); err != nil {
 			session.log.OnEventf("Failed to initiate: %v", err)
 			goto reconnect

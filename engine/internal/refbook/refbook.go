@@ -19,6 +19,9 @@
 //     IOC LIMIT remainder with TextIOCRemainder.
 //   - A command of unknown Kind gets EvRejected (reason 99, TextUnknownKind),
 //     which like every EvRejected echoes the command's fields.
+//   - A ClOrdID replaced away is remembered with the order's status right after
+//     the replace (before any trade the replace causes); the order's later fate
+//     does not change it.
 package refbook
 
 import (
@@ -64,6 +67,13 @@ type key struct {
 	id    engine.ID
 }
 
+// finished is a history entry: a finished ClOrdID and the OrdStatus a cancel
+// reject naming it reports.
+type finished struct {
+	key
+	status engine.OrdStatus
+}
+
 // Book is the reference model of an engine.Engine. Not safe for concurrent use.
 type Book struct {
 	cfg engine.Config
@@ -71,7 +81,7 @@ type Book struct {
 	// within a price in time priority.
 	bids, asks [][]*order
 	// history holds finished ClOrdIDs, oldest first, at most cfg.History.
-	history    []key
+	history    []finished
 	lastSeq    uint64
 	nextExecID uint64
 
@@ -168,12 +178,17 @@ func (b *Book) reject(reason engine.Reason, text engine.Text) {
 }
 
 // cancelReject emits EvCancelRejected for the current cancel or replace.
-// named is the owner's live order that OrigClOrdID names, or nil.
+// named is the owner's live order that OrigClOrdID names, or nil. OrdStatus is
+// the named order's, else the history's for OrigClOrdID, else 8.
 func (b *Book) cancelReject(named *order, reason engine.Reason, text engine.Text) {
 	c := b.cmd
+	status := engine.StatusRejected
+	if st, ok := b.inHistory(c.Owner, c.OrigClOrdID); ok {
+		status = st
+	}
 	e := engine.Event{
 		Kind:        engine.EvCancelRejected,
-		Status:      engine.StatusRejected,
+		Status:      status,
 		Reason:      reason,
 		ResponseTo:  1,
 		Text:        text,
@@ -219,23 +234,27 @@ func (b *Book) live(owner uint32, id engine.ID) *order {
 	return nil
 }
 
-func (b *Book) inHistory(owner uint32, id engine.ID) bool {
-	for _, k := range b.history {
-		if k == (key{owner, id}) {
-			return true
+// inHistory returns the status remembered for owner's finished ClOrdID id, and
+// whether it is remembered.
+func (b *Book) inHistory(owner uint32, id engine.ID) (engine.OrdStatus, bool) {
+	for _, h := range b.history {
+		if h.key == (key{owner, id}) {
+			return h.status, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // used reports whether owner may not use id for a new request.
 func (b *Book) used(owner uint32, id engine.ID) bool {
-	return b.live(owner, id) != nil || b.inHistory(owner, id)
+	_, done := b.inHistory(owner, id)
+	return b.live(owner, id) != nil || done
 }
 
-// remember pushes a finished ClOrdID, forgetting the oldest beyond cfg.History.
-func (b *Book) remember(owner uint32, id engine.ID) {
-	b.history = append(b.history, key{owner, id})
+// remember pushes a finished ClOrdID with the status a reject naming it reports,
+// forgetting the oldest beyond cfg.History.
+func (b *Book) remember(owner uint32, id engine.ID, status engine.OrdStatus) {
+	b.history = append(b.history, finished{key{owner, id}, status})
 	if len(b.history) > b.cfg.History {
 		b.history = b.history[len(b.history)-b.cfg.History:]
 	}
@@ -361,7 +380,7 @@ func (b *Book) match(o *order) {
 		if r.leaves() == 0 {
 			r.closed = true
 			b.remove(r)
-			b.remember(r.owner, r.clOrdID)
+			b.remember(r.owner, r.clOrdID, engine.StatusFilled)
 		}
 	}
 }
@@ -473,7 +492,7 @@ func (b *Book) newOrder() {
 	switch {
 	case o.leaves() == 0:
 		o.closed = true
-		b.remember(o.owner, o.clOrdID)
+		b.remember(o.owner, o.clOrdID, engine.StatusFilled)
 	case o.typ == engine.Market:
 		b.finishIncoming(o, engine.TextMarketNoLiquidity)
 	case o.tif == engine.IOC:
@@ -492,7 +511,7 @@ func (b *Book) finishIncoming(o *order, text engine.Text) {
 	e := orderEvent(engine.EvCanceled, engine.StatusCanceled, o)
 	e.Text = text
 	b.emit(e)
-	b.remember(o.owner, o.clOrdID)
+	b.remember(o.owner, o.clOrdID, engine.StatusCanceled)
 }
 
 // --- cancel and replace ---
@@ -507,7 +526,7 @@ func (b *Book) target() *order {
 		return nil
 	}
 	if named == nil {
-		if b.inHistory(c.Owner, c.OrigClOrdID) {
+		if _, done := b.inHistory(c.Owner, c.OrigClOrdID); done {
 			b.cancelReject(nil, engine.ReasonTooLate, engine.TextTooLate)
 		} else {
 			b.cancelReject(nil, engine.ReasonUnknownOrder, engine.TextUnknownOrder)
@@ -517,9 +536,24 @@ func (b *Book) target() *order {
 	return named
 }
 
+// sameOrder is the check that cancel and replace share after target: Side, then
+// Symbol, as the order's. It emits the reject (99) and returns false when one
+// differs.
+func (b *Book) sameOrder(o *order) bool {
+	switch {
+	case b.cmd.Side != o.side:
+		b.cancelReject(o, engine.ReasonOther, engine.TextSideDiffers)
+		return false
+	case b.cmd.Symbol != o.symbol:
+		b.cancelReject(o, engine.ReasonOther, engine.TextSymbolDiffers)
+		return false
+	}
+	return true
+}
+
 func (b *Book) cancel() {
 	o := b.target()
-	if o == nil {
+	if o == nil || !b.sameOrder(o) {
 		return
 	}
 	b.remove(o)
@@ -529,24 +563,18 @@ func (b *Book) cancel() {
 	e.OrigClOrdID = o.clOrdID
 	e.Text = engine.TextCanceledOnRequest
 	b.emit(e)
-	b.remember(o.owner, o.clOrdID)
-	b.remember(b.cmd.Owner, b.cmd.ClOrdID)
+	b.remember(o.owner, o.clOrdID, engine.StatusCanceled)
+	b.remember(b.cmd.Owner, b.cmd.ClOrdID, engine.StatusCanceled)
 }
 
 func (b *Book) replace() {
 	o := b.target()
-	if o == nil {
+	if o == nil || !b.sameOrder(o) {
 		return
 	}
 	c := b.cmd
 	rej := func(t engine.Text) { b.cancelReject(o, engine.ReasonOther, t) }
 	switch {
-	case c.Side != o.side:
-		rej(engine.TextSideChange)
-		return
-	case c.Symbol != o.symbol:
-		rej(engine.TextSymbolChange)
-		return
 	case c.TIF != o.tif:
 		rej(engine.TextTIFChange)
 		return
@@ -570,17 +598,18 @@ func (b *Book) replace() {
 	keepPriority := c.Price == o.price && c.Qty < o.qty
 	old := o.clOrdID
 	o.clOrdID, o.qty, o.price = c.ClOrdID, c.Qty, c.Price
-	b.remember(o.owner, old)
 
 	if o.qty <= o.cum {
+		b.remember(o.owner, old, engine.StatusFilled)
 		b.remove(o)
 		o.closed = true
 		e := orderEvent(engine.EvReplaced, engine.StatusFilled, o)
 		e.OrigClOrdID = old
 		b.emit(e)
-		b.remember(o.owner, o.clOrdID)
+		b.remember(o.owner, o.clOrdID, engine.StatusFilled)
 		return
 	}
+	b.remember(o.owner, old, o.status())
 	e := orderEvent(engine.EvReplaced, o.status(), o)
 	e.OrigClOrdID = old
 	b.emit(e)
@@ -591,7 +620,7 @@ func (b *Book) replace() {
 	b.match(o)
 	if o.leaves() == 0 {
 		o.closed = true
-		b.remember(o.owner, o.clOrdID)
+		b.remember(o.owner, o.clOrdID, engine.StatusFilled)
 		return
 	}
 	b.insert(o)
@@ -647,8 +676,8 @@ func (b *Book) State(s *engine.State) {
 		}
 	}
 	s.History = s.History[:0]
-	for _, k := range b.history {
-		s.History = append(s.History, engine.HistoryEntry{Owner: k.owner, ClOrdID: k.id})
+	for _, h := range b.history {
+		s.History = append(s.History, engine.HistoryEntry{Owner: h.owner, Status: h.status, ClOrdID: h.id})
 	}
 }
 
