@@ -22,7 +22,10 @@
 //	  "MJNL"    1         0        = file name  index of its   CRC-32C of
 //	                                            first record   bytes 0..23
 //
-// followed by records, each framed as
+// followed by records, each in internal/record's frame (framing, checksums and
+// the torn-tail scan live there, shared with the FIX store and the owner
+// registry; the frame is the one the journal always wrote, so old segments
+// read unchanged):
 //
 //	+---------+---------+------+-------------------+
 //	|   CRC   | length  | type |      payload      |
@@ -50,7 +53,7 @@
 // A crash can leave the last segment ending in a partial record or a record
 // whose bytes did not all reach the disk (or a partial header, for a segment
 // being created). Reading the last segment, the first damaged frame (too short,
-// impossible length, invalid type, bad checksum) at offset X is a torn tail if
+// impossible length, type 0, bad checksum) at offset X is a torn tail if
 // no complete frame with a valid checksum starts anywhere after X: everything
 // from X to the end of file is then dropped. This covers a partial final
 // record, a final record with a bad checksum, and such a record followed by
@@ -62,7 +65,8 @@
 //
 // Every other fault is corruption, reported as a *CorruptionError (errors.Is
 // ErrCorrupt) naming the segment and byte offset: a damaged frame in a segment
-// that is not the last, a damaged frame followed by valid ones, a bad header
+// that is not the last, a damaged frame followed by valid ones, a frame with a
+// valid checksum and a reserved type (128 to 254), a bad header
 // with data after it, a segment that should be sealed and has no footer (a
 // truncated sealed segment), a footer whose count or chain checksum disagrees,
 // bytes after a footer, a missing segment file, or a first index that does not

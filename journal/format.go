@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+
+	"github.com/openmatch/matchd/internal/record"
 )
 
 // RecordType is the one-byte type of a record. Types 1 to MaxUserType belong to
@@ -51,15 +53,15 @@ const (
 	headerSize = 28
 
 	// frameHeaderSize is the length of a record's framing before its payload:
-	// crc(4) length(4) type(1).
-	frameHeaderSize = 9
+	// crc(4) length(4) type(1), internal/record's frame.
+	frameHeaderSize = record.HeaderSize
 
 	// footerPayloadSize is the footer's payload: record count(8) chain crc(4).
 	footerPayloadSize = 12
 
 	// MaxPayload is the largest payload a record may carry. A length field
 	// above it is an impossible length, reported as damage.
-	MaxPayload = 16 << 20
+	MaxPayload = record.MaxPayload
 )
 
 // castagnoli is the CRC-32C table; crc32 uses the CPU instruction with it.
@@ -110,57 +112,6 @@ func parseHeader(b []byte) (segmentHeader, string) {
 // validType reports whether t may appear in a segment.
 func validType(t RecordType) bool {
 	return (t >= 1 && t <= MaxUserType) || t == typeFooter
-}
-
-// checkFrame checks the frame starting at b[off:] and returns its type, payload
-// bounds and total length. On damage it returns a reason instead.
-func checkFrame(b []byte, off int) (typ RecordType, payload []byte, size int, reason string) {
-	rest := len(b) - off
-	if rest < frameHeaderSize {
-		return 0, nil, 0, "incomplete record header"
-	}
-	n := binary.LittleEndian.Uint32(b[off+4:])
-	typ = RecordType(b[off+8])
-	if n > MaxPayload {
-		return 0, nil, 0, fmt.Sprintf("impossible record length %d", n)
-	}
-	if !validType(typ) {
-		return 0, nil, 0, fmt.Sprintf("invalid record type %d", uint8(typ))
-	}
-	if int(n) > rest-frameHeaderSize {
-		return 0, nil, 0, fmt.Sprintf("record of %d bytes runs past the end of the segment", n)
-	}
-	size = frameHeaderSize + int(n)
-	if crc32.Checksum(b[off+4:off+size], castagnoli) != binary.LittleEndian.Uint32(b[off:]) {
-		return 0, nil, 0, "record checksum mismatch"
-	}
-	return typ, b[off+frameHeaderSize : off+size], size, ""
-}
-
-// frameAt reports whether a complete frame with a matching checksum starts at
-// b[off:]. It is checkFrame without the reasons, for scanning.
-func frameAt(b []byte, off int) bool {
-	if len(b)-off < frameHeaderSize || !validType(RecordType(b[off+8])) {
-		return false
-	}
-	n := binary.LittleEndian.Uint32(b[off+4:])
-	if n > MaxPayload || int(n) > len(b)-off-frameHeaderSize {
-		return false
-	}
-	end := off + frameHeaderSize + int(n)
-	return crc32.Checksum(b[off+4:end], castagnoli) == binary.LittleEndian.Uint32(b[off:])
-}
-
-// frameAfter reports whether any complete, checksummed frame starts after off.
-// It decides whether damage at off is a torn tail (nothing valid follows) or
-// corruption (good data follows the bad bytes).
-func frameAfter(b []byte, off int) bool {
-	for q := off + 1; q+frameHeaderSize <= len(b); q++ {
-		if frameAt(b, q) {
-			return true
-		}
-	}
-	return false
 }
 
 // chainCRC folds a record's checksum into a segment's chain checksum, which

@@ -79,12 +79,12 @@ func fuzzSeeds(f *testing.F) [][2][]byte {
 	return seeds
 }
 
-// FuzzReader feeds arbitrary bytes as segments 1 and 2 (2 only if non-empty)
+// FuzzSegments feeds arbitrary bytes as segments 1 and 2 (2 only if non-empty)
 // and checks that the Reader never panics, ends with io.EOF, a torn tail or a
 // corruption error, and returns exactly a prefix of what refParse gives (all
 // of it when it claims a clean end or a torn tail). Whenever the Reader
 // accepts the journal, Open must accept it too and keep exactly those records.
-func FuzzReader(f *testing.F) {
+func FuzzSegments(f *testing.F) {
 	for _, s := range fuzzSeeds(f) {
 		f.Add(s[0], s[1])
 	}

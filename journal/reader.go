@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/openmatch/matchd/internal/record"
 )
 
 // Record is one record read back from the journal.
@@ -38,6 +40,7 @@ type Reader struct {
 	segs []uint64                                   // segment numbers found, ascending
 	si   int                                        // index in segs of the loaded segment, -1 before the first
 	buf  []byte                                     // the loaded segment's bytes
+	rr   *record.Reader                             // frames of buf after the header
 	off  int                                        // read position in buf
 
 	seg        uint64 // loaded segment's number
@@ -157,6 +160,7 @@ func (r *Reader) load(i int) {
 	}
 	r.next = h.firstIndex
 	r.off = headerSize
+	r.rr = record.NewBytes(r.buf[headerSize:], segmentName(n), headerSize)
 }
 
 // dirSource returns a function that reads segment n of dir into buf, reusing
@@ -188,32 +192,39 @@ func dirSource(dir string) func(n uint64, buf []byte) ([]byte, error) {
 // reaching the segment's end or setting r.err.
 func (r *Reader) frame() (Record, bool) {
 	last := r.si == len(r.segs)-1
-	off := r.off
-	if off == len(r.buf) {
+	rec, err := r.rr.Next()
+	if err == io.EOF {
 		if last {
 			r.done = true
 			return Record{}, false
 		}
-		r.err = &CorruptionError{Segment: r.seg, Offset: int64(off),
+		r.err = &CorruptionError{Segment: r.seg, Offset: int64(r.off),
 			Reason: "segment ends without a footer: a sealed segment was truncated"}
 		return Record{}, false
 	}
-	typ, payload, size, bad := checkFrame(r.buf, off)
-	if bad != "" {
-		if last && !frameAfter(r.buf, off) {
-			r.err = &TornTailError{Segment: r.seg, Offset: int64(off), Dropped: int64(len(r.buf) - off), Reason: bad}
+	if err != nil {
+		var ce *record.CorruptionError
+		if !errors.As(err, &ce) { // NewBytes does no I/O; nothing else is returned
+			r.err = fmt.Errorf("journal: segment %d: %w", r.seg, err)
+		} else if ce.TornTail && last {
+			r.err = &TornTailError{Segment: r.seg, Offset: ce.Offset, Dropped: ce.Dropped, Reason: ce.Reason}
 		} else {
-			r.err = &CorruptionError{Segment: r.seg, Offset: int64(off), Reason: bad}
+			r.err = &CorruptionError{Segment: r.seg, Offset: ce.Offset, Reason: ce.Reason}
 		}
 		return Record{}, false
 	}
+	off, size, typ := int(rec.Offset), int(rec.End()-rec.Offset), RecordType(rec.Type)
+	if !validType(typ) {
+		r.err = &CorruptionError{Segment: r.seg, Offset: rec.Offset, Reason: fmt.Sprintf("invalid record type %d", uint8(typ))}
+		return Record{}, false
+	}
 	if typ == typeFooter {
-		bad = r.checkFooter(payload)
+		bad := r.checkFooter(rec.Payload)
 		if bad == "" && off+size != len(r.buf) {
 			bad = fmt.Sprintf("%d bytes after the segment footer", len(r.buf)-off-size)
 		}
 		if bad != "" {
-			r.err = &CorruptionError{Segment: r.seg, Offset: int64(off), Reason: bad}
+			r.err = &CorruptionError{Segment: r.seg, Offset: rec.Offset, Reason: bad}
 			return Record{}, false
 		}
 		r.off += size
@@ -222,10 +233,10 @@ func (r *Reader) frame() (Record, bool) {
 	}
 	r.chain = chainCRC(r.chain, r.buf[off:off+4])
 	r.count++
-	rec := Record{Type: typ, Payload: payload, Index: r.next, Segment: r.seg, Offset: int64(off)}
+	out := Record{Type: typ, Payload: rec.Payload, Index: r.next, Segment: r.seg, Offset: rec.Offset}
 	r.next++
 	r.off += size
-	return rec, true
+	return out, true
 }
 
 // checkFooter compares a footer's payload with what was read.

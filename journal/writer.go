@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openmatch/matchd/internal/fsutil"
+	"github.com/openmatch/matchd/internal/record"
 )
 
 const (
@@ -52,6 +52,9 @@ type Options struct {
 	// BufferSize is the initial capacity in bytes of the group buffer; it grows
 	// to the largest group and is then reused. 0 means 64 KiB.
 	BufferSize int
+
+	// truncate replaces truncateTail in tests, to make it fail.
+	truncate func(f *os.File, off int64) error
 }
 
 // Recovery describes what Open found and repaired, for the caller to log.
@@ -90,6 +93,7 @@ type Writer struct {
 	segLimit int64
 	maxDelay time.Duration
 	now      func() time.Time // time.Now; replaced by tests
+	truncate func(f *os.File, off int64) error
 
 	lock     *os.File // holds the directory's flock; nil where unsupported
 	f        *os.File
@@ -138,6 +142,9 @@ func Open(opts Options) (*Writer, Recovery, error) {
 	if opts.BufferSize <= 0 {
 		opts.BufferSize = defaultBufferSize
 	}
+	if opts.truncate == nil {
+		opts.truncate = truncateTail
+	}
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, Recovery{}, fmt.Errorf("journal: %w", err)
 	}
@@ -176,6 +183,7 @@ func open(opts Options) (*Writer, Recovery, error) {
 		segLimit: opts.SegmentSize,
 		maxDelay: opts.MaxDelay,
 		now:      time.Now,
+		truncate: opts.truncate,
 		buf:      make([]byte, 0, opts.BufferSize),
 	}
 	if err := w.resume(r, torn); err != nil {
@@ -215,17 +223,23 @@ func (w *Writer) resume(r *Reader, torn *TornTailError) error {
 		return fmt.Errorf("journal: %w", err)
 	}
 	if torn != nil {
-		if err := f.Truncate(int64(r.off)); err == nil {
-			err = f.Sync()
-		}
-		if err != nil {
+		if err := w.truncate(f, int64(r.off)); err != nil {
 			f.Close()
-			return fmt.Errorf("journal: truncate torn tail: %w", err)
+			return fmt.Errorf("journal: truncate torn tail of segment %d at offset %d: %w", r.seg, r.off, err)
 		}
 	}
 	w.f, w.seg, w.segSize = f, r.seg, int64(r.off)
 	w.segCount, w.chain, w.next = r.count, r.chain, r.next
 	return nil
+}
+
+// truncateTail cuts f at off and fsyncs it: how Open removes a torn tail
+// unless a test gave Options.truncate.
+func truncateTail(f *os.File, off int64) error {
+	if err := f.Truncate(off); err != nil {
+		return err
+	}
+	return f.Sync()
 }
 
 // Append adds a record to the open group, copying payload. It does no I/O
@@ -256,10 +270,7 @@ func (w *Writer) Append(typ RecordType, payload []byte) error {
 		}
 	}
 	n := len(w.buf)
-	w.buf = append(w.buf, 0, 0, 0, 0, 0, 0, 0, 0, byte(typ))
-	binary.LittleEndian.PutUint32(w.buf[n+4:], uint32(len(payload)))
-	w.buf = append(w.buf, payload...)
-	binary.LittleEndian.PutUint32(w.buf[n:], crc32.Checksum(w.buf[n+4:], castagnoli))
+	w.buf, _ = record.Append(w.buf, byte(typ), payload) // type and size checked above
 	w.chain = chainCRC(w.chain, w.buf[n:n+4])
 	w.segCount++
 	w.pending++
@@ -360,7 +371,8 @@ func (w *Writer) writeGroup() error {
 func (w *Writer) writeEach() error {
 	idx := w.next - uint64(w.pending)
 	for off := 0; off < len(w.buf); idx++ {
-		end := off + frameHeaderSize + int(binary.LittleEndian.Uint32(w.buf[off+4:]))
+		_, n, _ := record.ParseHeader(w.buf[off:]) // framed by Append
+		end := off + frameHeaderSize + n
 		if _, err := w.f.WriteAt(w.buf[off:end], w.segSize); err != nil {
 			return err
 		}
@@ -380,10 +392,10 @@ func (w *Writer) writeEach() error {
 // roll seals the current segment with a footer, fsyncs it whatever the policy
 // and starts the next segment.
 func (w *Writer) roll() error {
-	w.buf = append(w.buf[:0], 0, 0, 0, 0, footerPayloadSize, 0, 0, 0, byte(typeFooter))
+	w.buf = record.Begin(w.buf[:0], byte(typeFooter))
 	w.buf = binary.LittleEndian.AppendUint64(w.buf, w.segCount)
 	w.buf = binary.LittleEndian.AppendUint32(w.buf, w.chain)
-	binary.LittleEndian.PutUint32(w.buf, crc32.Checksum(w.buf[4:], castagnoli))
+	_ = record.Finish(w.buf) // a valid type and a 12-byte payload
 	_, err := w.f.WriteAt(w.buf, w.segSize)
 	w.buf = w.buf[:0]
 	if err != nil {

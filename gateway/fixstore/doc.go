@@ -17,15 +17,17 @@
 // # Format
 //
 // A session's log is <dir>/<prefix>.fixlog, prefix being what QuickFIX's file
-// store uses (BeginString-Sender-Target[-Qualifier], see NewFactory). It is a
-// sequence of records, one per operation, each written by a single Write from
-// a reused buffer on a file opened O_APPEND:
+// store uses (BeginString-Sender-Target[-Qualifier], see NewFactory). It is an
+// 8-byte file header, "MFIXLOG" and the format version 2, followed by records,
+// one per operation, each written by a single Write from a reused buffer on a
+// file opened O_APPEND. Records use internal/record's frame (shared with the
+// journal and the gateway's owner registry), the record type being the kind:
 //
-//	+---------+------+---------+--------------------+
-//	|   CRC   | kind | length  |      payload       |
-//	|   4 B   | 1 B  |   4 B   |   length bytes     |
-//	+---------+------+---------+--------------------+
-//	  CRC-32C (Castagnoli) of kind, length and payload; little-endian
+//	+---------+---------+------+--------------------+
+//	|   CRC   | length  | kind |      payload       |
+//	|   4 B   |   4 B   | 1 B  |   length bytes     |
+//	+---------+---------+------+--------------------+
+//	  CRC-32C (Castagnoli) of length, kind and payload; little-endian
 //
 //	kind 1  creation time       i64 unix nanoseconds
 //	kind 2  next sender seqnum  u64   (IncrNextSender..., SetNextSender...)
@@ -36,13 +38,20 @@
 // Seqnums are stored as the two's complement of an int64. Kind 0 is never
 // valid, so zeroed blocks never parse; length is at most MaxPayload.
 //
+// Format 1, the store's first, had no file header and framed records as
+// crc(4) kind(1) length(4). Open converts such a log once: it writes the same
+// records in the current format to <prefix>.fixlog.tmp, fsyncs it and renames
+// it over the old log (legacy.go), dropping a torn tail as a replay would and
+// refusing, unchanged, a log with other damage. A state file of format 1 is
+// ignored.
+//
 // After a crash, Open replays every record in order, checking each: seqnums
 // start at 1 and 1 and each record sets or increments them; the last
 // creation-time record gives CreationTime.
-// An empty log (new, or cut by a crash right after Reset's truncate) gets a
-// creation-time record with the current time, as QuickFIX's stores do on
-// creation and Reset. Reset truncates the file to zero and writes a new
-// creation-time record; Refresh closes and replays the file; SetCreationTime
+// A log without records (new, or cut by a crash right after Reset's truncate)
+// gets a creation-time record with the current time, as QuickFIX's stores do
+// on creation and Reset. Reset truncates the file to its header and writes a
+// new creation-time record; Refresh closes and replays the file; SetCreationTime
 // does nothing, as in the file store. Replay costs ~130 ns per record (tens of
 // seconds for a few hundred million messages since the last sequence reset),
 // so a clean Close saves the rebuilt state beside the log and the next Open
@@ -71,19 +80,19 @@
 //
 // A crash during a write can leave the last record incomplete: the file ends
 // inside its header or before the end of its declared payload, or, after a
-// machine crash, the record is complete but its checksum fails. If such a
-// record is the last thing in the file and no valid record starts inside its
-// bytes, it is a torn tail: Open and Refresh cut the file back to the end of
+// machine crash, the record is complete but its checksum fails, or zeros or
+// garbage follow. Where no valid frame starts anywhere after the first bad
+// bytes, they are a torn tail (internal/record decides it): Open and Refresh cut the file back to the end of
 // the last good record and report the bytes dropped through
 // (*Store).TruncatedBytes, for the caller to log (the package never logs). The
 // operation it held never returned success.
 //
-// Everything else is corruption and Open returns a *CorruptionError
-// (errors.Is ErrCorrupt) naming the file and the offset of the bad record,
-// modifying nothing: a bad record with more data after it, a valid record
-// inside a supposedly torn one (its length field is what was damaged), an
-// unknown kind, a length above MaxPayload, or a payload whose size does not fit
-// its kind. The operator must then repair or remove the file. No file content
+// Everything else is corruption and Open returns an error wrapping a
+// *CorruptionError (errors.Is ErrCorrupt) naming the file and the offset of
+// the bad record, modifying nothing: a bad frame with a valid one after it (a
+// valid record inside a supposedly torn one included: its length field is what
+// was damaged), or a valid frame the store never writes (an unknown kind, a
+// payload whose size does not fit its kind). The operator must then repair or remove the file. No file content
 // makes Open panic.
 //
 // A failed write is cut back off the file before the error is returned, so a

@@ -2,12 +2,14 @@ package fixstore
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/openmatch/matchd/internal/record"
 )
 
 var (
-	// ErrCorrupt is wrapped by every *CorruptionError.
-	ErrCorrupt = errors.New("fixstore: corrupt log")
+	// ErrCorrupt is wrapped by every *CorruptionError that is not a torn
+	// tail (internal/record's ErrCorrupt).
+	ErrCorrupt = record.ErrCorrupt
 
 	// ErrClosed is returned by operations on a closed Store.
 	ErrClosed = errors.New("fixstore: store is closed")
@@ -23,22 +25,8 @@ var (
 )
 
 // CorruptionError locates damage that is not a torn tail: a bad record with
-// data after it, an unknown kind, a length above MaxPayload, or a payload
-// whose size does not fit its kind. Open returns it and modifies nothing.
-// errors.Is(err, ErrCorrupt) holds for it.
-type CorruptionError struct {
-	// Path is the log file.
-	Path string
-	// Offset is the byte offset where the bad record starts.
-	Offset int64
-	// Reason says what is wrong.
-	Reason string
-}
-
-// Error implements error.
-func (e *CorruptionError) Error() string {
-	return fmt.Sprintf("fixstore: corrupt log %s at offset %d: %s", e.Path, e.Offset, e.Reason)
-}
-
-// Unwrap returns ErrCorrupt.
-func (e *CorruptionError) Unwrap() error { return ErrCorrupt }
+// a valid one after it, a record of an unknown kind, or a payload whose size
+// does not fit its kind. It is internal/record's error (File, Offset,
+// Reason), wrapped with the package prefix; Open returns it and modifies
+// nothing. errors.Is(err, ErrCorrupt) holds for it.
+type CorruptionError = record.CorruptionError

@@ -103,13 +103,13 @@ type refState struct {
 }
 
 // refParse is a plain restatement of the format, kept apart from the store:
-// the state the records of b give, up to the first one that is not exactly as
-// the writer makes it.
+// the state the records of b (a log after its file header) give, up to the
+// first one that is not exactly as the writer makes it.
 func refParse(b []byte) refState {
 	le := binary.LittleEndian
 	st := refState{nextSender: 1, nextTarget: 1, msgs: map[int64][]byte{}}
 	for off := 0; off+9 <= len(b); {
-		k, n := b[off+4], int(le.Uint32(b[off+5:]))
+		n, k := int(le.Uint32(b[off+4:])), b[off+8]
 		if k < 1 || k > 5 || n > 16<<20 || off+9+n > len(b) ||
 			crc32.Checksum(b[off+4:off+9+n], crc32.MakeTable(crc32.Castagnoli)) != le.Uint32(b[off:]) ||
 			n < 8 || (k <= 3 && n != 8) {

@@ -173,13 +173,13 @@ func (s *Store) gather(r *recReader, curs []cursor, lo, hi int64, slots [][]byte
 			continue
 		}
 		for c.off < c.end {
-			rec, st, err := r.record(c.off)
+			rec, bad, err := r.record(c.off)
 			if err != nil {
 				return err
 			}
-			if st != statusOK {
+			if bad != "" {
 				// Replay or our own write checked this record; it changed since.
-				return s.corrupt(c.off, st.String()+" (read back)")
+				return s.corrupt(c.off, bad+" (read back)")
 			}
 			if !rec.kind.isMessage() {
 				c.off = rec.next

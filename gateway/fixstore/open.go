@@ -3,6 +3,7 @@ package fixstore
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/quickfixgo/quickfix"
 
 	"github.com/openmatch/matchd/internal/fsutil"
+	"github.com/openmatch/matchd/internal/record"
 )
 
 const replayBufSize = 256 << 10
@@ -51,7 +53,12 @@ func (s *Store) loadLocked(useState bool) error {
 	if err != nil {
 		return fmt.Errorf("fixstore: %w", err)
 	}
+	f, converted, err := s.upgrade(f)
+	if err != nil {
+		return err
+	}
 	st, truncated, replayed, err := s.restore(f, useState)
+	truncated += converted
 	if err == nil {
 		// From here on the store may write: the state file (state.go) must
 		// not outlive that.
@@ -98,65 +105,39 @@ func (s *Store) replay(f *os.File) (logState, int64, error) {
 		return st, 0, fmt.Errorf("fixstore: %w", err)
 	}
 	size := fi.Size()
-	r := newRecReader(f, s.path, size, int(min(size, replayBufSize)))
-	off := int64(0)
-	for off < size {
-		rec, stat, err := r.record(off)
+	r := record.NewReader(io.NewSectionReader(f, logHeaderSize, size-logHeaderSize), s.path, logHeaderSize)
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			return st, 0, nil
+		}
+		var ce *record.CorruptionError
+		if errors.As(err, &ce) && ce.TornTail {
+			if err := f.Truncate(ce.Offset); err != nil {
+				return st, 0, fmt.Errorf("fixstore: truncate torn tail of %s at offset %d: %w", s.path, ce.Offset, err)
+			}
+			if s.sync {
+				if err := f.Sync(); err != nil {
+					return st, 0, fmt.Errorf("fixstore: fsync %s: %w", s.path, err)
+				}
+			}
+			return st, ce.Dropped, nil
+		}
 		if err != nil {
-			return st, 0, err
+			return st, 0, fmt.Errorf("fixstore: %w", err)
 		}
-		switch stat {
-		case statusOK:
-			st.apply(off, rec.kind, rec.payload)
-			off = rec.next
-			continue
-		case statusBadCRC:
-			if rec.next != size {
-				return st, 0, s.corrupt(off, stat.String()+", with more records after it")
-			}
-		case statusShortHeader, statusShortPayload:
-		default: // unknown kind, too long, wrong size: never made by an interrupted write
-			return st, 0, s.corrupt(off, stat.String())
+		k := kind(rec.Type)
+		if bad := k.check(rec.Payload); bad != "" {
+			// A valid frame the store never writes: not a torn write.
+			return st, 0, s.corrupt(rec.Offset, bad)
 		}
-		// A bad last record: a torn tail, unless a valid record starts
-		// inside it (then its own length field is what is damaged, and
-		// cutting here would drop good records).
-		if at, err := s.validFrameAfter(f, off, size); err != nil {
-			return st, 0, err
-		} else if at >= 0 {
-			return st, 0, s.corrupt(off, fmt.Sprintf("%s, and a valid record follows at offset %d", stat, at))
-		}
-		if err := f.Truncate(off); err != nil {
-			return st, 0, fmt.Errorf("fixstore: truncate torn tail of %s at offset %d: %w", s.path, off, err)
-		}
-		if s.sync {
-			if err := f.Sync(); err != nil {
-				return st, 0, fmt.Errorf("fixstore: fsync %s: %w", s.path, err)
-			}
-		}
-		return st, size - off, nil
+		st.apply(rec.Offset, k, rec.Payload)
 	}
-	return st, 0, nil
 }
 
-// validFrameAfter returns the offset of the first valid record starting in
-// (off, size), or -1. The caller knows the bytes from off are one incomplete or
-// final record, so there are fewer than headerSize+MaxPayload of them.
-func (s *Store) validFrameAfter(f *os.File, off, size int64) (int64, error) {
-	tail := make([]byte, size-off)
-	if _, err := f.ReadAt(tail, off); err != nil {
-		return 0, fmt.Errorf("fixstore: read %s at offset %d: %w", s.path, off, err)
-	}
-	for i := 1; i+headerSize+8 <= len(tail); i++ {
-		if frameAt(tail[i:]) {
-			return off + int64(i), nil
-		}
-	}
-	return -1, nil
-}
-
+// corrupt returns the corruption error for the record at off.
 func (s *Store) corrupt(off int64, reason string) error {
-	return &CorruptionError{Path: s.path, Offset: off, Reason: reason}
+	return fmt.Errorf("fixstore: %w", &CorruptionError{File: s.path, Offset: off, Reason: reason})
 }
 
 // create writes a new log: a creation-time record, and if QuickFIX file-store
@@ -172,7 +153,7 @@ func (s *Store) create() error {
 	if found && imp.hasCreation {
 		creation = imp.creation
 	}
-	b := appendRecord(nil, kindCreationTime, uint64(creation.UnixNano()), nil)
+	b := appendRecord([]byte(logHeader), kindCreationTime, uint64(creation.UnixNano()), nil)
 	if found {
 		b = appendRecord(b, kindNextSender, uint64(int64(imp.nextSender)), nil)
 		b = appendRecord(b, kindNextTarget, uint64(int64(imp.nextTarget)), nil)

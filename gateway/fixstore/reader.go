@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/openmatch/matchd/internal/record"
 )
 
-// recReader reads records through a buffer with ReadAt (pread), so replay and
-// iteration never move the append file's offset and cost one syscall per
-// buffer fill, not per record.
+// recReader reads records at given offsets through a buffer with ReadAt
+// (pread), so iteration never moves the append file's offset and costs one
+// syscall per buffer fill, not per record. Replay reads with a record.Reader.
 type recReader struct {
 	r      io.ReaderAt
 	path   string // for errors
@@ -55,39 +57,35 @@ func (r *recReader) bytes(off int64, want int) ([]byte, error) {
 	return r.buf[:want], nil
 }
 
-// record is one record as read; payload aliases the reader's buffer.
-type record struct {
+// rec is one record as read; payload aliases the reader's buffer.
+type rec struct {
 	kind    kind
 	payload []byte
-	next    int64 // offset just past the record, as its header declares
+	next    int64 // offset just past the record
 }
 
-// record reads and checks the record at off (off < limit). On statusOK the
-// record is complete and valid; on statusShortPayload and statusBadCRC, next
-// is where the record would end.
-func (r *recReader) record(off int64) (record, status, error) {
+// record reads and checks the record at off (off < limit), which replay or
+// the store's own write already found valid. reason says what is wrong now,
+// if anything.
+func (r *recReader) record(off int64) (rec, string, error) {
 	h, err := r.bytes(off, headerSize)
 	if err != nil {
-		return record{}, 0, err
+		return rec{}, "", err
 	}
-	if len(h) < headerSize {
-		return record{}, statusShortHeader, nil
+	_, n, reason := record.ParseHeader(h)
+	if reason != "" {
+		return rec{}, reason, nil
 	}
-	k, n, st := checkHeader(h)
-	if st != statusOK {
-		return record{}, st, nil
-	}
-	rec := record{kind: k, next: off + headerSize + int64(n)}
 	b, err := r.bytes(off, headerSize+n)
 	if err != nil {
-		return record{}, 0, err
+		return rec{}, "", err
 	}
-	if len(b) < headerSize+n {
-		return rec, statusShortPayload, nil
+	typ, payload, size, reason := record.Decode(b)
+	if reason != "" {
+		return rec{}, reason, nil
 	}
-	if st := checkFrame(b, k); st != statusOK {
-		return rec, st, nil
+	if reason := kind(typ).check(payload); reason != "" {
+		return rec{}, reason, nil
 	}
-	rec.payload = b[headerSize:]
-	return rec, statusOK, nil
+	return rec{kind: kind(typ), payload: payload, next: off + int64(size)}, "", nil
 }

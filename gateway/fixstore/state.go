@@ -4,12 +4,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io/fs"
 	"os"
 	"time"
 
 	"github.com/openmatch/matchd/internal/fsutil"
+	"github.com/openmatch/matchd/internal/record"
 )
 
 // The state file.
@@ -27,14 +27,16 @@ import (
 //
 // Layout, little-endian, then a CRC-32C of everything before it:
 //
-//	magic "FIXSTATE" | u32 version 1 | i64 log size | u32 CRC-32C of the log's
+//	magic "FIXSTATE" | u32 version 2 | i64 log size | u32 CRC-32C of the log's
 //	last min(size, stateTail) bytes | i64 next sender | i64 next target |
 //	u8 has creation | i64 creation ns | u32 runs | per run: i64 start, end,
 //	first, last | u64 count | u32 index entries | per entry: i64 seq, off
 
 const (
-	stateMagic   = "FIXSTATE"
-	stateVersion = 1
+	stateMagic = "FIXSTATE"
+	// stateVersion 2 came with log format 2, whose offsets differ: a
+	// version 1 state file is ignored and the log replayed.
+	stateVersion = 2
 	stateTail    = 4096
 	// maxStateFile bounds what Open reads: 24 bytes per index entry, one per
 	// 1024 messages, so 1 GiB covers ~45 billion messages.
@@ -50,7 +52,7 @@ func tailSum(f *os.File, size int64) (uint32, error) {
 	if _, err := f.ReadAt(b, size-n); err != nil {
 		return 0, err
 	}
-	return crc32.Checksum(b, castagnoli), nil
+	return record.Checksum(b), nil
 }
 
 // writeStateLocked writes the state file for the log as it is now. Called by
@@ -85,7 +87,7 @@ func (s *Store) writeStateLocked() error {
 			b = binary.LittleEndian.AppendUint64(b, uint64(e.off))
 		}
 	}
-	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	b = binary.LittleEndian.AppendUint32(b, record.Checksum(b))
 
 	return fsutil.WriteFileAtomic(s.statePath(), b, 0o660, s.sync)
 }
@@ -99,7 +101,7 @@ func (s *Store) readState(f *os.File, size int64) (st logState, ok bool) {
 		return st, false
 	}
 	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
-	if string(body[:len(stateMagic)]) != stateMagic || crc32.Checksum(body, castagnoli) != sum {
+	if string(body[:len(stateMagic)]) != stateMagic || record.Checksum(body) != sum {
 		return st, false
 	}
 	d := decoder{b: body[len(stateMagic):]}

@@ -42,7 +42,8 @@ type logState struct {
 	runs                   []run // message runs, see iterate.go
 }
 
-func newLogState() logState { return logState{nextSender: 1, nextTarget: 1} }
+// newLogState is the state of a log holding its file header only.
+func newLogState() logState { return logState{nextSender: 1, nextTarget: 1, size: logHeaderSize} }
 
 // apply updates the state for the valid record at off. Replay and the write
 // path both call it, so what is in memory is what a reopen would rebuild.
@@ -196,8 +197,8 @@ func (s *Store) SaveMessageAndIncrNextSenderMsgSeqNum(seqNum int, msg []byte) er
 
 // Reset empties the log and starts over: sequence numbers 1 and 1, no
 // messages, creation time now. Truncation and the new creation record are two
-// syscalls; a crash between them leaves an empty log, which Open treats as a
-// new one, so the outcome is the same.
+// syscalls; a crash between them leaves a log holding only its file header,
+// which Open treats as a new one, so the outcome is the same.
 func (s *Store) Reset() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -207,7 +208,7 @@ func (s *Store) Reset() error {
 		}
 		return ErrClosed
 	}
-	if err := s.f.Truncate(0); err != nil {
+	if err := s.f.Truncate(logHeaderSize); err != nil {
 		return fmt.Errorf("fixstore: reset %s: %w", s.path, err)
 	}
 	s.epoch++

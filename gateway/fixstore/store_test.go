@@ -77,7 +77,7 @@ func TestResetAndRefresh(t *testing.T) {
 		t.Fatalf("creation time after Reset %v, not after %v", s.CreationTime(), old)
 	}
 	checkRange(t, s, newModel(), 1, 10)
-	if fi, err := os.Stat(s.Path()); err != nil || fi.Size() != headerSize+8 {
+	if fi, err := os.Stat(s.Path()); err != nil || fi.Size() != logHeaderSize+headerSize+8 {
 		t.Fatalf("after Reset the log should hold one creation record: %v %v", fi.Size(), err)
 	}
 
@@ -112,7 +112,8 @@ func TestResetAndRefresh(t *testing.T) {
 	// that error, and a later Refresh can recover.
 	good := readFile(t, s.Path())
 	bad := append([]byte(nil), good...)
-	bad[headerSize+8+4] = 99 // kind of the second record
+	bad[logHeaderSize+headerSize+8+4] ^= 1 // the second record's length: not its last
+
 	must(t, os.WriteFile(s.Path(), bad, 0o600))
 	if err := s.Refresh(); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("Refresh of a corrupt log: %v", err)
@@ -127,17 +128,22 @@ func TestResetAndRefresh(t *testing.T) {
 	checkSeqs(t, s, 50, 4)
 }
 
+// TestEmptyLogGetsCreationTime: a log as a crash inside Reset leaves it, in
+// the current format (its header only) and in format 1 (empty).
 func TestEmptyLogGetsCreationTime(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, filenamePrefix(testSID)+".fixlog")
-	must(t, os.WriteFile(path, nil, 0o600)) // as left by a crash inside Reset
-	s := mustOpen(t, dir, false)
-	defer s.Close()
-	if s.CreationTime().IsZero() {
-		t.Fatal("no creation time")
-	}
-	if b := readFile(t, path); len(b) != headerSize+8 || b[4] != byte(kindCreationTime) {
-		t.Fatalf("log after opening an empty one: % x", b)
+	for _, empty := range []string{logHeader, ""} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, filenamePrefix(testSID)+".fixlog")
+		must(t, os.WriteFile(path, []byte(empty), 0o600))
+		s := mustOpen(t, dir, false)
+		if s.CreationTime().IsZero() {
+			t.Fatal("no creation time")
+		}
+		must(t, s.Close())
+		if b := readFile(t, path); len(b) != logHeaderSize+headerSize+8 || string(b[:logHeaderSize]) != logHeader ||
+			b[logHeaderSize+8] != byte(kindCreationTime) {
+			t.Fatalf("log after opening %q: % x", empty, b)
+		}
 	}
 }
 

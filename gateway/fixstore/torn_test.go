@@ -133,10 +133,10 @@ func TestTornTailEveryCut(t *testing.T) {
 // one after Reset) was being written.
 func TestTornFirstRecord(t *testing.T) {
 	log, _ := buildLog(t, nil)
-	for cut := 1; cut < len(log); cut++ {
+	for cut := logHeaderSize + 1; cut < len(log); cut++ {
 		s, err := Open(writeLog(t, log[:cut]), testSID, false)
 		must(t, err)
-		if s.TruncatedBytes() != int64(cut) || s.CreationTime().IsZero() {
+		if s.TruncatedBytes() != int64(cut-logHeaderSize) || s.CreationTime().IsZero() {
 			t.Fatalf("cut at %d: truncated %d, creation %v", cut, s.TruncatedBytes(), s.CreationTime())
 		}
 		checkSeqs(t, s, 1, 1)
@@ -144,16 +144,14 @@ func TestTornFirstRecord(t *testing.T) {
 	}
 }
 
-// TestBadChecksumLastRecord: a last record complete in length whose bytes did
-// not all reach the disk is a torn tail.
+// TestBadChecksumLastRecord: a last record whose bytes did not all reach the
+// disk is a torn tail, whichever byte is wrong (its length or type included:
+// nothing valid follows).
 func TestBadChecksumLastRecord(t *testing.T) {
 	log, snaps := buildLog(t, append(prefixOps(), lastOps["SaveMessageAndIncr"]))
 	prev := snaps[len(snaps)-2]
 	start := int(prev.size)
 	for i := start; i < len(log); i++ {
-		if i >= start+4 && i < start+headerSize { // kind and length: see TestCorruption
-			continue
-		}
 		b := bytes.Clone(log)
 		b[i] ^= 0x20
 		s, err := Open(writeLog(t, b), testSID, false)
@@ -187,7 +185,8 @@ func TestCorruption(t *testing.T) {
 					}
 					t.Fatalf("byte %d (record at %d) ^ %#x: err %v, want corruption", i, start, x, err)
 				}
-				if ce.Offset != start || !strings.Contains(err.Error(), fmt.Sprintf("offset %d:", start)) ||
+				if ce.Offset != start || !strings.HasSuffix(err.Error(), fmt.Sprintf(" at offset %d", start)) ||
+					!strings.HasPrefix(err.Error(), "fixstore: record: ") ||
 					!strings.Contains(err.Error(), ".fixlog") {
 					t.Fatalf("byte %d ^ %#x: %v, want offset %d", i, x, err, start)
 				}
@@ -197,18 +196,22 @@ func TestCorruption(t *testing.T) {
 			}
 		}
 	}
-	// The last record's kind or length damaged is corruption too (a write
-	// never produces them), except a length that runs past the end.
+	// A valid frame the store never writes is corruption even as the last
+	// record: an unknown kind, a payload size wrong for its kind.
 	last := snaps[len(snaps)-2].size
-	b := bytes.Clone(log)
-	b[last+4] = 0
-	if _, err := Open(writeLog(t, b), testSID, false); !errors.Is(err, ErrCorrupt) {
-		t.Fatalf("unknown kind in the last record: %v", err)
-	}
-	b = bytes.Clone(log)
-	b[last+8] = 0x7f
-	if _, err := Open(writeLog(t, b), testSID, false); !errors.Is(err, ErrCorrupt) {
-		t.Fatalf("length above MaxPayload in the last record: %v", err)
+	for _, c := range []struct {
+		what string
+		rec  []byte
+	}{
+		{"unknown kind", appendRecord(nil, 9, 1, nil)},
+		{"creation record with a message", appendRecord(nil, kindCreationTime, 1, []byte("x"))},
+	} {
+		b := append(bytes.Clone(log[:last]), c.rec...)
+		_, err := Open(writeLog(t, b), testSID, false)
+		var ce *CorruptionError
+		if !errors.As(err, &ce) || ce.TornTail || ce.Offset != last {
+			t.Fatalf("%s as the last record: %v", c.what, err)
+		}
 	}
 }
 
@@ -222,6 +225,7 @@ func TestGarbage(t *testing.T) {
 		inputs = append(inputs, randMsg(rng))
 	}
 	valid, _ := buildLog(t, prefixOps())
+	valid = valid[logHeaderSize:]
 	for range 300 { // a valid log with a few random bytes changed or cut
 		b := bytes.Clone(valid)
 		for range 1 + rng.IntN(3) {
@@ -237,11 +241,11 @@ func TestGarbage(t *testing.T) {
 	}
 }
 
-// checkOpen opens data as the log in dir and checks the outcome against
-// refParse.
+// checkOpen opens the file header followed by data as the log in dir and
+// checks the outcome against refParse.
 func checkOpen(t *testing.T, dir string, data []byte) bool {
 	t.Helper()
-	writeLogIn(t, dir, data)
+	writeLogIn(t, dir, append([]byte(logHeader), data...))
 	ref := refParse(data)
 	s, err := Open(dir, testSID, false)
 	if err != nil {
@@ -298,7 +302,7 @@ func FuzzOpen(f *testing.F) {
 	must(f, s.SetNextSenderMsgSeqNum(9))
 	must(f, s.SaveMessage(0, nil))
 	must(f, s.Close())
-	b := readFile(f, s.Path())
+	b := readFile(f, s.Path())[logHeaderSize:]
 	f.Add(b)
 	f.Add(b[:len(b)-3])
 	f.Add(b[headerSize+8:]) // no creation record

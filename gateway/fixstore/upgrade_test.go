@@ -1,6 +1,10 @@
 package fixstore
 
 import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
@@ -112,12 +116,92 @@ func TestNewLogWithoutFileStore(t *testing.T) {
 	s := mustOpen(t, dir, true)
 	defer s.Close()
 	checkSeqs(t, s, 1, 1)
-	if b := readFile(t, s.Path()); len(b) != headerSize+8 {
+	if b := readFile(t, s.Path()); len(b) != logHeaderSize+headerSize+8 {
 		t.Fatalf("new log is %d bytes, want one creation record", len(b))
 	}
 	ents, err := os.ReadDir(dir)
 	must(t, err)
 	if len(ents) != 1 || !strings.HasSuffix(ents[0].Name(), ".fixlog") {
 		t.Fatalf("directory holds %v", ents)
+	}
+}
+
+// v1Log re-encodes a current log in format 1: no file header, and each record
+// framed as crc(4) kind(1) length(4) payload, CRC-32C of bytes 4.. .
+func v1Log(t *testing.T, log []byte) []byte {
+	t.Helper()
+	le := binary.LittleEndian
+	var out []byte
+	for off := logHeaderSize; off < len(log); {
+		n, k := int(le.Uint32(log[off+4:])), log[off+8]
+		start := len(out)
+		out = append(out, 0, 0, 0, 0, k)
+		out = le.AppendUint32(out, uint32(n))
+		out = append(out, log[off+headerSize:off+headerSize+n]...)
+		le.PutUint32(out[start:], crc32.Checksum(out[start+4:], crc32.MakeTable(crc32.Castagnoli)))
+		off += headerSize + n
+	}
+	return out
+}
+
+// TestUpgradeFromFormat1: a log written before the store used internal/record
+// opens with the same state and messages, is rewritten in the current format
+// (a later open finds nothing to convert), and its torn tail is dropped in the
+// conversion; a damaged one is refused and left as it was.
+func TestUpgradeFromFormat1(t *testing.T) {
+	log, snaps := buildLog(t, append(prefixOps(), lastOps["SaveMessage"]))
+	want := snaps[len(snaps)-1]
+	old := v1Log(t, log)
+	dir := writeLog(t, old)
+	path := filepath.Join(dir, filenamePrefix(testSID)+".fixlog")
+	// A state file from before the conversion describes format-1 offsets.
+	must(t, os.WriteFile(path+".state", []byte("FIXSTATE\x01\x00\x00\x00"), 0o600))
+	s := mustOpen(t, dir, false)
+	checkSnapshot(t, s, want)
+	if s.TruncatedBytes() != 0 {
+		t.Fatalf("clean format-1 log: truncated %d", s.TruncatedBytes())
+	}
+	must(t, s.Close())
+	if got := readFile(t, path); !bytes.Equal(got, log) {
+		t.Fatalf("converted log differs from the current format's:\n% x\n% x", got, log)
+	}
+	if _, err := os.Stat(path + ".tmp"); !os.IsNotExist(err) {
+		t.Fatalf("temporary file left behind: %v", err)
+	}
+	s = mustOpen(t, dir, false)
+	checkSnapshot(t, s, want)
+	must(t, s.Close())
+
+	// A torn last record of a format-1 log: dropped, at every cut.
+	prev := snaps[len(snaps)-2]
+	oldPrev := len(v1Log(t, log[:prev.size]))
+	for cut := oldPrev + 1; cut < len(old); cut++ {
+		s, err := Open(writeLog(t, old[:cut]), testSID, false)
+		must(t, err)
+		if s.TruncatedBytes() != int64(cut-oldPrev) {
+			t.Fatalf("format 1 cut at %d: truncated %d, want %d", cut, s.TruncatedBytes(), cut-oldPrev)
+		}
+		checkSnapshot(t, s, prev)
+		must(t, s.Close())
+	}
+
+	// Damage before the last record: refused, naming the offset, unchanged.
+	bad := bytes.Clone(old)
+	bad[headerSize+8+2] ^= 1 // the second record's checksum
+	dir = writeLog(t, bad)
+	_, err := Open(dir, testSID, false)
+	var ce *CorruptionError
+	if !errors.As(err, &ce) || ce.Offset != headerSize+8 || !strings.Contains(err.Error(), "format 1") {
+		t.Fatalf("damaged format-1 log: %v", err)
+	}
+	if got := readFile(t, filepath.Join(dir, filenamePrefix(testSID)+".fixlog")); !bytes.Equal(got, bad) {
+		t.Fatal("damaged format-1 log modified")
+	}
+}
+
+func TestUnsupportedLogVersion(t *testing.T) {
+	dir := writeLog(t, []byte(logMagic+"\x03"))
+	if _, err := Open(dir, testSID, false); err == nil || !strings.Contains(err.Error(), "unsupported log format 3") {
+		t.Fatalf("format 3: %v", err)
 	}
 }
