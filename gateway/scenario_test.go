@@ -60,7 +60,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,6 +69,7 @@ import (
 
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/gateway"
+	"github.com/openmatch/matchd/internal/fixtag"
 	"github.com/openmatch/matchd/internal/fixtest"
 	"github.com/openmatch/matchd/internal/syncbuf"
 	"github.com/openmatch/matchd/pipeline"
@@ -119,19 +119,6 @@ func scenarioSymbols() []engine.SymbolConfig {
 	return out
 }
 
-// forwarder is the pipeline's Reporter, handing events to the gateway once it
-// exists (the pipeline must be opened first, as in package server).
-type forwarder struct {
-	gw atomic.Pointer[gateway.Gateway]
-}
-
-// Deliver implements pipeline.Reporter.
-func (f *forwarder) Deliver(ev *engine.Event) {
-	if gw := f.gw.Load(); gw != nil {
-		gw.Deliver(ev)
-	}
-}
-
 // scenario is the state of one file's run.
 type scenario struct {
 	t      *testing.T
@@ -153,9 +140,8 @@ func startScenario(t *testing.T, name string) *scenario {
 	dir := t.TempDir()
 	logs := &syncbuf.Buffer{}
 	logger := zerolog.New(logs).Level(zerolog.InfoLevel)
-	fw := &forwarder{}
 	cfg := engine.Config{MaxOrders: 1024, MaxLevels: 1024, History: 1024, MaxQty: 1_000_000_000, Symbols: scenarioSymbols()}
-	pipe, _, err := pipeline.Open(pipeline.Options{Engine: cfg, Dir: dir, Reporter: fw, MatcherCPU: -1,
+	pipe, _, err := pipeline.Open(pipeline.Options{Engine: cfg, Dir: dir, MatcherCPU: -1,
 		InboundCapacity: 1 << 10, OutboundCapacity: 1 << 12, SnapshotEvery: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +153,11 @@ func startScenario(t *testing.T, name string) *scenario {
 		pipe.Close()
 		t.Fatal(err)
 	}
-	fw.gw.Store(gw)
+	if err := pipe.Start(gw); err != nil {
+		gw.Stop()
+		pipe.Close()
+		t.Fatal(err)
+	}
 	if err := gw.Start(); err != nil {
 		gw.Stop()
 		pipe.Close()
@@ -296,8 +286,8 @@ func (sc *scenario) probe(t *testing.T, name string) []fixtest.Fields {
 	var out []fixtest.Fields
 	for {
 		m := c.Next()
-		if m[fixtest.TagMsgType] == "9" && m[fixtest.TagClOrdID] == id {
-			if m[fixtest.TagCxlRejReason] != "1" {
+		if m[fixtag.MsgType] == "9" && m[fixtag.ClOrdID] == id {
+			if m[fixtag.CxlRejReason] != "1" {
 				t.Fatalf("%s: probe answered with %v, want CxlRejReason=1", name, m)
 			}
 			return out
@@ -345,11 +335,11 @@ func (sc *scenario) format(m fixtest.Fields) string {
 	for tag, v := range m {
 		rest[tag] = v
 	}
-	parts := []string{rest[fixtest.TagMsgType]}
-	delete(rest, fixtest.TagMsgType)
-	delete(rest, fixtest.TagMsgSeqNum)
-	text, hasText := rest[fixtest.TagText]
-	delete(rest, fixtest.TagText)
+	parts := []string{rest[fixtag.MsgType]}
+	delete(rest, fixtag.MsgType)
+	delete(rest, fixtag.MsgSeqNum)
+	text, hasText := rest[fixtag.Text]
+	delete(rest, fixtag.Text)
 	for _, f := range fieldNames {
 		v, ok := rest[f.tag]
 		if !ok {
@@ -357,13 +347,13 @@ func (sc *scenario) format(m fixtest.Fields) string {
 		}
 		delete(rest, f.tag)
 		switch f.tag {
-		case fixtest.TagTransactTime, 45:
+		case fixtag.TransactTime, 45:
 			v = "*"
-		case fixtest.TagOrderID:
+		case fixtag.OrderID:
 			if v != "NONE" {
 				v = sc.orderIDs.of(v)
 			}
-		case fixtest.TagExecID:
+		case fixtag.ExecID:
 			v = sc.execIDs.of(v)
 		}
 		parts = append(parts, f.name+"="+quote(v))
