@@ -116,8 +116,8 @@ func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeErro
 		}
 	}
 	// Symbol(55), all three. Only a new order needs the name of an unknown symbol
-	// (its reject echoes it); the engine ignores a cancel's Symbol and rejects a
-	// replace that changes it, by OrderCancelReject, which carries no Symbol.
+	// (its reject echoes it); a cancel or replace whose Symbol differs from the
+	// order's is rejected by the engine (OrderCancelReject, CxlRejReason 99).
 	sym, ok := required(body, fixtag.Symbol)
 	if !ok {
 		return missing(fixtag.Symbol, "required tag missing: Symbol(55)"), false
