@@ -71,7 +71,8 @@ func TestCrashChild(t *testing.T) {
 // SIGKILL at random points, 20 times. After each kill: recovery must hold every
 // command whose report was released, the journal must replay without a sequence
 // gap to the same state hash as the recovered pipeline, and the next child
-// continues the sequence.
+// continues the sequence. MATCHD_CRASH_DIR names a new or empty directory to use
+// (and keep) instead of a temporary one, for inspecting a failure with cmd/replay.
 func TestCrashRecovery(t *testing.T) {
 	if os.Getenv(crashChildEnv) != "" {
 		t.Skip("child")
@@ -86,6 +87,13 @@ func TestCrashRecovery(t *testing.T) {
 	t.Logf("seed %d (set MATCHD_CRASH_SEED to reproduce the kill points)", seed)
 	r := rand.New(rand.NewSource(seed))
 	dir := t.TempDir()
+	if d := os.Getenv("MATCHD_CRASH_DIR"); d != "" {
+		// Keep the data directory for inspection (go run ./cmd/replay -data DIR -verify).
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		dir = d
+	}
 	var lastRecovered uint64
 	for run := 0; run < 20; run++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
