@@ -137,6 +137,10 @@ type Pipeline struct {
 	snapDone    chan struct{}
 	snapErr     atomic.Pointer[error]
 
+	// journaler is the inbound ring's journaling consumer; Close appends the
+	// checkpoints it still holds.
+	journaler *journaler
+
 	matcher *ringbuffer.PinnedConsumer // nil unless MatcherCPU >= 0
 	stages  [stageCount]*stagehist.Hist
 
@@ -252,6 +256,7 @@ func open(opts Options, lock *datadir.DirLock) (*Pipeline, Recovered, error) {
 		jw.Close()
 		return nil, rec, fmt.Errorf("pipeline: %w", err)
 	}
+	p.journaler = &journaler{p: p, last: p.base}
 	return p, rec, nil
 }
 
@@ -277,7 +282,7 @@ func (p *Pipeline) Start(rep Reporter) error {
 	if err := p.out.Start([]ringbuffer.Consumer{&releaser{p: p}}); err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
-	if err := p.in.Start([]ringbuffer.Consumer{&journaler{p: p}, matchConsumer}); err != nil {
+	if err := p.in.Start([]ringbuffer.Consumer{p.journaler, matchConsumer}); err != nil {
 		p.out.Close()
 		return fmt.Errorf("pipeline: %w", err)
 	}
@@ -345,7 +350,7 @@ func (p *Pipeline) Close() error {
 		}
 		// The journaler has stopped: append the checkpoints it had not picked up.
 		if p.failed.Load() == nil {
-			(&journaler{p: p}).appendCheckpoints()
+			p.journaler.appendCheckpoints()
 		}
 		if e := p.jw.Close(); err == nil {
 			err = e
@@ -410,8 +415,10 @@ func (p *Pipeline) fail(err error) {
 
 // journaler appends every command and commits once per batch.
 type journaler struct {
-	p   *Pipeline
-	buf []byte
+	p    *Pipeline
+	buf  []byte
+	last uint64    // Seq of the last command appended
+	held [2]uint64 // a checkpoint ahead of last (held[0] == 0: none)
 }
 
 func (j *journaler) Consume(lower, upper int64) {
@@ -430,6 +437,7 @@ func (j *journaler) Consume(lower, upper int64) {
 			return
 		}
 	}
+	j.last = p.in.Slot(upper).Seq
 	j.appendCheckpoints()
 	if err := p.jw.Commit(); err != nil {
 		p.fail(fmt.Errorf("pipeline: journal commit: %w", err))
@@ -453,18 +461,32 @@ func (p *Pipeline) recordBatch(stage int, lower, upper int64) {
 	s.Unlock()
 }
 
-// appendCheckpoints appends the checkpoints the matcher has handed over.
+// appendCheckpoints appends the checkpoints the matcher has handed over, each
+// only after its command. The matcher runs ahead of the journal, so a checkpoint
+// can arrive before the journaler has appended its command; appended then, a
+// crash could keep the checkpoint and lose the command, and the next run would
+// give that Seq to another command, whose state the old checkpoint contradicts.
+// Such a checkpoint is held until a later batch has appended its command.
+// Checkpoints arrive in Seq order, so only the first ahead of last waits.
 func (j *journaler) appendCheckpoints() {
 	p := j.p
 	for {
-		select {
-		case c := <-p.checkpoints:
-			j.buf = datadir.AppendCheckpoint(j.buf[:0], c[0], c[1])
-			if err := p.jw.Append(journal.TypeCheckpoint, j.buf); err != nil {
-				p.fail(fmt.Errorf("pipeline: journal append: %w", err))
+		c := j.held
+		if c[0] == 0 {
+			select {
+			case c = <-p.checkpoints:
+			default:
 				return
 			}
-		default:
+		}
+		if c[0] > j.last {
+			j.held = c
+			return
+		}
+		j.held = [2]uint64{}
+		j.buf = datadir.AppendCheckpoint(j.buf[:0], c[0], c[1])
+		if err := p.jw.Append(journal.TypeCheckpoint, j.buf); err != nil {
+			p.fail(fmt.Errorf("pipeline: journal append: %w", err))
 			return
 		}
 	}
