@@ -289,7 +289,8 @@ func (r *ownerRegistry) close() error {
 }
 
 // validSessionID reports whether every part of sid is printable ASCII without
-// spaces (what the registry can store and the logs can show safely).
+// spaces (what format 1 could store and the logs can show safely; kept so
+// that every stored session stays printable).
 func validSessionID(sid quickfix.SessionID) bool {
 	for _, s := range [...]string{sid.BeginString, sid.SenderCompID, sid.SenderSubID, sid.SenderLocationID,
 		sid.TargetCompID, sid.TargetSubID, sid.TargetLocationID, sid.Qualifier} {
