@@ -73,11 +73,13 @@
 //
 // # Owners
 //
-// Each SessionID gets an owner id at its first logon, recorded in an append-only,
-// checksummed file (<DataDir>/owners) and fsynced before the logon is accepted, so
-// ids are stable across restarts and orders recovered from the journal keep their
-// owner. The engine scopes ClOrdIDs by owner. Ids are never reused; with dynamic
-// sessions every distinct CompID that ever logs on gets one.
+// Each SessionID gets an owner id at its first logon, recorded in an append-only
+// file (<DataDir>/owners, "MOWNERS" header then internal/record frames, like the
+// journal and the FIX store; a file of the old text format is converted on open)
+// and fsynced before the logon is accepted, so ids are stable across restarts and
+// orders recovered from the journal keep their owner. The engine scopes ClOrdIDs
+// by owner. Ids are never reused; with dynamic sessions every distinct CompID
+// that ever logs on gets one.
 //
 // # Delivery
 //

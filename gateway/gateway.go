@@ -168,6 +168,7 @@ func New(opts Options) (*Gateway, error) {
 		active:   make(map[quickfix.SessionID]bool),
 		reserved: make(map[quickfix.SessionID]time.Time),
 	}
+	owners.logOpen(g.log)
 	if o.StageTiming {
 		g.wireIn, g.handed = stagehist.New(), stagehist.New()
 	}

@@ -1,18 +1,21 @@
 package gateway
 
 import (
-	"bytes"
+	"encoding/binary"
 	"errors"
-	"hash/crc32"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strconv"
 	"sync"
 
 	"github.com/quickfixgo/quickfix"
+	"github.com/rs/zerolog"
 
 	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/internal/fsutil"
+	"github.com/openmatch/matchd/internal/record"
 )
 
 // ownerRegistry is the durable SessionID <-> owner id mapping, kept in the file
@@ -21,26 +24,47 @@ import (
 // Each FIX session (SessionID) gets an owner id, the engine's Command.Owner, the
 // first time it logs on. The mapping must survive restarts: resting orders
 // recovered from the journal carry owner ids, and their reports must reach the
-// same session. The registry is an append-only text file, one owner per line:
+// same session. The registry is an append-only file in internal/record's frame,
+// like the journal and the FIX message store: an 8-byte header, "MOWNERS" and
+// the format version 2, then one record of type 1 per owner:
 //
-//	id TAB BeginString TAB SenderCompID TAB SenderSubID TAB SenderLocationID TAB
-//	TargetCompID TAB TargetSubID TAB TargetLocationID TAB Qualifier TAB crc NL
+//	header:  "MOWNERS" | version 2
+//	record:  crc(4) length(4) type 1 | payload
+//	payload: id u32 LE | BeginString | SenderCompID | SenderSubID |
+//	         SenderLocationID | TargetCompID | TargetSubID | TargetLocationID |
+//	         Qualifier, each field u16 LE length + bytes
 //
-// crc is the CRC-32C of everything before its TAB, in 8 hex digits. Ids are 1, 2,
-// 3, ... in line order. A line is written and fsynced before the logon that
-// created it is accepted, so no command ever carries an owner id that is not on
-// disk. On open, a damaged last line (no newline or a bad checksum: a write torn
-// by a crash, never acknowledged) is cut off; damage before the last line is an
-// error naming the line and offset, never skipped.
+// Ids are 1, 2, 3, ... in record order, each session at most once. A record is
+// written and fsynced before the logon that created it is accepted, so no
+// command ever carries an owner id that is not on disk. On open, a torn tail (a
+// write cut by a crash, never acknowledged) is cut off and fsynced; any other
+// damage is a *record.CorruptionError naming the file and offset, never skipped.
+// A file of format 1 (text lines, no header; owners_legacy.go) is converted on
+// open by an atomic rewrite.
 type ownerRegistry struct {
-	path  string
-	table *crc32.Table
+	path string
 
 	mu    sync.Mutex
 	f     *os.File
+	buf   []byte               // assign's record, reused
 	byID  []quickfix.SessionID // owner id i is byID[i-1]
 	bySID map[quickfix.SessionID]uint32
+
+	// cut is the offset where open cut off a torn tail, or -1; converted
+	// says open converted a format-1 file. logOpen reports both.
+	cut       int64
+	converted bool
 }
+
+const (
+	ownersMagic      = "MOWNERS"
+	ownersVersion    = 2
+	ownersHeader     = ownersMagic + "\x02"
+	ownersHeaderSize = len(ownersHeader)
+
+	// ownerRecord is the record type of an owner.
+	ownerRecord = 1
+)
 
 func openOwners(dir string) (*ownerRegistry, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -48,13 +72,28 @@ func openOwners(dir string) (*ownerRegistry, error) {
 	}
 	r := &ownerRegistry{
 		path:  datadir.OwnersFile(dir),
-		table: crc32.MakeTable(crc32.Castagnoli),
 		bySID: make(map[quickfix.SessionID]uint32),
+		cut:   -1,
 	}
 	data, err := os.ReadFile(r.path)
-	created := false
-	if errors.Is(err, fs.ErrNotExist) {
-		created = true
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && isLegacyOwners(data)) {
+		// New, or format 1: write the current format, then read it as usual.
+		var sids []quickfix.SessionID
+		if err == nil {
+			if sids, err = loadLegacyOwners(r.path, data); err != nil {
+				return nil, err
+			}
+		}
+		b := []byte(ownersHeader)
+		for i, sid := range sids {
+			if b, err = appendOwner(b, uint32(i+1), sid); err != nil {
+				return nil, errors.New("gateway: owners: converting " + r.path + ": " + err.Error())
+			}
+		}
+		if err := fsutil.WriteFileAtomic(r.path, b, 0o644, true); err != nil {
+			return nil, errors.New("gateway: owners: writing " + r.path + ": " + err.Error())
+		}
+		data, r.converted = b, len(data) > 0
 	} else if err != nil {
 		return nil, errors.New("gateway: owners: " + err.Error())
 	}
@@ -62,85 +101,128 @@ func openOwners(dir string) (*ownerRegistry, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(r.path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(r.path, os.O_RDWR|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, errors.New("gateway: owners: " + err.Error())
 	}
-	if good < len(data) {
-		if err := f.Truncate(int64(good)); err != nil {
+	if good < int64(len(data)) {
+		if err := f.Truncate(good); err != nil {
 			f.Close()
-			return nil, errors.New("gateway: owners: cutting torn tail: " + err.Error())
+			return nil, errors.New("gateway: owners: " + r.path + ": cutting torn tail at offset " + strconv.FormatInt(good, 10) + ": " + err.Error())
 		}
-	}
-	if good < len(data) || created {
 		if err := f.Sync(); err != nil {
 			f.Close()
-			return nil, errors.New("gateway: owners: " + err.Error())
+			return nil, errors.New("gateway: owners: " + r.path + ": fsync: " + err.Error())
 		}
-		if err := fsutil.SyncDir(dir); err != nil {
-			f.Close()
-			return nil, errors.New("gateway: owners: fsync " + dir + ": " + err.Error())
-		}
+		r.cut = good
 	}
 	r.f = f
 	return r, nil
 }
 
-// load parses data and returns the length of its valid prefix.
-func (r *ownerRegistry) load(data []byte) (int, error) {
-	off, line := 0, 0
-	for off < len(data) {
-		line++
-		nl := bytes.IndexByte(data[off:], '\n')
-		if nl < 0 {
-			return off, nil // torn tail: the last write did not complete
+// logOpen logs what open repaired or converted, if anything.
+func (r *ownerRegistry) logOpen(log zerolog.Logger) {
+	if r.converted {
+		log.Info().Str("file", r.path).Int("owners", len(r.byID)).Msg("owner registry converted to format 2")
+	}
+	if r.cut >= 0 {
+		log.Warn().Str("file", r.path).Int64("offset", r.cut).Msg("owner registry: torn tail cut off")
+	}
+}
+
+// isLegacyOwners reports whether data is a format-1 file: format 1 starts
+// with a decimal id (or is empty), the current format with ownersMagic.
+func isLegacyOwners(data []byte) bool {
+	return len(data) == 0 || data[0] != ownersMagic[0]
+}
+
+// load checks the header, reads the records of data and returns the length
+// of its valid prefix (shorter than data after a torn tail).
+func (r *ownerRegistry) load(data []byte) (int64, error) {
+	if len(data) < ownersHeaderSize || string(data[:len(ownersMagic)]) != ownersMagic {
+		return 0, r.corrupt(0, "bad file header")
+	}
+	if v := data[len(ownersMagic)]; v != ownersVersion {
+		return 0, r.corrupt(0, "unsupported format version "+strconv.Itoa(int(v)))
+	}
+	rd := record.NewBytes(data[ownersHeaderSize:], r.path, int64(ownersHeaderSize))
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			return int64(len(data)), nil
 		}
-		rec := data[off : off+nl]
-		sid, id, ok := r.parseLine(rec)
-		last := off+nl+1 == len(data)
+		var ce *record.CorruptionError
+		if errors.As(err, &ce) && ce.TornTail {
+			return ce.Offset, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("gateway: owners: %w", err)
+		}
+		if rec.Type != ownerRecord {
+			return 0, r.corrupt(rec.Offset, "unknown record type "+strconv.Itoa(int(rec.Type)))
+		}
+		id, sid, ok := decodeOwner(rec.Payload)
 		if !ok {
-			if last {
-				return off, nil // torn tail with its newline already written
-			}
-			return 0, errors.New("gateway: owners: " + r.path + ": bad record at line " + strconv.Itoa(line) + " offset " + strconv.Itoa(off))
+			return 0, r.corrupt(rec.Offset, "malformed owner record")
 		}
 		if id != uint32(len(r.byID)+1) {
-			return 0, errors.New("gateway: owners: " + r.path + ": owner id " + strconv.FormatUint(uint64(id), 10) + " out of sequence at line " + strconv.Itoa(line) + " offset " + strconv.Itoa(off))
+			return 0, r.corrupt(rec.Offset, "owner id "+strconv.FormatUint(uint64(id), 10)+" out of sequence")
 		}
 		if _, dup := r.bySID[sid]; dup {
-			return 0, errors.New("gateway: owners: " + r.path + ": duplicate session " + sid.String() + " at line " + strconv.Itoa(line) + " offset " + strconv.Itoa(off))
+			return 0, r.corrupt(rec.Offset, "duplicate session "+sid.String())
 		}
 		r.byID = append(r.byID, sid)
 		r.bySID[sid] = id
-		off += nl + 1
 	}
-	return off, nil
 }
 
-func (r *ownerRegistry) parseLine(rec []byte) (quickfix.SessionID, uint32, bool) {
-	var sid quickfix.SessionID
-	tab := bytes.LastIndexByte(rec, '\t')
-	if tab < 0 || len(rec)-tab-1 != 8 {
-		return sid, 0, false
+// corrupt returns the error for damage at off that is not a torn tail.
+func (r *ownerRegistry) corrupt(off int64, reason string) error {
+	return fmt.Errorf("gateway: owners: %w", &record.CorruptionError{File: r.path, Offset: off, Reason: reason})
+}
+
+// sessionFields lists sid's parts in the order an owner record stores them.
+func sessionFields(sid *quickfix.SessionID) [8]*string {
+	return [8]*string{&sid.BeginString, &sid.SenderCompID, &sid.SenderSubID, &sid.SenderLocationID,
+		&sid.TargetCompID, &sid.TargetSubID, &sid.TargetLocationID, &sid.Qualifier}
+}
+
+// appendOwner appends the owner record of (id, sid) to dst.
+func appendOwner(dst []byte, id uint32, sid quickfix.SessionID) ([]byte, error) {
+	start := len(dst)
+	dst = record.Begin(dst, ownerRecord)
+	dst = binary.LittleEndian.AppendUint32(dst, id)
+	for _, s := range sessionFields(&sid) {
+		if len(*s) > 0xffff {
+			return dst[:start], errors.New("session field longer than 65535 bytes")
+		}
+		dst = binary.LittleEndian.AppendUint16(dst, uint16(len(*s)))
+		dst = append(dst, *s...)
 	}
-	want, err := strconv.ParseUint(string(rec[tab+1:]), 16, 32)
-	if err != nil || uint32(want) != crc32.Checksum(rec[:tab], r.table) {
-		return sid, 0, false
+	if err := record.Finish(dst[start:]); err != nil {
+		return dst[:start], err
 	}
-	f := bytes.Split(rec[:tab], []byte{'\t'})
-	if len(f) != 9 {
-		return sid, 0, false
+	return dst, nil
+}
+
+// decodeOwner decodes an owner record's payload; ok is false unless it is
+// exactly what appendOwner writes, with an id above 0.
+func decodeOwner(p []byte) (id uint32, sid quickfix.SessionID, ok bool) {
+	if len(p) < 4 {
+		return 0, sid, false
 	}
-	id, err := strconv.ParseUint(string(f[0]), 10, 32)
-	if err != nil || id == 0 {
-		return sid, 0, false
+	id, p = binary.LittleEndian.Uint32(p), p[4:]
+	for _, s := range sessionFields(&sid) {
+		if len(p) < 2 {
+			return 0, sid, false
+		}
+		n := int(binary.LittleEndian.Uint16(p))
+		if len(p)-2 < n {
+			return 0, sid, false
+		}
+		*s, p = string(p[2:2+n]), p[2+n:]
 	}
-	sid = quickfix.SessionID{
-		BeginString: string(f[1]), SenderCompID: string(f[2]), SenderSubID: string(f[3]),
-		SenderLocationID: string(f[4]), TargetCompID: string(f[5]), TargetSubID: string(f[6]),
-		TargetLocationID: string(f[7]), Qualifier: string(f[8]),
-	}
-	return sid, uint32(id), true
+	return id, sid, id != 0 && len(p) == 0
 }
 
 // lookup returns the owner id of sid, if it has one.
@@ -169,19 +251,11 @@ func (r *ownerRegistry) assign(sid quickfix.SessionID) (id uint32, created bool,
 	if id == 0 {
 		return 0, false, errors.New("gateway: owners: owner ids exhausted")
 	}
-	b := strconv.AppendUint(nil, uint64(id), 10)
-	for _, s := range [...]string{sid.BeginString, sid.SenderCompID, sid.SenderSubID, sid.SenderLocationID,
-		sid.TargetCompID, sid.TargetSubID, sid.TargetLocationID, sid.Qualifier} {
-		b = append(b, '\t')
-		b = append(b, s...)
+	b, err := appendOwner(r.buf[:0], id, sid)
+	if err != nil {
+		return 0, false, errors.New("gateway: owners: " + err.Error())
 	}
-	crc := crc32.Checksum(b, r.table)
-	b = append(b, '\t')
-	const hexdigits = "0123456789abcdef"
-	for shift := 28; shift >= 0; shift -= 4 {
-		b = append(b, hexdigits[(crc>>uint(shift))&0xf])
-	}
-	b = append(b, '\n')
+	r.buf = b
 	if _, err := r.f.Write(b); err != nil {
 		return 0, false, errors.New("gateway: owners: " + r.path + ": append: " + err.Error())
 	}
@@ -215,7 +289,8 @@ func (r *ownerRegistry) close() error {
 }
 
 // validSessionID reports whether every part of sid is printable ASCII without
-// spaces (what the registry can store and the logs can show safely).
+// spaces (what format 1 could store and the logs can show safely; kept so
+// that every stored session stays printable).
 func validSessionID(sid quickfix.SessionID) bool {
 	for _, s := range [...]string{sid.BeginString, sid.SenderCompID, sid.SenderSubID, sid.SenderLocationID,
 		sid.TargetCompID, sid.TargetSubID, sid.TargetLocationID, sid.Qualifier} {
