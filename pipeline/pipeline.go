@@ -252,7 +252,7 @@ func open(opts Options, lock *datadir.DirLock) (*Pipeline, Recovered, error) {
 		jw.Close()
 		return nil, rec, fmt.Errorf("pipeline: outbound ring: %w", err)
 	}
-	if p.pub, err = ringbuffer.NewPublisher(p.in, ringbuffer.PublisherOptions{}); err != nil {
+	if p.pub, err = ringbuffer.NewPublisher(p.in); err != nil {
 		jw.Close()
 		return nil, rec, fmt.Errorf("pipeline: %w", err)
 	}

@@ -202,7 +202,7 @@ func BenchmarkPublisher(b *testing.B) {
 		b.Run(fmt.Sprintf("publisher/producers=%d", producers), func(b *testing.B) {
 			b.ReportAllocs()
 			r, s := startSink(b, DefaultWait, b.N)
-			p, err := NewPublisher(r, PublisherOptions{})
+			p, err := NewPublisher(r)
 			if err != nil {
 				b.Fatal(err)
 			}

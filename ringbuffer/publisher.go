@@ -6,13 +6,6 @@ import (
 	"sync"
 )
 
-// PublisherOptions configure a Publisher. There are none at present: the one
-// there was, a choice of a spin lock over sync.Mutex, measured within the noise
-// of the mutex and nothing selected it, so it was removed (doc.go, Producers).
-// The struct stays so that NewPublisher's callers need not change when an
-// option is added.
-type PublisherOptions struct{}
-
 // Publisher lets many goroutines write one Ring, whose writer is single-threaded,
 // by serializing them: Claim takes the lock and reserves one slot, the caller
 // fills the slot (including any sequence number and timestamp, which therefore
@@ -40,7 +33,7 @@ type Publisher[T any] struct {
 }
 
 // NewPublisher returns a Publisher over a started ring.
-func NewPublisher[T any](r *Ring[T], _ PublisherOptions) (*Publisher[T], error) {
+func NewPublisher[T any](r *Ring[T]) (*Publisher[T], error) {
 	if r == nil {
 		return nil, errors.New("ringbuffer: NewPublisher needs a ring")
 	}

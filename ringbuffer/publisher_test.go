@@ -6,14 +6,14 @@ import (
 )
 
 func TestPublisherErrors(t *testing.T) {
-	if _, err := NewPublisher[msg](nil, PublisherOptions{}); err == nil {
+	if _, err := NewPublisher[msg](nil); err == nil {
 		t.Fatal("NewPublisher(nil) succeeded")
 	}
 	r, err := New[msg](Options{Capacity: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := NewPublisher(r, PublisherOptions{})
+	p, err := NewPublisher(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestPublisherClaimAfterRingClose(t *testing.T) {
 	if err := r.Start([]Consumer{&counter{}}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := NewPublisher(r, PublisherOptions{})
+	p, err := NewPublisher(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestPublishDoesNotAllocate(t *testing.T) {
 			if err := r.Start([]Consumer{&counter{}, &counter{}}); err != nil {
 				t.Fatal(err)
 			}
-			p, err := NewPublisher(r, PublisherOptions{})
+			p, err := NewPublisher(r)
 			if err != nil {
 				t.Fatal(err)
 			}

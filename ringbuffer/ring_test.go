@@ -146,7 +146,7 @@ func TestOrderingNoLoss(t *testing.T) {
 					per /= 10 // two spinning consumers and four producers on two cores crawl
 				}
 				r, cs := startCheckers(t, Options{Capacity: 64, Wait: wait}, producers)
-				p, err := NewPublisher(r, PublisherOptions{})
+				p, err := NewPublisher(r)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -168,7 +168,7 @@ func TestWrapAroundSmallCapacity(t *testing.T) {
 	for _, capacity := range []int64{1, 2, 4} {
 		t.Run(fmt.Sprint(capacity), func(t *testing.T) {
 			r, cs := startCheckers(t, Options{Capacity: capacity}, 2)
-			p, err := NewPublisher(r, PublisherOptions{})
+			p, err := NewPublisher(r)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -175,7 +175,7 @@ func open(o Options, wait ringbuffer.Wait, rcv receiver) (*transport, error) {
 		return nil, err
 	}
 	if o.Publisher {
-		p, err := ringbuffer.NewPublisher(r, ringbuffer.PublisherOptions{})
+		p, err := ringbuffer.NewPublisher(r)
 		if err != nil {
 			_ = r.Close()
 			return nil, err
