@@ -168,6 +168,9 @@ func TestAppendEventCoversEveryField(t *testing.T) {
 	enc := engine.AppendEvent(nil, &base)
 	v := reflect.ValueOf(&base).Elem()
 	for i := 0; i < v.NumField(); i++ {
+		if v.Type().Field(i).Name == "Last" {
+			continue // derived from the stream (where the next command's events begin), not encoded
+		}
 		e := base
 		f := reflect.ValueOf(&e).Elem().Field(i)
 		switch f.Kind() {

@@ -110,6 +110,14 @@ func (e *Engine) DayOpened() int64 { return e.dayOpened }
 // Apply applies one command and appends the events it causes to out. It never
 // fails: every problem with the command becomes a reject event.
 func (e *Engine) Apply(cmd *Command, out *Events) {
+	first := len(out.buf)
+	e.apply(cmd, out)
+	if n := len(out.buf); n > first {
+		out.buf[n-1].Last = true
+	}
+}
+
+func (e *Engine) apply(cmd *Command, out *Events) {
 	e.lastSeq = cmd.Seq
 	if e.dayOpened == 0 && cmd.Kind != KindEndOfDay {
 		e.dayOpened = cmd.Time

@@ -91,6 +91,30 @@ const (
 	// KindEndOfDay closes the trading day: every resting DAY order expires
 	// (ExecType=C) and the ClOrdID history is forgotten, so ClOrdIDs may be reused.
 	KindEndOfDay Kind = 4
+	// KindStatus is an OrderStatusRequest (H): OrigClOrdID names the order asked
+	// about (the request's ClOrdID(11)), ClOrdID carries OrdStatusReqID(790)
+	// (empty when absent), Side and Symbol as sent. It changes no state; the
+	// engine answers with one EvStatus. It is journaled like every command, so
+	// the answer is sequenced after every report already released to the session.
+	KindStatus Kind = 5
+	// KindMassCancel is an OrderMassCancelRequest (q), or a cancel on disconnect:
+	// Type carries the scope (MassBySymbol, MassAll, MassOnDisconnect, or an
+	// unsupported MassCancelRequestType as sent), Symbol the instrument for
+	// MassBySymbol (NoSymbol when unknown), Side 0 for both sides or Buy/Sell
+	// for one, ClOrdID the request's. Only Owner's resting orders are canceled.
+	KindMassCancel Kind = 6
+)
+
+// Scopes of a KindMassCancel, carried in Command.Type. MassBySymbol and MassAll
+// are MassCancelRequestType(530) values 1 and 7; any other value below
+// MassOnDisconnect is a type the venue does not support (rejected).
+const (
+	MassBySymbol OrdType = 1
+	MassAll      OrdType = 7
+	// MassOnDisconnect cancels all of the owner's resting orders because its
+	// session logged out or dropped (CancelOnDisconnect=Y). No
+	// OrderMassCancelReport is produced: only an EvCanceled per order.
+	MassOnDisconnect OrdType = 100
 )
 
 // Reason is a business reject reason. Values below 100 are the FIX codes the
@@ -190,6 +214,33 @@ const (
 	EvCancelRejected EventKind = 6
 	// EvExpired: ExecutionReport ExecType=C for a DAY order at end of day.
 	EvExpired EventKind = 7
+	// EvStatus: ExecutionReport ExecType=I answering a KindStatus. ClOrdID is the
+	// order's ClOrdID as asked, OrigClOrdID carries the OrdStatusReqID (empty
+	// when none). Status, CumQty, LeavesQty, Notional, OrderQty, Price, OrderID
+	// describe the order (a finished one from the ClOrdID history); an unknown
+	// order (or another session's) has Status StatusRejected, Reason
+	// ReasonUnknownOrderStatus and OrderID 0.
+	EvStatus EventKind = 8
+	// EvMassCancelReport: OrderMassCancelReport (r) answering a KindMassCancel
+	// (not produced for MassOnDisconnect). ClOrdID is the request's; ResponseTo
+	// carries MassCancelRequestType(530) as sent; Status is StatusCanceled when
+	// accepted (MassCancelResponse(531) = the request type) or StatusRejected
+	// (MassCancelResponse 0) with Reason the MassCancelRejectReason(532);
+	// OrderQty is TotalAffectedOrders(533); Symbol and Side as requested. It
+	// precedes the EvCanceled of each order it cancels.
+	EvMassCancelReport EventKind = 9
+)
+
+// ReasonUnknownOrderStatus is OrdRejReason 5 (unknown order) on an EvStatus for
+// an order the session does not have.
+const ReasonUnknownOrderStatus Reason = 5
+
+// MassCancelRejectReason(532) values on a rejected EvMassCancelReport.
+const (
+	// MassRejectNotSupported: the MassCancelRequestType is not supported.
+	MassRejectNotSupported Reason = 0
+	// MassRejectUnknownSymbol: invalid or unknown security.
+	MassRejectUnknownSymbol Reason = 1
 )
 
 // OrdStatus is FIX OrdStatus(39).
@@ -247,6 +298,10 @@ type Event struct {
 	// ClOrdID the report is sent on; OrigClOrdID for cancel/replace.
 	ClOrdID     ID
 	OrigClOrdID ID
+	// Last is set on the last event a command caused, so that a consumer of the
+	// event stream (market data) knows where one command's effects end. It is
+	// derived from the stream, not encoded by AppendEvent.
+	Last bool
 }
 
 // Text identifies the reason phrase of a reject or cancel. The engine stays free of
@@ -280,35 +335,41 @@ const (
 	TextBadSide
 	TextBadType
 	TextBadTIF
+	TextMassCanceled
+	TextCanceledOnDisconnect
+	TextMassNotSupported
 	textCount
 )
 
 var texts = [textCount]string{
-	TextNone:              "",
-	TextUnknownSymbol:     "unknown symbol",
-	TextBadQty:            "quantity must be a positive whole number",
-	TextQtyTooLarge:       "quantity exceeds the maximum order size",
-	TextNoPrice:           "limit order without a price",
-	TextBadPrice:          "price must be greater than zero",
-	TextOffTick:           "price is not on the tick grid",
-	TextOutsideBand:       "price outside the symbol's price band",
-	TextDuplicateClOrdID:  "duplicate ClOrdID",
-	TextUnknownOrder:      "unknown order",
-	TextTooLate:           "order is no longer live (filled, canceled, replaced or expired)",
-	TextBookFull:          "order capacity exhausted",
-	TextIOCRemainder:      "IOC remainder canceled",
-	TextMarketNoLiquidity: "market order remainder canceled: no more liquidity",
-	TextFOKUnfillable:     "FOK order could not be filled completely",
-	TextCanceledOnRequest: "canceled on request",
-	TextSideDiffers:       "side differs from the order's",
-	TextTIFChange:         "replace cannot change TimeInForce",
-	TextTypeChange:        "replace must be a LIMIT order",
-	TextSymbolDiffers:     "symbol differs from the order's",
-	TextEndOfDay:          "DAY order expired at end of day",
-	TextUnknownKind:       "unknown command",
-	TextBadSide:           "unsupported Side",
-	TextBadType:           "unsupported OrdType",
-	TextBadTIF:            "unsupported TimeInForce",
+	TextNone:                 "",
+	TextUnknownSymbol:        "unknown symbol",
+	TextBadQty:               "quantity must be a positive whole number",
+	TextQtyTooLarge:          "quantity exceeds the maximum order size",
+	TextNoPrice:              "limit order without a price",
+	TextBadPrice:             "price must be greater than zero",
+	TextOffTick:              "price is not on the tick grid",
+	TextOutsideBand:          "price outside the symbol's price band",
+	TextDuplicateClOrdID:     "duplicate ClOrdID",
+	TextUnknownOrder:         "unknown order",
+	TextTooLate:              "order is no longer live (filled, canceled, replaced or expired)",
+	TextBookFull:             "order capacity exhausted",
+	TextIOCRemainder:         "IOC remainder canceled",
+	TextMarketNoLiquidity:    "market order remainder canceled: no more liquidity",
+	TextFOKUnfillable:        "FOK order could not be filled completely",
+	TextCanceledOnRequest:    "canceled on request",
+	TextSideDiffers:          "side differs from the order's",
+	TextTIFChange:            "replace cannot change TimeInForce",
+	TextTypeChange:           "replace must be a LIMIT order",
+	TextSymbolDiffers:        "symbol differs from the order's",
+	TextEndOfDay:             "DAY order expired at end of day",
+	TextUnknownKind:          "unknown command",
+	TextBadSide:              "unsupported Side",
+	TextBadType:              "unsupported OrdType",
+	TextBadTIF:               "unsupported TimeInForce",
+	TextMassCanceled:         "canceled by mass cancel request",
+	TextCanceledOnDisconnect: "canceled on disconnect",
+	TextMassNotSupported:     "MassCancelRequestType not supported: 1 (by Symbol) or 7 (all orders)",
 }
 
 // TextOf returns the reason phrase for t.

@@ -107,6 +107,7 @@ func New(cfg engine.Config) (*Book, error) {
 
 // Apply applies one command and returns out with the events it caused appended.
 func (b *Book) Apply(cmd *engine.Command, out []engine.Event) []engine.Event {
+	first := len(out)
 	b.cmd, b.out = cmd, out
 	b.lastSeq = cmd.Seq
 	switch cmd.Kind {
@@ -123,6 +124,9 @@ func (b *Book) Apply(cmd *engine.Command, out []engine.Event) []engine.Event {
 	}
 	out = b.out
 	b.cmd, b.out = nil, nil
+	if len(out) > first {
+		out[len(out)-1].Last = true
+	}
 	return out
 }
 
