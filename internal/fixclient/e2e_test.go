@@ -1,0 +1,174 @@
+package fixclient
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openmatch/matchd/internal/fixtest"
+)
+
+// TestTwoClientsTrade: scripts against the real server. ALICE's sell rests,
+// BOB's buy crosses it, and each client sees its own fill.
+func TestTwoClientsTrade(t *testing.T) {
+	t.Parallel()
+	port := startServer(t, "")
+	alice := connect(t, port, "ALICE", Options{})
+	bob := connect(t, port, "BOB", Options{})
+	alice.run("sell 100 AAPL @150.00 id=a1\n")
+	alice.printed("logged on to ENGINE at 127.0.0.1:", "ALICE>ENGINE new-order sell 100 AAPL @150.00 day id=a1",
+		"ENGINE>ALICE exec new sell 100 AAPL @150.00 day id=a1 order=1 status=new leaves=100 cum=0")
+	bob.run("buy 100 AAPL @150.00\nexpect filled\n")
+	alice.run("expect filled a1 10s\n")
+	alice.printed("ENGINE>ALICE exec trade sell 100 AAPL @150.00 day id=a1 order=1 last=100@150.00 status=filled leaves=0 cum=100 avg=150.00")
+	bob.printed("ENGINE>BOB exec new buy 100 AAPL @150.00 day id=", "order=2 last=100@150.00 status=filled leaves=0 cum=100 avg=150.00")
+	bob.notPrinted("ALICE")
+}
+
+// TestOrderLifecycle: replace, cancel by the original ClOrdID, a second
+// cancel rejected, a rejected order, and expects that fail.
+func TestOrderLifecycle(t *testing.T) {
+	t.Parallel()
+	port := startServer(t, "")
+	c := connect(t, port, "CAROL", Options{})
+	c.run(`buy 10 MSFT @20.00 gtc id=g1
+replace g1 5 @20.01
+expect replaced
+cancel g1          # the original ClOrdID names the order after its replace
+expect canceled g1
+cancel g1
+expect cancel-reject
+buy 1 ZZZZ @1.00 id=z1
+expect rejected z1
+sell 3 TEST market
+expect canceled
+`)
+	c.printed(
+		"ENGINE>CAROL exec replaced buy 5 MSFT @20.01 gtc id=",
+		"orig=g1 order=1 status=new leaves=5 cum=0",
+		"ENGINE>CAROL exec canceled buy 5 MSFT @20.01 gtc",
+		`status=canceled leaves=0 cum=0 "canceled on request"`,
+		"ENGINE>CAROL cancel-reject (cancel)", "reason=0 (too late to cancel) status=canceled",
+		`ENGINE>CAROL exec rejected buy 1 ZZZZ day id=z1 status=rejected leaves=0 cum=0 reason=1 "unknown symbol"`,
+		"ENGINE>CAROL exec canceled sell 3 TEST market day",
+	)
+	// The cancel was sent on the replace's ClOrdID (the current one).
+	out := c.out.String()
+	i := strings.Index(out, "CAROL>ENGINE replace id=")
+	repID := strings.Fields(out[i+len("CAROL>ENGINE replace id="):])[0]
+	c.printed("CAROL>ENGINE cancel id=", "orig="+repID+" buy MSFT")
+
+	err := c.runErr("expect trade g1 200ms\n")
+	var ee *ExecError
+	if !errors.As(err, &ee) || ee.Line.N != 1 || !strings.Contains(err.Error(), "CAROL.txt:1: expect trade g1 200ms: not seen within 200ms") {
+		t.Fatalf("expect with nothing to see: %v", err)
+	}
+	err = c.runErr("# two\n\ncancel nosuch\n")
+	if !errors.As(err, &ee) || !strings.Contains(err.Error(), "CAROL.txt:3: cancel nosuch: unknown ClOrdID nosuch") {
+		t.Fatalf("cancel of an unknown ClOrdID: %v", err)
+	}
+	// Given its side and symbol, an order the client does not know is sent
+	// to the server, which does not know it either.
+	c.run("cancel nosuch buy MSFT\nexpect cancel-reject nosuch\n")
+	c.printed("reason=1 (unknown order) status=rejected")
+	if err := c.runErr("buy 1 MSFT @1 id=g1\n"); err == nil || !strings.Contains(err.Error(), "already one of this client's orders") {
+		t.Fatalf("reused id=: %v", err)
+	}
+}
+
+// TestOfflineFillTeachesOrder: a fill that waited for ALICE's next logon
+// (a new run, without a store) teaches the client the order, so it can
+// cancel the rest; the ClOrdIDs of the two runs do not collide.
+func TestOfflineFillTeachesOrder(t *testing.T) {
+	t.Parallel()
+	port := startServer(t, "")
+	alice := connect(t, port, "ALICE", Options{})
+	alice.run("sell 100 TEST @10.00 id=o1\n")
+	if err := alice.Close(); err != nil {
+		t.Fatal(err)
+	}
+	bob := connect(t, port, "BOB", Options{})
+	bob.run("buy 40 TEST @10.00\nexpect filled\n")
+	time.Sleep(2 * time.Millisecond) // a later run: another run tag
+	again := connect(t, port, "ALICE", Options{})
+	again.run("expect trade o1\ncancel o1\nexpect canceled\n")
+	again.printed("ENGINE>ALICE exec trade sell 100 TEST @10.00 day id=o1 order=1 last=40@10.00 status=partial leaves=60 cum=40",
+		"ALICE>ENGINE cancel id=", "orig=o1 sell TEST", "ENGINE>ALICE exec canceled sell 100 TEST @10.00 day")
+}
+
+// TestStoreAcrossRuns: with a store directory the next run continues the
+// sequence numbers (no reset: the server accepts its logon) and remembers
+// the orders, so it cancels one by ClOrdID; a run without the store resets
+// and does not know it.
+func TestStoreAcrossRuns(t *testing.T) {
+	t.Parallel()
+	port := startServer(t, "")
+	dir := t.TempDir()
+	first := connect(t, port, "DAVE", Options{StoreDir: dir})
+	first.run("buy 5 AAPL @99.00 gtc id=s1\nbuy 5 AAPL @98.00 gtc id=s2\n")
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	second := connect(t, port, "DAVE", Options{StoreDir: dir})
+	second.run("cancel s1\nexpect canceled s1\n")
+	second.printed("DAVE>ENGINE cancel id=", "orig=s1 buy AAPL", "exec canceled buy 5 AAPL @99.00 gtc")
+	seq := second.lastSeq(t)
+	if seq < 4 {
+		t.Errorf("second run's messages numbered from %d: the sequence was reset", seq)
+	}
+	if err := second.Close(); err != nil {
+		t.Fatal(err)
+	}
+	third := connect(t, port, "DAVE", Options{})
+	if err := third.runErr("cancel s2\n"); err == nil || !strings.Contains(err.Error(), "unknown ClOrdID s2") {
+		t.Fatalf("without the store: %v", err)
+	}
+	third.run("cancel s2 buy AAPL\nexpect canceled s2\n")
+	if seq := third.lastSeq(t); seq > 3 {
+		t.Errorf("run without a store numbered from %d, want a reset", seq)
+	}
+}
+
+// lastSeq is the MsgSeqNum of the last message received.
+func (c *testClient) lastSeq(t *testing.T) int {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.log) == 0 {
+		t.Fatal("nothing received")
+	}
+	n := 0
+	for _, ch := range c.log[len(c.log)-1].m.get(34) {
+		n = n*10 + int(ch-'0')
+	}
+	return n
+}
+
+// TestLogonRefused: a CompID the server does not list is refused with its
+// Text, at once; a port with nothing behind it gets a hint.
+func TestLogonRefused(t *testing.T) {
+	t.Parallel()
+	port := startServer(t, "DynamicSessions=N\n[SESSION]\nBeginString=FIX.4.4\nTargetCompID=KNOWN\n")
+	c, err := New(Options{Host: "127.0.0.1", Port: port, Sender: "STRANGER", LogonTimeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	err = c.Connect(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "fixclient: logon of STRANGER to ENGINE at 127.0.0.1:") || !strings.Contains(err.Error(), "refused: ") {
+		t.Fatalf("Connect: %v", err)
+	}
+	t.Log(err)
+
+	free := fixtest.FreePort(t)
+	c2, err := New(Options{Host: "127.0.0.1", Port: free, Sender: "X"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if err := c2.Connect(context.Background()); err == nil || !strings.Contains(err.Error(), "is matchd running?") {
+		t.Fatalf("Connect to nothing: %v", err)
+	}
+}
