@@ -179,7 +179,10 @@ func (b *mdBook) render(w io.Writer, title string, depth int) {
 	var s strings.Builder
 	fmt.Fprintf(&s, "%s  %s  (%s)  %d updates\n\n", b.symbol, view, title, b.updates)
 	fmt.Fprintf(&s, "%8s %10s %12s | %-12s %10s %8s\n", "orders", "size", "bid", "ask", "size", "orders")
-	for i := 0; i < max(len(bids), len(asks), 1); i++ {
+	if len(bids) == 0 && len(asks) == 0 {
+		s.WriteString("  (no orders in the book)\n")
+	}
+	for i := 0; i < max(len(bids), len(asks)); i++ {
 		var l, r string
 		if i < len(bids) {
 			l = fmt.Sprintf("%8s %10s %12s", bids[i].orders, bids[i].size, bids[i].px)
