@@ -40,6 +40,8 @@ type client struct {
 	o        Options
 	sessions []*session
 	bySID    map[quickfix.SessionID]*session // read-only once the initiator starts
+	mdSubs   []*mdSub
+	mdBySID  map[quickfix.SessionID]*mdSub // read-only once the initiator starts
 	loads    []*bench.Load
 	prices   *prices
 	symbols  [][]byte
@@ -68,7 +70,7 @@ var (
 func runTag() string { return strconv.FormatInt(time.Now().UnixMilli(), 36) }
 
 func newClient(o Options, count int) (*client, error) {
-	c := &client{o: o, bySID: map[quickfix.SessionID]*session{}, text: map[string]string{},
+	c := &client{o: o, bySID: map[quickfix.SessionID]*session{}, mdBySID: map[quickfix.SessionID]*mdSub{}, text: map[string]string{},
 		qty: strconv.AppendInt(nil, int64(o.Qty), 10), passTIF: valIOC}
 	if o.PassiveDay {
 		c.passTIF = valDay
@@ -116,6 +118,13 @@ func newClient(o Options, count int) (*client, error) {
 	for _, s := range c.sessions {
 		s.clock = c.loads[0]
 	}
+	for k := range o.MDSubscribers {
+		s := &mdSub{sid: quickfix.SessionID{BeginString: quickfix.BeginStringFIX44, SenderCompID: mdSenderID(o.SenderPrefix, k), TargetCompID: o.Target},
+			logons: make(chan struct{}, 1)}
+		c.mdSubs = append(c.mdSubs, s)
+		c.mdBySID[s.sid] = s
+		b.WriteString("[SESSION]\nBeginString=" + s.sid.BeginString + "\nSenderCompID=" + s.sid.SenderCompID + "\nTargetCompID=" + s.sid.TargetCompID + "\n")
+	}
 	settings, err := quickfix.ParseSettings(strings.NewReader(b.String()))
 	if err != nil {
 		return nil, fmt.Errorf("fixbench: initiator settings: %w", err)
@@ -127,17 +136,18 @@ func newClient(o Options, count int) (*client, error) {
 	return c, nil
 }
 
-// logon starts the initiator and waits until every session is logged on.
+// logon starts the initiator and waits until every session is logged on
+// and every market-data subscriber has its snapshots.
 func (c *client) logon(ctx context.Context, timeout time.Duration) error {
 	if err := c.init.Start(); err != nil {
 		return fmt.Errorf("fixbench: starting the initiator: %w", err)
 	}
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
-	for _, s := range c.sessions {
-		for !s.loggedOn.Load() {
+	wait := func(sid quickfix.SessionID, on *atomic.Bool, logons chan struct{}) error {
+		for !on.Load() {
 			select {
-			case <-s.logons:
+			case <-logons:
 			case <-ctx.Done():
 				return ctx.Err()
 			case <-deadline.C:
@@ -146,11 +156,25 @@ func (c *client) logon(ctx context.Context, timeout time.Duration) error {
 					why = "logged out: " + t
 				}
 				return fmt.Errorf("fixbench: session %s not logged on to %s:%d after %v (%s)",
-					s.sid.SenderCompID, c.o.Host, c.o.Port, timeout, why)
+					sid.SenderCompID, c.o.Host, c.o.Port, timeout, why)
 			}
 		}
+		return nil
 	}
-	return nil
+	for _, s := range c.sessions {
+		if err := wait(s.sid, &s.loggedOn, s.logons); err != nil {
+			return err
+		}
+	}
+	for _, s := range c.mdSubs {
+		if err := wait(s.sid, &s.loggedOn, s.logons); err != nil {
+			return err
+		}
+	}
+	if len(c.mdSubs) == 0 {
+		return nil
+	}
+	return c.subscribeAll(ctx, deadline.C)
 }
 
 // stop logs out and stops the initiator (once).

@@ -48,6 +48,24 @@
 // its order lost and is counted as refused). An ack slower than Late counts
 // as late. Takers without a fill are counted as missing fills.
 //
+// # Market-data subscribers
+//
+// With MDSubscribers N, N more sessions (SenderCompIDs SenderPrefix+"MD1",
+// +"MD2", ...) log on with the load's sessions, and each sends one
+// MarketDataRequest (CONTRACT §6: SubscriptionRequestType 1, MarketDepth 0,
+// MDUpdateType 1, entry types bid, offer and trade, every symbol of the
+// load). The load starts once each has its snapshot (W) of every symbol; a
+// subscription refused (MarketDataRequestReject, or any reject) fails the
+// run. From then on they read everything they receive and count it: X
+// messages, the MDEntries of every W and X (NoMDEntries) and the trade
+// entries among them, snapshots during the load (the server resynced a
+// subscriber that fell behind, or answered a subscription renewed after a
+// logout), rejects and logouts (a subscriber logged out logs on again and
+// subscribes anew). The counts are in Result.MD and in the fix-ack run's
+// counters (md_*); comparing the ack latency with and without subscribers
+// shows what market data costs the order path. The subscribers run in this
+// process: the CPU they spend parsing counts as client CPU.
+//
 // # Server stages
 //
 // With a metrics address, the run first clears and afterwards fetches the

@@ -3,6 +3,7 @@ package fixbench
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/openmatch/matchd/bench"
@@ -56,6 +57,12 @@ type Options struct {
 	// bench.LoadConfig.InFlight); Rate is then a cap, and Duration (when Count
 	// is 0) ends the sending.
 	InFlight int
+	// MDSubscribers is the number of extra FIX sessions (SenderCompIDs
+	// SenderPrefix + "MD1", "MD2", ...) that log on before the load and
+	// subscribe to the market data of Symbols (full depth, bids, offers and
+	// trades, incremental updates), and read and count everything they
+	// receive: what market data costs the order path. 0: none.
+	MDSubscribers int
 }
 
 // DefaultSpin is the default sender spin window: see bench.LoadConfig.
@@ -104,6 +111,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("fixbench: spin must be between 0 and 1s, not %v", o.Spin)
 	case o.InFlight < 0 || o.InFlight > 100_000:
 		return fmt.Errorf("fixbench: in-flight must be between 0 (open loop) and 100000, not %d", o.InFlight)
+	case o.MDSubscribers < 0 || o.MDSubscribers > 1000:
+		return fmt.Errorf("fixbench: market-data subscribers must be between 0 and 1000, not %d", o.MDSubscribers)
+	case o.MDSubscribers > 0 && len(o.SenderPrefix)+2+len(strconv.Itoa(o.MDSubscribers)) > 32:
+		return fmt.Errorf("fixbench: sender prefix %q too long for the market-data subscribers' CompIDs", o.SenderPrefix)
 	}
 	for _, s := range o.Symbols {
 		if !validCompID(s) {

@@ -29,6 +29,20 @@ func (c *client) OnCreate(quickfix.SessionID) {}
 
 // OnLogon implements quickfix.Application.
 func (c *client) OnLogon(sid quickfix.SessionID) {
+	if s := c.mdBySID[sid]; s != nil {
+		s.loggedOn.Store(true)
+		select {
+		case s.logons <- struct{}{}:
+		default:
+		}
+		if s.started.Load() {
+			// Logged on again during the load: the subscription died with the
+			// connection. Renewed from another goroutine: SendToTarget must
+			// not run inside QuickFIX's callback.
+			go c.subscribe(s)
+		}
+		return
+	}
 	if s := c.bySID[sid]; s != nil {
 		s.loggedOn.Store(true)
 		select {
@@ -40,6 +54,13 @@ func (c *client) OnLogon(sid quickfix.SessionID) {
 
 // OnLogout implements quickfix.Application.
 func (c *client) OnLogout(sid quickfix.SessionID) {
+	if s := c.mdBySID[sid]; s != nil {
+		s.loggedOn.Store(false)
+		if c.running.Load() {
+			s.logouts.Add(1)
+		}
+		return
+	}
 	if s := c.bySID[sid]; s != nil {
 		s.loggedOn.Store(false)
 		if c.running.Load() {
@@ -74,6 +95,11 @@ func (c *client) FromAdmin(m *quickfix.Message, sid quickfix.SessionID) quickfix
 	case fixtag.MsgTypeLogout[0]:
 		c.noteText("logout", m)
 	case fixtag.MsgTypeReject[0]:
+		if s := c.mdBySID[sid]; s != nil {
+			s.rejects.Add(1)
+			c.noteText("md_reject", m)
+			return nil
+		}
 		if s := c.bySID[sid]; s != nil {
 			s.sessionRejects.Add(1)
 		}
@@ -85,6 +111,10 @@ func (c *client) FromAdmin(m *quickfix.Message, sid quickfix.SessionID) quickfix
 // FromApp matches ExecutionReports to orders by ClOrdID and timestamps the
 // ack and the fill. It runs on the session's QuickFIX goroutine.
 func (c *client) FromApp(m *quickfix.Message, sid quickfix.SessionID) quickfix.MessageRejectError {
+	if s := c.mdBySID[sid]; s != nil {
+		c.mdFromApp(s, m)
+		return nil
+	}
 	s := c.bySID[sid]
 	if s == nil {
 		return nil

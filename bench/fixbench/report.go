@@ -32,6 +32,9 @@ type Result struct {
 	// Interrupted is set when the context was canceled during the load: the
 	// runs cover the orders sent until then, without the grace period.
 	Interrupted bool
+	// MD is what the market-data subscribers received (nil without
+	// Options.MDSubscribers); the same figures are in Ack.Counters (md_*).
+	MD *MDStats
 	// ClientCPU and ServerCPU are the processor time this process and
 	// matchd (process_cpu_seconds_total) spent from the first send to the
 	// end of the grace period; 0 when not measured (ServerCPUErr says why
@@ -104,6 +107,10 @@ func (c *client) runs(o Options, results []*bench.LoadResult) (ack, fill, lag *b
 				bench.Record(fillHist, t-s.load.Due(i))
 			}
 		}
+	}
+	if len(c.mdSubs) > 0 {
+		settings["md_subscribers"] = strconv.Itoa(len(c.mdSubs)) + " (full depth, bids offers trades, all symbols)"
+		c.mdStats().counters(ackCounters)
 	}
 	ackCounters[CounterLost] = m.Stats.Lost
 	ackCounters[CounterLate] = countAbove(m.Latency, int64(o.Late))

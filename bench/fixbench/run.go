@@ -74,6 +74,10 @@ func Run(ctx context.Context, o Options, progress *bench.Progress) (*Result, err
 
 	var lag *bench.Run
 	res.Ack, res.Fill, lag, res.Lost = c.runs(o, results)
+	if len(c.mdSubs) > 0 {
+		st := c.mdStats()
+		res.MD = &st
+	}
 	res.Runs = []*bench.Run{res.Ack, res.Fill, lag}
 	for k, v := range c.texts() {
 		res.Texts[k] = v

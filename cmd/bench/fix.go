@@ -46,6 +46,7 @@ func parseFix(args []string, stderr io.Writer) (fixArgs, error) {
 	fs.DurationVar(&o.Late, "late", o.Late, "an ack slower than this counts as late")
 	fs.DurationVar(&o.LogonTimeout, "logon-timeout", o.LogonTimeout, "give up if a session is not logged on by then")
 	fs.Int64Var(&o.Seed, "seed", o.Seed, "order plan random `seed`")
+	fs.IntVar(&o.MDSubscribers, "md-subscribers", 0, "`N` extra sessions subscribe to the market data of every symbol (full depth, bids, offers, trades) before the load and count what they receive")
 	fs.DurationVar(&o.Spin, "spin", o.Spin, "each sender yields in a loop (taking a CPU) from this long before an order's send time, instead of sleeping; 0: sleep only")
 	if err := parseMeasurement(fs, args, &a.out, &a.prof); err != nil {
 		return a, err
@@ -125,6 +126,10 @@ func fixNotes(res *fixbench.Result) []string {
 	sort.Strings(kinds)
 	for _, k := range kinds {
 		notes = append(notes, fmt.Sprintf("# first %s text: %q", k, res.Texts[k]))
+	}
+	if md := res.MD; md != nil {
+		notes = append(notes, fmt.Sprintf("# md: %d subscribers received %d X messages and %d snapshots (%d before the load, %d resyncs during it) with %d entries (%d trades); %d rejects, %d logouts",
+			md.Subscribers, md.Incrementals, md.Initial+md.Resyncs, md.Initial, md.Resyncs, md.Entries, md.Trades, md.Rejects, md.Logouts))
 	}
 	if res.StagesErr != "" {
 		notes = append(notes, "# server stages: unavailable: "+res.StagesErr)

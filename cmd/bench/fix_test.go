@@ -57,6 +57,8 @@ func TestParseFix(t *testing.T) {
 			}},
 		{[]string{"-duration", "2s", "-rate", "100"}, true, func(o *fixbench.Options) { o.Duration, o.Rate = 2*time.Second, 100 }},
 		{[]string{"-inflight", "4", "-rate", "100000"}, true, func(o *fixbench.Options) { o.InFlight, o.Rate = 4, 100000 }},
+		{[]string{"-md-subscribers", "3"}, true, func(o *fixbench.Options) { o.MDSubscribers = 3 }},
+		{[]string{"-md-subscribers", "-1"}, false, nil},
 		{[]string{"-inflight", "-1"}, false, nil},
 		{[]string{"-cross", "0.6"}, false, nil},
 		{[]string{"-rate", "0"}, false, nil},
@@ -189,5 +191,21 @@ func TestCPUNote(t *testing.T) {
 	res.ServerCPUErr = "no metrics address given"
 	if got := cpuNote(res, 2); !strings.Contains(got, "server unavailable: no metrics") || strings.Contains(got, "orders/s") {
 		t.Errorf("without the server: %q", got)
+	}
+}
+
+// The market-data note appears only with subscribers and says what they got.
+func TestMDNote(t *testing.T) {
+	res := &fixbench.Result{Ack: &bench.Run{Load: &bench.LoadStats{Sent: 10}, Counters: map[string]int64{}},
+		Fill: &bench.Run{Counters: map[string]int64{}}}
+	for _, n := range fixNotes(res) {
+		if strings.Contains(n, "# md:") {
+			t.Errorf("note without subscribers: %q", n)
+		}
+	}
+	res.MD = &fixbench.MDStats{Subscribers: 2, Initial: 6, Resyncs: 1, Incrementals: 40, Entries: 90, Trades: 12, Logouts: 1}
+	want := "# md: 2 subscribers received 40 X messages and 7 snapshots (6 before the load, 1 resyncs during it) with 90 entries (12 trades); 0 rejects, 1 logouts"
+	if notes := fixNotes(res); !slices.Contains(notes, want) {
+		t.Errorf("notes %q lack %q", notes, want)
 	}
 }
