@@ -117,4 +117,3 @@ func statusReportCases(ts int64) []reportCase {
 		{"4.2 canceled on disconnect", cod, true, codWant},
 	}
 }
-
