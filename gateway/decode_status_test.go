@@ -110,3 +110,37 @@ func TestDecodeStatusAndMassCancelRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestFromAppStatusAndMassCancel: H and q go through FromApp to the sink
+// with the session's owner, allocation-free once warm; a malformed one is
+// answered with a Reject, reaches nothing, and the next message is taken.
+func TestFromAppStatusAndMassCancel(t *testing.T) {
+	sink := &countSink{}
+	gw := newIdleGateway(t, sink)
+	sid := quickfix.SessionID{BeginString: "FIX.4.4", SenderCompID: DefaultCompID, TargetCompID: "HQALLOC"}
+	gw.addSession(sid, 5)
+	a := app{gw}
+	for _, spec := range []string{"35=H|11=order-1|55=AAPL|54=1|790=st-1", "35=q|11=mc-1|530=7|54=2"} {
+		msg := fixMsg(spec)
+		if rej := a.FromApp(msg, sid); rej != nil {
+			t.Fatalf("%s: %v", spec, rej)
+		}
+		if sink.last.Owner != 5 || (sink.last.Kind != engine.KindStatus && sink.last.Kind != engine.KindMassCancel) {
+			t.Fatalf("%s: submitted %+v", spec, sink.last)
+		}
+		if n := testing.AllocsPerRun(200, func() { a.FromApp(msg, sid) }); n != 0 {
+			t.Errorf("%s: %v allocs per FromApp, want 0", spec, n)
+		}
+	}
+	n := sink.n
+	rej := a.FromApp(fixMsg("35=q|11=mc-2|530=X"), sid)
+	if rej == nil || rej.RejectReason() != sessRejIncorrectFormat || rej.IsBusinessReject() || sink.n != n {
+		t.Fatalf("malformed q: reject %v, %d submitted", rej, sink.n-n)
+	}
+	if gw.Counters.MessageRejects[RejectBadFormat].Load() != 1 {
+		t.Fatal("malformed q not counted")
+	}
+	if rej := a.FromApp(fixMsg("35=H|11=order-1|55=AAPL|54=2"), sid); rej != nil || sink.n != n+1 {
+		t.Fatalf("H after a refused q: %v", rej)
+	}
+}
