@@ -279,8 +279,9 @@ func formatOrder(cfg *engine.Config, o *engine.OrderView, withSym bool) string {
 	return b.String()
 }
 
-// formatState renders a canonical state, one order per line, then the history
-// (owner/ClOrdID:status).
+// formatState renders a canonical state, one order per line, then the history,
+// oldest first, one entry per line: owner/ClOrdID:status and the order's details
+// (or "no details" for an entry restored from an old snapshot).
 func formatState(cfg *engine.Config, s *engine.State) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "last-seq=%d next-exec=%d hash=%#016x\n", s.LastSeq, s.NextExecID, s.Hash())
@@ -291,11 +292,21 @@ func formatState(cfg *engine.Config, s *engine.State) string {
 	if len(s.History) == 0 {
 		b.WriteString(" (empty)")
 	}
-	for _, h := range s.History {
-		fmt.Fprintf(&b, " %d/%s:%s", h.Owner, idText(h.ClOrdID), statusName(h.Status))
-	}
 	b.WriteString("\n")
+	for i := range s.History {
+		b.WriteString("  " + formatHistory(cfg, &s.History[i]) + "\n")
+	}
 	return b.String()
+}
+
+// formatHistory renders one history entry.
+func formatHistory(cfg *engine.Config, h *engine.HistoryEntry) string {
+	s := fmt.Sprintf("%d/%s:%s", h.Owner, idText(h.ClOrdID), statusName(h.Status))
+	if !h.Known() {
+		return s + " no details"
+	}
+	return s + fmt.Sprintf(" oid=%d %s %s %s %s px=%d qty=%d cum=%d ntl=%d", h.OrderID, symName(cfg, h.Symbol),
+		sideName(h.Side), typeName(h.Type), tifName(h.TIF), h.Price, h.OrderQty, h.CumQty, h.Notional)
 }
 
 // diffLines returns the first line where a and b differ, with both versions.

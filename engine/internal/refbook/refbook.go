@@ -67,12 +67,6 @@ type key struct {
 	id    engine.ID
 }
 
-// finished is a history entry: a finished ClOrdID and the OrdStatus a cancel
-// reject naming it reports.
-type finished struct {
-	key
-	status engine.OrdStatus
-}
 
 // Book is the reference model of an engine.Engine. Not safe for concurrent use.
 type Book struct {
@@ -80,8 +74,10 @@ type Book struct {
 	// bids[s] and asks[s] are symbol s's resting orders, best price first, and
 	// within a price in time priority.
 	bids, asks [][]*order
-	// history holds finished ClOrdIDs, oldest first, at most cfg.History.
-	history    []finished
+	// history holds finished ClOrdIDs, oldest first, at most cfg.History, each
+	// with the OrdStatus a cancel reject naming it reports and the order's
+	// details when it finished.
+	history    []engine.HistoryEntry
 	lastSeq    uint64
 	nextExecID uint64
 
@@ -241,12 +237,20 @@ func (b *Book) live(owner uint32, id engine.ID) *order {
 // inHistory returns the status remembered for owner's finished ClOrdID id, and
 // whether it is remembered.
 func (b *Book) inHistory(owner uint32, id engine.ID) (engine.OrdStatus, bool) {
-	for _, h := range b.history {
-		if h.key == (key{owner, id}) {
-			return h.status, true
-		}
+	if h := b.historyEntry(owner, id); h != nil {
+		return h.Status, true
 	}
 	return 0, false
+}
+
+// historyEntry returns the history entry of owner's finished ClOrdID id, or nil.
+func (b *Book) historyEntry(owner uint32, id engine.ID) *engine.HistoryEntry {
+	for i := range b.history {
+		if h := &b.history[i]; h.Owner == owner && h.ClOrdID == id {
+			return h
+		}
+	}
+	return nil
 }
 
 // used reports whether owner may not use id for a new request.
@@ -255,10 +259,15 @@ func (b *Book) used(owner uint32, id engine.ID) bool {
 	return b.live(owner, id) != nil || done
 }
 
-// remember pushes a finished ClOrdID with the status a reject naming it reports,
-// forgetting the oldest beyond cfg.History.
-func (b *Book) remember(owner uint32, id engine.ID, status engine.OrdStatus) {
-	b.history = append(b.history, finished{key{owner, id}, status})
+// remember pushes a finished ClOrdID id of order o with the status a reject
+// naming it reports and o's details as they stand, forgetting the oldest beyond
+// cfg.History.
+func (b *Book) remember(o *order, id engine.ID, status engine.OrdStatus) {
+	b.history = append(b.history, engine.HistoryEntry{
+		Owner: o.owner, Status: status, ClOrdID: id,
+		OrderID: o.orderID, Symbol: o.symbol, Side: o.side, Type: o.typ, TIF: o.tif,
+		Price: o.price, OrderQty: o.qty, CumQty: o.cum, Notional: o.notional,
+	})
 	if len(b.history) > b.cfg.History {
 		b.history = b.history[len(b.history)-b.cfg.History:]
 	}
@@ -384,7 +393,7 @@ func (b *Book) match(o *order) {
 		if r.leaves() == 0 {
 			r.closed = true
 			b.remove(r)
-			b.remember(r.owner, r.clOrdID, engine.StatusFilled)
+			b.remember(r, r.clOrdID, engine.StatusFilled)
 		}
 	}
 }
@@ -496,7 +505,7 @@ func (b *Book) newOrder() {
 	switch {
 	case o.leaves() == 0:
 		o.closed = true
-		b.remember(o.owner, o.clOrdID, engine.StatusFilled)
+		b.remember(o, o.clOrdID, engine.StatusFilled)
 	case o.typ == engine.Market:
 		b.finishIncoming(o, engine.TextMarketNoLiquidity)
 	case o.tif == engine.IOC:
@@ -515,7 +524,7 @@ func (b *Book) finishIncoming(o *order, text engine.Text) {
 	e := orderEvent(engine.EvCanceled, engine.StatusCanceled, o)
 	e.Text = text
 	b.emit(e)
-	b.remember(o.owner, o.clOrdID, engine.StatusCanceled)
+	b.remember(o, o.clOrdID, engine.StatusCanceled)
 }
 
 // --- cancel and replace ---
@@ -567,8 +576,8 @@ func (b *Book) cancel() {
 	e.OrigClOrdID = o.clOrdID
 	e.Text = engine.TextCanceledOnRequest
 	b.emit(e)
-	b.remember(o.owner, o.clOrdID, engine.StatusCanceled)
-	b.remember(b.cmd.Owner, b.cmd.ClOrdID, engine.StatusCanceled)
+	b.remember(o, o.clOrdID, engine.StatusCanceled)
+	b.remember(o, b.cmd.ClOrdID, engine.StatusCanceled)
 }
 
 func (b *Book) replace() {
@@ -604,16 +613,16 @@ func (b *Book) replace() {
 	o.clOrdID, o.qty, o.price = c.ClOrdID, c.Qty, c.Price
 
 	if o.qty <= o.cum {
-		b.remember(o.owner, old, engine.StatusFilled)
+		b.remember(o, old, engine.StatusFilled)
 		b.remove(o)
 		o.closed = true
 		e := orderEvent(engine.EvReplaced, engine.StatusFilled, o)
 		e.OrigClOrdID = old
 		b.emit(e)
-		b.remember(o.owner, o.clOrdID, engine.StatusFilled)
+		b.remember(o, o.clOrdID, engine.StatusFilled)
 		return
 	}
-	b.remember(o.owner, old, o.status())
+	b.remember(o, old, o.status())
 	e := orderEvent(engine.EvReplaced, o.status(), o)
 	e.OrigClOrdID = old
 	b.emit(e)
@@ -624,7 +633,7 @@ func (b *Book) replace() {
 	b.match(o)
 	if o.leaves() == 0 {
 		o.closed = true
-		b.remember(o.owner, o.clOrdID, engine.StatusFilled)
+		b.remember(o, o.clOrdID, engine.StatusFilled)
 		return
 	}
 	b.insert(o)
@@ -679,10 +688,7 @@ func (b *Book) State(s *engine.State) {
 			}
 		}
 	}
-	s.History = s.History[:0]
-	for _, h := range b.history {
-		s.History = append(s.History, engine.HistoryEntry{Owner: h.owner, Status: h.status, ClOrdID: h.id})
-	}
+	s.History = append(s.History[:0], b.history...)
 }
 
 // StateHash returns the canonical hash of State.
