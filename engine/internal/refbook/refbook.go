@@ -67,7 +67,6 @@ type key struct {
 	id    engine.ID
 }
 
-
 // Book is the reference model of an engine.Engine. Not safe for concurrent use.
 type Book struct {
 	cfg engine.Config
