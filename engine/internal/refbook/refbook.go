@@ -61,12 +61,6 @@ func (o *order) status() engine.OrdStatus {
 	return engine.StatusNew
 }
 
-// key names a ClOrdID within its owner's scope.
-type key struct {
-	owner uint32
-	id    engine.ID
-}
-
 // Book is the reference model of an engine.Engine. Not safe for concurrent use.
 type Book struct {
 	cfg engine.Config
