@@ -131,6 +131,10 @@ func (e *Engine) apply(cmd *Command, out *Events) {
 		e.replace(cmd, out)
 	case KindEndOfDay:
 		e.endOfDay(cmd, out)
+	case KindStatus:
+		e.status(cmd, out)
+	case KindMassCancel:
+		e.massCancel(cmd, out)
 	default:
 		e.rejectNew(cmd, out, ReasonOther, TextUnknownKind)
 	}
@@ -536,15 +540,7 @@ func (e *Engine) lookupOrig(cmd *Command) origRef {
 
 // mismatch is the reject text for a cancel or replace whose Side or Symbol is
 // not the order's, or TextNone.
-func mismatch(cmd *Command, o *order) Text {
-	switch {
-	case cmd.Side != o.side:
-		return TextSideDiffers
-	case cmd.Symbol != o.sym:
-		return TextSymbolDiffers
-	}
-	return TextNone
-}
+func mismatch(cmd *Command, o *order) Text { return differs(cmd, o.side, o.sym) }
 
 func (e *Engine) cancelReject(cmd *Command, out *Events, r *origRef, to uint8, reason Reason, text Text) {
 	ev := e.event(out, cmd, EvCancelRejected)

@@ -145,6 +145,10 @@ func kindName(k engine.EventKind) string {
 		return "cxl-rejected"
 	case engine.EvExpired:
 		return "expired"
+	case engine.EvStatus:
+		return "status"
+	case engine.EvMassCancelReport:
+		return "mass-report"
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -183,6 +187,18 @@ func invalidName(v engine.Invalid) string {
 	return strconv.Itoa(int(v))
 }
 
+func scopeName(t engine.OrdType) string {
+	switch t {
+	case engine.MassBySymbol:
+		return "symbol"
+	case engine.MassAll:
+		return "all"
+	case engine.MassOnDisconnect:
+		return "disconnect"
+	}
+	return strconv.Itoa(int(t))
+}
+
 // idText renders an ID bare when it is plain, quoted otherwise.
 func idText(id engine.ID) string {
 	s := id.String()
@@ -219,10 +235,12 @@ func formatEvent(cfg *engine.Config, e *engine.Event) string {
 	if e.CumQty > 0 {
 		w(" avgpx=%s", avgPx(e.Notional, e.CumQty))
 	}
-	if e.Kind == engine.EvRejected || e.Kind == engine.EvCancelRejected || e.Reason != 0 {
+	if e.Kind == engine.EvRejected || e.Kind == engine.EvCancelRejected || e.Status == engine.StatusRejected || e.Reason != 0 {
 		w(" reason=%d", e.Reason)
 	}
 	switch {
+	case e.Kind == engine.EvMassCancelReport:
+		w(" scope=%s", scopeName(engine.OrdType(e.ResponseTo)))
 	case e.ResponseTo == 1:
 		w(" to=cancel")
 	case e.ResponseTo == 2:
@@ -249,6 +267,14 @@ func formatCommand(cfg *engine.Config, c *engine.Command) string {
 		b.WriteString("replace")
 	case engine.KindEndOfDay:
 		b.WriteString("eod")
+	case engine.KindStatus:
+		w("status seq=%d owner=%d id=%s req=%s sym=%s side=%s", c.Seq, c.Owner, idText(c.OrigClOrdID), idText(c.ClOrdID),
+			symName(cfg, c.Symbol), sideName(c.Side))
+		return b.String()
+	case engine.KindMassCancel:
+		w("mass seq=%d owner=%d id=%s scope=%s sym=%s side=%s", c.Seq, c.Owner, idText(c.ClOrdID), scopeName(c.Type),
+			symName(cfg, c.Symbol), sideName(c.Side))
+		return b.String()
 	default:
 		w("raw kind=%d", c.Kind)
 	}

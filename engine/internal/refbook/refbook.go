@@ -108,6 +108,10 @@ func (b *Book) Apply(cmd *engine.Command, out []engine.Event) []engine.Event {
 		b.replace()
 	case engine.KindEndOfDay:
 		b.endOfDay()
+	case engine.KindStatus:
+		b.status()
+	case engine.KindMassCancel:
+		b.massCancel()
 	default:
 		b.reject(engine.ReasonOther, engine.TextUnknownKind)
 	}
@@ -630,6 +634,144 @@ func (b *Book) replace() {
 		return
 	}
 	b.insert(o)
+}
+
+// --- order status ---
+
+// differs is the Text for a request whose Side, else Symbol, is not the
+// order's, or TextNone.
+func differs(c *engine.Command, side engine.Side, sym uint32) engine.Text {
+	switch {
+	case c.Side != side:
+		return engine.TextSideDiffers
+	case c.Symbol != sym:
+		return engine.TextSymbolDiffers
+	}
+	return engine.TextNone
+}
+
+func (b *Book) status() {
+	c := b.cmd
+	// Unless found below: unknown, echoing the request.
+	e := engine.Event{
+		Kind:        engine.EvStatus,
+		Status:      engine.StatusRejected,
+		Reason:      engine.ReasonUnknownOrderStatus,
+		Text:        engine.TextUnknownOrder,
+		Owner:       c.Owner,
+		Symbol:      c.Symbol,
+		Side:        c.Side,
+		ClOrdID:     c.OrigClOrdID,
+		OrigClOrdID: c.ClOrdID,
+	}
+	if o := b.live(c.Owner, c.OrigClOrdID); o != nil {
+		if t := differs(c, o.side, o.symbol); t != engine.TextNone {
+			e.Text = t
+		} else {
+			e = orderEvent(engine.EvStatus, o.status(), o)
+			e.OrigClOrdID = c.ClOrdID
+		}
+	} else if h := b.historyEntry(c.Owner, c.OrigClOrdID); h != nil {
+		// Every entry here has its order's details: the reference book never
+		// restores a snapshot, so it has no entries from older versions.
+		if t := differs(c, h.Side, h.Symbol); t != engine.TextNone {
+			e.Text = t
+		} else {
+			var leaves int64
+			if h.Status == engine.StatusNew || h.Status == engine.StatusPartiallyFilled {
+				leaves = h.OrderQty - h.CumQty
+			}
+			e = engine.Event{
+				Kind:        engine.EvStatus,
+				Status:      h.Status,
+				OrderID:     h.OrderID,
+				Owner:       h.Owner,
+				Symbol:      h.Symbol,
+				Side:        h.Side,
+				Type:        h.Type,
+				TIF:         h.TIF,
+				Price:       h.Price,
+				OrderQty:    h.OrderQty,
+				CumQty:      h.CumQty,
+				LeavesQty:   leaves,
+				Notional:    h.Notional,
+				ClOrdID:     c.OrigClOrdID,
+				OrigClOrdID: c.ClOrdID,
+			}
+		}
+	}
+	b.emit(e)
+}
+
+// --- mass cancel ---
+
+func (b *Book) massCancel() {
+	c := b.cmd
+	text := engine.TextCanceledOnDisconnect
+	var side engine.Side // 0: both
+	symbols := make([]uint32, 0, len(b.bids))
+	report := -1
+	if c.Type == engine.MassOnDisconnect {
+		for s := range b.bids {
+			symbols = append(symbols, uint32(s))
+		}
+	} else {
+		e := engine.Event{
+			Kind:       engine.EvMassCancelReport,
+			Status:     engine.StatusRejected,
+			Owner:      c.Owner,
+			Symbol:     c.Symbol,
+			Side:       c.Side,
+			ClOrdID:    c.ClOrdID,
+			ResponseTo: uint8(c.Type),
+		}
+		switch {
+		case c.Type != engine.MassBySymbol && c.Type != engine.MassAll:
+			e.Reason, e.Text = engine.MassRejectNotSupported, engine.TextMassNotSupported
+		case c.Side != 0 && c.Side != engine.Buy && c.Side != engine.Sell:
+			e.Reason, e.Text = engine.ReasonOther, engine.TextBadSide
+		case c.Type == engine.MassBySymbol && int64(c.Symbol) >= int64(len(b.bids)):
+			e.Reason, e.Text = engine.MassRejectUnknownSymbol, engine.TextUnknownSymbol
+		default:
+			e.Status = engine.StatusCanceled
+		}
+		b.emit(e)
+		if e.Status == engine.StatusRejected {
+			return
+		}
+		report = len(b.out) - 1
+		text, side = engine.TextMassCanceled, c.Side
+		for s := range b.bids {
+			if c.Type == engine.MassAll || uint32(s) == c.Symbol {
+				symbols = append(symbols, uint32(s))
+			}
+		}
+	}
+	// The orders to cancel, in canonical order, before changing any book.
+	var victims []*order
+	for _, s := range symbols {
+		for _, sd := range []engine.Side{engine.Buy, engine.Sell} {
+			if side != 0 && side != sd {
+				continue
+			}
+			for _, o := range *b.side(s, sd) {
+				if o.owner == c.Owner {
+					victims = append(victims, o)
+				}
+			}
+		}
+	}
+	for _, o := range victims {
+		b.remove(o)
+		o.closed = true
+		e := orderEvent(engine.EvCanceled, engine.StatusCanceled, o)
+		e.Text = text
+		b.emit(e)
+		b.remember(o, o.clOrdID, engine.StatusCanceled)
+	}
+	if report >= 0 {
+		b.out[report].OrderQty = int64(len(victims))
+	}
 }
 
 // --- end of day ---
