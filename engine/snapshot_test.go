@@ -217,8 +217,9 @@ func TestRestoreRejectsCrossedBook(t *testing.T) {
 }
 
 // TestSnapshotHistoryStatus: the history keeps each finished ClOrdID's status
-// across a snapshot (version 3), a version 2 snapshot restores it as 8 (not
-// known), and a status a history entry cannot hold is refused.
+// and details across a snapshot (version 4), a version 3 snapshot restores the
+// status without details, a version 2 snapshot restores it as 8 (not known),
+// and a status a history entry cannot hold is refused.
 func TestSnapshotHistoryStatus(t *testing.T) {
 	e, apply, _ := randomBusyEngine(t, 3, 0)
 	buy := func(id string, px, qty int64) Command {
@@ -254,8 +255,8 @@ func TestSnapshotHistoryStatus(t *testing.T) {
 		return out.At(0).Status
 	}
 	snap := e.AppendSnapshot(nil)
-	if v := binary.LittleEndian.Uint16(snap[4:]); v != 3 {
-		t.Fatalf("snapshot version %d, want 3", v)
+	if v := binary.LittleEndian.Uint16(snap[4:]); v != 4 {
+		t.Fatalf("snapshot version %d, want 4", v)
 	}
 	r, err := Restore(e.Config(), snap)
 	if err != nil {
@@ -270,19 +271,51 @@ func TestSnapshotHistoryStatus(t *testing.T) {
 		}
 	}
 
-	// The same snapshot in version 2: no status byte in the history entries.
+	var st, rst State
+	e.State(&st)
+	r.State(&rst)
+	for i := range st.History {
+		if st.History[i] != rst.History[i] || !st.History[i].Known() {
+			t.Errorf("history %d: %+v restored as %+v", i, st.History[i], rst.History[i])
+		}
+	}
+
+	// The same snapshot in version 3: no details in the history entries.
 	const header = 34
 	p := header + 4 + int(binary.LittleEndian.Uint32(snap[header:]))*snapOrderSize
 	nHist := int(binary.LittleEndian.Uint32(snap[p:]))
 	if nHist != 5 {
 		t.Fatalf("snapshot holds %d history entries, want 5", nHist)
 	}
+	v3 := append([]byte(nil), snap[:p+4]...)
+	v3[4] = 3
+	for i := 0; i < nHist; i++ {
+		v3 = append(v3, snap[p+4+i*snapHistSize:][:snapHistSizeV3]...)
+	}
+	r3, err := Restore(e.Config(), v3)
+	if err != nil {
+		t.Fatalf("version 3: %v", err)
+	}
+	r3.State(&rst)
+	for i, h := range rst.History {
+		want := HistoryEntry{Owner: st.History[i].Owner, Status: st.History[i].Status, ClOrdID: st.History[i].ClOrdID}
+		if h != want || h.Known() {
+			t.Errorf("version 3: history %d restored as %+v, want %+v (no details)", i, h, want)
+		}
+	}
+	for id, st := range want {
+		if got := rejectStatus(r3, id); got != st {
+			t.Errorf("version 3: cancel of %s reports OrdStatus %c, want %c", id, got, st)
+		}
+	}
+
+	// The same snapshot in version 2: no status byte in the history entries.
 	v2 := append([]byte(nil), snap[:p+4]...)
 	v2[4] = 2
 	for i := 0; i < nHist; i++ {
 		h := snap[p+4+i*snapHistSize:]
 		v2 = append(v2, h[:4]...)
-		v2 = append(v2, h[5:snapHistSize]...)
+		v2 = append(v2, h[5:snapHistSizeV3]...)
 	}
 	r2, err := Restore(e.Config(), v2)
 	if err != nil {
@@ -295,6 +328,40 @@ func TestSnapshotHistoryStatus(t *testing.T) {
 	}
 	if r2.AppendSnapshot(nil)[p+4+4] != byte(StatusRejected) {
 		t.Error("version 2 restored: the first history entry is not written back with status 8")
+	}
+
+	// Details that cannot belong to the entry are refused. Entry 0 is f: a
+	// filled buy of 2 at 100.
+	h0 := p + 4
+	const det = 4 + 1 + 1 + MaxIDLen // owner, status, ID: where the details start
+	for _, c := range []struct {
+		off  int
+		val  uint64
+		size int
+		msg  string
+	}{
+		{det + 12, 9, 1, "bad side"},
+		{det + 13, 7, 1, "bad type or price"},
+		{det + 14, 2, 1, "bad time in force"},
+		{det + 8, 3, 4, "unknown symbol"},
+		{det + 15, 0, 8, "bad type or price"},             // a LIMIT price of 0
+		{det + 23, 0, 8, "details without an OrderQty"},   // OrderQty 0 with details
+		{det + 23, 3, 8, "status 50 does not fit"},        // filled but CumQty < OrderQty
+		{det + 39, 2*300 + 1, 8, "impossible notional"},   // above CumQty x MaxPrice
+		{det, 1 << 40, 8, "OrderID after the snapshot's"}, // from the future
+	} {
+		bad := append([]byte(nil), snap...)
+		switch c.size {
+		case 1:
+			bad[h0+c.off] = byte(c.val)
+		case 4:
+			binary.LittleEndian.PutUint32(bad[h0+c.off:], uint32(c.val))
+		default:
+			binary.LittleEndian.PutUint64(bad[h0+c.off:], c.val)
+		}
+		if _, err := Restore(e.Config(), bad); err == nil || !strings.Contains(err.Error(), "history 0: "+c.msg) {
+			t.Errorf("history 0 byte %d set to %d: err = %v, want %q", c.off, c.val, err, c.msg)
+		}
 	}
 
 	for _, st := range []byte{0, '5', 'C', 'x'} {
