@@ -74,14 +74,27 @@ func TestSnapshotRestoreBehavesIdentically(t *testing.T) {
 		if e.Resting() == 0 {
 			t.Fatalf("seed %d: stream left no resting orders; the test proves nothing", seed)
 		}
-		// Both engines must now produce the same events for the same commands.
+		// Both engines must now produce the same events for the same commands,
+		// status requests for the history's and the books' ClOrdIDs and mass
+		// cancels among them.
+		var st State
+		e.State(&st)
 		out2 := NewEvents(64)
 		seq := e.LastSeq()
 		for i := 0; i < 500; i++ {
 			c := Command{Kind: KindNew, Owner: uint32(i % 3), Symbol: uint32(i % 3), Side: Side(1 + i%2), Type: Limit, TIF: Day,
 				Price: 140 + int64(i*7%20), Qty: 1 + int64(i%9), ClOrdID: counterID('z', i)}
-			if i%5 == 0 {
+			switch {
+			case i%5 == 0:
 				c = Command{Kind: KindEndOfDay}
+			case i%5 == 1 && len(st.History) > 0:
+				h := &st.History[i%len(st.History)]
+				c = Command{Kind: KindStatus, Owner: h.Owner, Symbol: h.Symbol, Side: h.Side, OrigClOrdID: h.ClOrdID}
+			case i%5 == 2 && len(st.Orders) > 0:
+				o := &st.Orders[i%len(st.Orders)]
+				c = Command{Kind: KindStatus, Owner: o.Owner, Symbol: o.Symbol, Side: o.Side, OrigClOrdID: o.ClOrdID}
+			case i%50 == 3:
+				c = Command{Kind: KindMassCancel, Type: MassAll, Owner: uint32(i % 3), Side: Side(i % 3)}
 			}
 			seq++
 			out := apply(c)
@@ -324,6 +337,14 @@ func TestSnapshotHistoryStatus(t *testing.T) {
 	for id := range want {
 		if got := rejectStatus(r2, id); got != StatusRejected {
 			t.Errorf("version 2: cancel of %s reports OrdStatus %c, want 8 (not known)", id, got)
+		}
+		// A status request cannot tell more than unknown either.
+		c := Command{Kind: KindStatus, Seq: r2.LastSeq() + 1, Owner: 1, Side: Buy}
+		c.OrigClOrdID, _ = MakeID(id)
+		out := NewEvents(4)
+		r2.Apply(&c, out)
+		if ev := out.At(0); ev.Kind != EvStatus || ev.Status != StatusRejected || ev.Reason != ReasonUnknownOrderStatus || ev.OrderID != 0 {
+			t.Errorf("version 2: status of %s: %+v, want unknown", id, *ev)
 		}
 	}
 	if r2.AppendSnapshot(nil)[p+4+4] != byte(StatusRejected) {

@@ -21,7 +21,14 @@
 //     which like every EvRejected echoes the command's fields.
 //   - A ClOrdID replaced away is remembered with the order's status right after
 //     the replace (before any trade the replace causes); the order's later fate
-//     does not change it.
+//     does not change it. Each history entry copies the order's fields at the
+//     moment it is remembered (after the replace's new OrderQty and Price), and
+//     a status request naming it answers with them.
+//   - A status request checks Side, then Symbol, against the order's for a
+//     live order and for a history entry alike.
+//   - A mass cancel checks, in order: scope, Side, Symbol (MassBySymbol only);
+//     MassOnDisconnect checks nothing and ignores Side and Symbol. It picks its
+//     orders in canonical order before canceling any.
 package refbook
 
 import (
