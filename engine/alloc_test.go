@@ -42,7 +42,9 @@ func counterID(prefix byte, n int) ID {
 
 // TestZeroAllocsPerOrder asserts the hot path allocates nothing once warm, for a
 // resting new order, a new order crossing several levels, a cancel, cancel
-// rejects (a side mismatch, a finished order) and a replace.
+// rejects (a side mismatch, a finished order), a replace, status requests (a
+// live order, a finished one, an unknown one) and mass cancels of a few orders
+// (by symbol, and on disconnect).
 func TestZeroAllocsPerOrder(t *testing.T) {
 	e, apply := allocEngine(t)
 	// Warm: grow the event buffer to its largest burst once.
@@ -97,6 +99,41 @@ func TestZeroAllocsPerOrder(t *testing.T) {
 			out := apply(Command{Kind: KindReplace, Owner: 1, Side: Buy, Type: Limit, Price: 801, Qty: 7, ClOrdID: counterID('R', n), OrigClOrdID: counterID('r', n)})
 			if out.At(0).Kind != EvReplaced {
 				t.Fatalf("replace: got event kind %d", out.At(0).Kind)
+			}
+		}},
+		{"status", func() {
+			n++
+			apply(Command{Kind: KindNew, Owner: 1, Side: Buy, Type: Limit, Price: 850, Qty: 5, ClOrdID: counterID('h', n)})
+			out := apply(Command{Kind: KindStatus, Owner: 1, Side: Buy, ClOrdID: counterID('H', n), OrigClOrdID: counterID('h', n)})
+			if ev := out.At(0); ev.Kind != EvStatus || ev.Status != StatusNew {
+				t.Fatalf("status of a live order: got event kind %d status %c", ev.Kind, ev.Status)
+			}
+			apply(Command{Kind: KindCancel, Owner: 1, Side: Buy, ClOrdID: counterID('i', n), OrigClOrdID: counterID('h', n)})
+			out = apply(Command{Kind: KindStatus, Owner: 1, Side: Buy, OrigClOrdID: counterID('h', n)})
+			if ev := out.At(0); ev.Kind != EvStatus || ev.Status != StatusCanceled {
+				t.Fatalf("status of a canceled order: got event kind %d status %c", ev.Kind, ev.Status)
+			}
+			out = apply(Command{Kind: KindStatus, Owner: 2, Side: Buy, OrigClOrdID: counterID('h', n)})
+			if ev := out.At(0); ev.Kind != EvStatus || ev.Reason != ReasonUnknownOrderStatus {
+				t.Fatalf("status of another owner's order: got event kind %d reason %d", ev.Kind, ev.Reason)
+			}
+		}},
+		{"mass cancel", func() {
+			n++
+			for i := 0; i < 4; i++ {
+				side, px := Buy, int64(880+i) // two bids, two asks that do not cross them
+				if i%2 == 1 {
+					side, px = Sell, int64(3000+i)
+				}
+				apply(Command{Kind: KindNew, Owner: 3, Side: side, Type: Limit, Price: px, Qty: 2, ClOrdID: counterID('m', n*4+i)})
+			}
+			out := apply(Command{Kind: KindMassCancel, Type: MassBySymbol, Owner: 3, Symbol: 0, Side: Buy, ClOrdID: counterID('M', n)})
+			if out.Len() != 3 || out.At(0).Kind != EvMassCancelReport || out.At(0).OrderQty != 2 {
+				t.Fatalf("mass cancel of 2 bids: %d events, first kind %d affected %d", out.Len(), out.At(0).Kind, out.At(0).OrderQty)
+			}
+			out = apply(Command{Kind: KindMassCancel, Type: MassOnDisconnect, Owner: 3})
+			if out.Len() != 2 || out.At(1).Text != TextCanceledOnDisconnect {
+				t.Fatalf("cancel on disconnect of 2 asks: %d events", out.Len())
 			}
 		}},
 	}

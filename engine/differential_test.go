@@ -51,10 +51,10 @@ func TestDifferential(t *testing.T) {
 		}
 	}
 	t.Logf("%d commands over %d seeds agree", total, len(list))
-	// The generator must keep reaching the cancel-reject rules, or the
-	// comparison above proves nothing about them.
+	// The generator must keep reaching the cancel-reject, status and mass
+	// cancel rules, or the comparison above proves nothing about them.
 	if *flagSeed == 0 {
-		for _, k := range cancelRejectCases {
+		for _, k := range append(cancelRejectCases, statusMassCases...) {
 			if seen[k] == 0 {
 				t.Errorf("no %q over the default seeds: the command generator no longer produces it", k)
 			}
@@ -89,9 +89,47 @@ func cancelRejectCase(e *engine.Event) string {
 	return ""
 }
 
+// statusMassCases are the status answers and mass cancel outcomes every
+// default run must produce, as statusMassCase names them.
+var statusMassCases = []string{
+	"status: new", "status: partial", "status: filled", "status: canceled",
+	"status: unknown", "status: side differs", "status: symbol differs",
+	"mass: canceled some", "mass: canceled none", "mass: not supported", "mass: bad side", "mass: unknown symbol",
+	"disconnect: canceled",
+}
+
+// statusMassCase names the case of a status answer or mass cancel event for
+// statusMassCases.
+func statusMassCase(e *engine.Event) string {
+	switch {
+	case e.Kind == engine.EvStatus && e.Status != engine.StatusRejected:
+		return "status: " + statusName(e.Status)
+	case e.Kind == engine.EvStatus && e.Text == engine.TextUnknownOrder:
+		return "status: unknown"
+	case e.Kind == engine.EvStatus && e.Text == engine.TextSideDiffers:
+		return "status: side differs"
+	case e.Kind == engine.EvStatus && e.Text == engine.TextSymbolDiffers:
+		return "status: symbol differs"
+	case e.Kind == engine.EvMassCancelReport && e.Status == engine.StatusCanceled && e.OrderQty > 0:
+		return "mass: canceled some"
+	case e.Kind == engine.EvMassCancelReport && e.Status == engine.StatusCanceled:
+		return "mass: canceled none"
+	case e.Kind == engine.EvMassCancelReport && e.Text == engine.TextMassNotSupported:
+		return "mass: not supported"
+	case e.Kind == engine.EvMassCancelReport && e.Text == engine.TextBadSide:
+		return "mass: bad side"
+	case e.Kind == engine.EvMassCancelReport && e.Text == engine.TextUnknownSymbol:
+		return "mass: unknown symbol"
+	case e.Kind == engine.EvCanceled && e.Text == engine.TextCanceledOnDisconnect:
+		return "disconnect: canceled"
+	}
+	return ""
+}
+
 // runDifferential runs one seed; it returns the number of commands applied and
 // a description of the first disagreement, or "". It counts the reference's
-// cancel rejects in seen by cancelRejectCase.
+// cancel rejects, status answers and mass cancels in seen by cancelRejectCase
+// and statusMassCase.
 func runDifferential(seed int64, cmds int, seen map[string]int) (int, string) {
 	r := rand.New(rand.NewSource(seed))
 	cfg := randomConfig(r)
@@ -123,6 +161,9 @@ func runDifferential(seed int64, cmds int, seen map[string]int) (int, string) {
 		}
 		for j := range want {
 			if k := cancelRejectCase(&want[j]); k != "" {
+				seen[k]++
+			}
+			if k := statusMassCase(&want[j]); k != "" {
 				seen[k]++
 			}
 		}
@@ -172,9 +213,10 @@ func randomConfig(r *rand.Rand) engine.Config {
 }
 
 // commandGen makes random commands around a moving mid price per symbol, so
-// that orders cross often, with a share of invalid fields and of cancels and
-// replaces naming live, finished, other owners' and unknown ClOrdIDs, or a live
-// order with the wrong Side or Symbol.
+// that orders cross often, with a share of invalid fields; of cancels,
+// replaces and status requests naming live, finished, other owners' and
+// unknown ClOrdIDs, or an order with the wrong Side or Symbol; and of mass
+// cancels of every scope and side, some of them invalid.
 type commandGen struct {
 	r      *rand.Rand
 	cfg    engine.Config
@@ -269,8 +311,14 @@ func (g *commandGen) next(st *engine.State) engine.Command {
 		c.Kind = engine.KindEndOfDay
 		return c
 	case x < 0.006:
-		c.Kind = engine.Kind([]uint8{0, 5, 200}[g.r.Intn(3)])
+		c.Kind = engine.Kind([]uint8{0, 7, 200}[g.r.Intn(3)])
 		g.fillNew(&c)
+	case x < 0.02:
+		c.Kind = engine.KindMassCancel
+		g.fillMass(&c, st)
+	case x < 0.08:
+		c.Kind = engine.KindStatus
+		g.fillStatus(&c, st)
 	case x < 0.56:
 		c.Kind = engine.KindNew
 		g.fillNew(&c)
@@ -367,6 +415,88 @@ func (g *commandGen) fillTarget(c *engine.Command, st *engine.State) *engine.Ord
 	}
 	c.OrigClOrdID = g.id(fmt.Sprintf("u%d", g.r.Intn(1000)))
 	return nil
+}
+
+// fillStatus makes a status request: mostly for a live order or a history
+// entry (as its owner, with its Side and Symbol, now and then one of them
+// wrong), else for one of the owner's earlier ClOrdIDs, another owner's live
+// order, or an unknown ClOrdID. The OrdStatusReqID is absent, fresh, or one
+// the owner used.
+func (g *commandGen) fillStatus(c *engine.Command, st *engine.State) {
+	c.Symbol = uint32(g.r.Intn(len(g.cfg.Symbols)))
+	c.Side = engine.Side(1 + g.r.Intn(2))
+	known := false
+	switch x := g.r.Float64(); {
+	case x < 0.45 && len(st.Orders) > 0:
+		o := &st.Orders[g.r.Intn(len(st.Orders))]
+		c.Owner, c.OrigClOrdID, c.Symbol, c.Side = o.Owner, o.ClOrdID, o.Symbol, o.Side
+		known = true
+	case x < 0.7 && len(st.History) > 0:
+		h := &st.History[g.r.Intn(len(st.History))]
+		c.Owner, c.OrigClOrdID, c.Symbol, c.Side = h.Owner, h.ClOrdID, h.Symbol, h.Side
+		known = true
+	case x < 0.8 && len(st.Orders) > 0:
+		c.OrigClOrdID = st.Orders[g.r.Intn(len(st.Orders))].ClOrdID
+	case x < 0.9 && len(g.used[c.Owner]) > 0:
+		c.OrigClOrdID = g.used[c.Owner][g.r.Intn(len(g.used[c.Owner]))]
+	default:
+		c.OrigClOrdID = g.id(fmt.Sprintf("u%d", g.r.Intn(1000)))
+	}
+	if known {
+		switch g.r.Intn(12) {
+		case 0:
+			c.Side = 3 - c.Side
+		case 1:
+			c.Symbol = (c.Symbol + 1) % uint32(len(g.cfg.Symbols))
+		case 2:
+			c.Symbol = engine.NoSymbol
+		case 3:
+			c.Side = engine.Side(g.r.Intn(256))
+		}
+	}
+	switch g.r.Intn(3) {
+	case 0:
+		c.ClOrdID = engine.ID{}
+	case 1:
+		c.ClOrdID = g.clOrdID(c.Owner)
+	default:
+		c.ClOrdID = g.id(fmt.Sprintf("q%d", g.r.Intn(50)))
+	}
+}
+
+// fillMass makes a mass cancel: mostly by the owner of a live order, by
+// symbol, for all orders or on disconnect, for both sides or one; now and
+// then an unsupported scope, a bad Side or an unknown symbol.
+func (g *commandGen) fillMass(c *engine.Command, st *engine.State) {
+	if len(st.Orders) > 0 && g.chance(0.8) {
+		c.Owner = st.Orders[g.r.Intn(len(st.Orders))].Owner
+	}
+	c.ClOrdID = g.clOrdID(c.Owner)
+	switch x := g.r.Float64(); {
+	case x < 0.4:
+		c.Type = engine.MassBySymbol
+	case x < 0.65:
+		c.Type = engine.MassAll
+	case x < 0.9:
+		c.Type = engine.MassOnDisconnect
+	default:
+		c.Type = engine.OrdType(g.r.Intn(256))
+	}
+	c.Symbol = uint32(g.r.Intn(len(g.cfg.Symbols)))
+	switch g.r.Intn(20) {
+	case 0:
+		c.Symbol = engine.NoSymbol
+	case 1:
+		c.Symbol = uint32(len(g.cfg.Symbols))
+	}
+	switch x := g.r.Intn(20); {
+	case x < 10:
+		c.Side = 0
+	case x < 19:
+		c.Side = engine.Side(1 + g.r.Intn(2))
+	default:
+		c.Side = engine.Side(3 + g.r.Intn(253))
+	}
 }
 
 // fillReplace makes a replace of live order o: mostly valid, changing price

@@ -78,6 +78,75 @@
 // since the last end of day, kept in snapshots) so that a server restarted after
 // a scheduled end of day it missed can tell, and run it.
 //
+// # Order status (KindStatus)
+//
+// An OrderStatusRequest gets exactly one EvStatus (ExecType I) on ClOrdID = the
+// ClOrdID asked about (the command's OrigClOrdID), with OrigClOrdID = the
+// OrdStatusReqID (the command's ClOrdID; empty when absent). It changes no
+// state but LastSeq and the ExecID counter: neither identifier is recorded or
+// checked for duplicates. (Like every command other than end of day it opens
+// the trading day for DayOpened.) The answer, looked up by the owner's
+// ClOrdID:
+//
+//   - The current ClOrdID of a live order: its OrdStatus (0 or 1), OrderID,
+//     Symbol, Side, Type, TIF, Price, OrderQty, CumQty, LeavesQty, Notional.
+//   - A ClOrdID in the history: its Status and the order's details as the
+//     entry holds them, LeavesQty 0 for a finished order (2 filled, 4
+//     canceled, including IOC, MARKET and FOK remainders and mass cancels; a
+//     cancel request's own ClOrdID names the canceled order). A ClOrdID
+//     replaced away reports the order as that replace left it: the status
+//     right after the replace (0, 1, or 2 when it finished the order), the new
+//     OrderQty and Price, CumQty and Notional then, and LeavesQty = OrderQty -
+//     CumQty while that status is 0 or 1. It is not updated when the order
+//     trades or finishes later under a newer ClOrdID: the current ClOrdID
+//     tells the current state.
+//   - Side, then Symbol, of the request not the order's (live or in the
+//     history): answered as unknown (below) with Text TextSideDiffers or
+//     TextSymbolDiffers, as a cancel with a wrong Side or Symbol is rejected.
+//   - Unknown, or another owner's: OrdStatus 8, Reason ReasonUnknownOrderStatus
+//     (OrdRejReason 5), Text TextUnknownOrder, OrderID 0, zero quantities and
+//     prices, Type and TIF 0, Symbol and Side as sent.
+//
+// The history is bounded and cleared at end of day, so a ClOrdID evicted from
+// it, and every order that expired at end of day (and every order finished
+// the day before), is unknown: a status request never reports C. A history
+// entry restored from a version 3 snapshot has no details: it reports its
+// Status with OrderID 0, zero quantities and prices, Symbol and Side as sent
+// (they cannot be compared); one restored from version 1 or 2 (Status 8, not
+// known) is answered as unknown.
+//
+// # Mass cancel (KindMassCancel)
+//
+// The scope is in the command's Type. For an OrderMassCancelRequest (MassBySymbol
+// or MassAll, or any other value as sent) the engine first emits one
+// EvMassCancelReport on the request's ClOrdID with ResponseTo = the
+// MassCancelRequestType as sent, Owner, and Symbol and Side as requested.
+// Checks, in this order; the first that fails rejects the request (Status 8)
+// and nothing is canceled:
+//
+//  1. Type MassBySymbol or MassAll, else Reason MassRejectNotSupported,
+//     TextMassNotSupported.
+//  2. Side 0 (both sides), Buy or Sell, else Reason ReasonOther, TextBadSide.
+//  3. For MassBySymbol, Symbol configured, else Reason MassRejectUnknownSymbol,
+//     TextUnknownSymbol. MassAll ignores Symbol.
+//
+// An accepted report has Status 4 (the gateway sends MassCancelResponse = the
+// request type) and OrderQty = TotalAffectedOrders, the number of EvCanceled
+// that follow it (0 when nothing matched). The request's ClOrdID names a
+// request, not an order: it is not recorded in the ClOrdID history and not
+// checked for duplicates, so a later order may use it.
+//
+// MassOnDisconnect (a session with CancelOnDisconnect=Y logged out or dropped)
+// cancels every resting order of the owner, ignoring Side and Symbol, is never
+// rejected and has no report: only the EvCanceled, none at all when the owner
+// has nothing resting.
+//
+// Each canceled order, only the owner's, in canonical book order (symbols
+// ascending, bids best first, then asks best first, oldest first within a
+// price), gets EvCanceled on its current ClOrdID with no OrigClOrdID, OrdStatus
+// 4, LeavesQty 0 and Text TextMassCanceled (TextCanceledOnDisconnect for
+// MassOnDisconnect); it is retired to the history as canceled.
+//
 // # Event fields
 //
 // Every event has ExecID, Seq, Time (the causing command's) and Owner (who gets it).
@@ -94,7 +163,10 @@
 // OrigClOrdID names a live order of the owner, that order's OrderID, OrdStatus,
 // Symbol and Side; otherwise OrderID 0, the request's Symbol and Side, and
 // OrdStatus from the history for a finished ClOrdID or 8 for an unknown one.
-// Text is set on rejects, cancels and expiries (see TextOf).
+// EvStatus and EvMassCancelReport are described above. Every command's last
+// event has Last set; a command without events (end of day or a cancel on
+// disconnect with nothing to do) sets nothing. Text is set on rejects,
+// cancels and expiries (see TextOf).
 //
 // # ClOrdID history
 //
@@ -106,11 +178,15 @@
 // Bounding it keeps memory fixed; end of day clears it, so a DAY order's ClOrdID
 // is unknown (1, OrdStatus 8) once it has expired, never reported as C.
 //
-// Each entry keeps one byte, the OrdStatus a cancel reject naming it reports:
+// Each entry keeps the OrdStatus a cancel reject naming it reports:
 // 2 for an order that finished filled (also by a replace down to CumQty), 4 for
 // one canceled (IOC, MARKET and FOK remainders too) and for a cancel request's
 // own ClOrdID, and for a ClOrdID replaced away the order's status right after
 // that replace (0, 1, or 2 when the replace finished it). The entry is not
-// updated when the order trades or finishes later under a newer ClOrdID. The
-// status is part of State, of its hash and of snapshots.
+// updated when the order trades or finishes later under a newer ClOrdID. With
+// it the entry keeps the order's details at that moment (OrderID, Symbol,
+// Side, Type, TIF, Price, OrderQty, CumQty, Notional) for status requests.
+// Status and details are part of State, of its hash and of snapshots (version
+// 4); a mass cancel retires its orders like a cancel, without a request
+// ClOrdID.
 package engine

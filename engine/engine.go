@@ -131,6 +131,10 @@ func (e *Engine) apply(cmd *Command, out *Events) {
 		e.replace(cmd, out)
 	case KindEndOfDay:
 		e.endOfDay(cmd, out)
+	case KindStatus:
+		e.status(cmd, out)
+	case KindMassCancel:
+		e.massCancel(cmd, out)
 	default:
 		e.rejectNew(cmd, out, ReasonOther, TextUnknownKind)
 	}
@@ -306,16 +310,25 @@ func (e *Engine) finishCanceled(cmd *Command, out *Events, oi int32, text Text) 
 // and frees the order. The order must not be in a book.
 func (e *Engine) retire(oi int32, st OrdStatus) {
 	o := &e.orders[oi]
-	e.toHistory(o.owner, &o.id, st)
+	e.toHistory(&o.id, st, o)
 	o.next = e.freeOrder
 	e.freeOrder = oi
 }
 
-// toHistory records (owner, id) as finished with status st (what a cancel reject
-// naming it reports). If the key is indexed (a live order's ClOrdID) its entry is
-// repointed to the history; otherwise it is inserted. With History 0 the key is
-// forgotten at once.
-func (e *Engine) toHistory(owner uint32, id *ID, st OrdStatus) {
+// toHistory records (o.owner, id) as finished with status st (what a cancel
+// reject naming it reports) and order o's details as they stand.
+func (e *Engine) toHistory(id *ID, st OrdStatus, o *order) {
+	h := HistoryEntry{Owner: o.owner, Status: st, ClOrdID: *id, OrderID: o.orderID, Symbol: o.sym, Side: o.side,
+		Type: o.typ, TIF: o.tif, Price: o.price, OrderQty: o.qty, CumQty: o.cum, Notional: o.notional}
+	e.pushHistory(&h)
+}
+
+// pushHistory appends h to the history ring, evicting the oldest entry when it
+// is full. If h's key is indexed (a live order's ClOrdID) its entry is repointed
+// to the history; otherwise it is inserted. With History 0 the key is forgotten
+// at once.
+func (e *Engine) pushHistory(h *HistoryEntry) {
+	owner, id := h.Owner, &h.ClOrdID
 	if len(e.hist) == 0 {
 		if p := e.find(owner, id); p >= 0 {
 			e.index.remove(p)
@@ -340,7 +353,7 @@ func (e *Engine) toHistory(owner uint32, id *ID, st OrdStatus) {
 		}
 	}
 	p := e.find(owner, id)
-	e.hist[slot] = HistoryEntry{Owner: owner, Status: st, ClOrdID: *id}
+	e.hist[slot] = *h
 	e.hLen++
 	if p >= 0 {
 		e.index.slots[p].ref = histRef(int32(slot))
@@ -527,15 +540,7 @@ func (e *Engine) lookupOrig(cmd *Command) origRef {
 
 // mismatch is the reject text for a cancel or replace whose Side or Symbol is
 // not the order's, or TextNone.
-func mismatch(cmd *Command, o *order) Text {
-	switch {
-	case cmd.Side != o.side:
-		return TextSideDiffers
-	case cmd.Symbol != o.sym:
-		return TextSymbolDiffers
-	}
-	return TextNone
-}
+func mismatch(cmd *Command, o *order) Text { return differs(cmd, o.side, o.sym) }
 
 func (e *Engine) cancelReject(cmd *Command, out *Events, r *origRef, to uint8, reason Reason, text Text) {
 	ev := e.event(out, cmd, EvCancelRejected)
@@ -581,7 +586,9 @@ func (e *Engine) cancel(cmd *Command, out *Events) {
 	ev.ClOrdID = cmd.ClOrdID
 	ev.OrigClOrdID = o.id
 	e.retire(oi, StatusCanceled)
-	e.toHistory(cmd.Owner, &cmd.ClOrdID, StatusCanceled)
+	// The request's ClOrdID now names the canceled order (FIX chains ClOrdIDs):
+	// its entry has the order's details too.
+	e.toHistory(&cmd.ClOrdID, StatusCanceled, o)
 }
 
 func (e *Engine) replace(cmd *Command, out *Events) {
@@ -630,7 +637,7 @@ func (e *Engine) replace(cmd *Command, out *Events) {
 	o.price = cmd.Price
 	// The old ClOrdID finishes now, with the order's status as the replace left
 	// it; the order lives on under the new one.
-	e.toHistory(o.owner, &old, o.status())
+	e.toHistory(&old, o.status(), o)
 	o.id = cmd.ClOrdID
 	e.insert(o.owner, &o.id, oi)
 	ev := e.orderEvent(out, cmd, EvReplaced, o)

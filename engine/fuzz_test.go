@@ -1,8 +1,9 @@
 package engine_test
 
-// FuzzApply decodes arbitrary bytes into a short command stream and applies it to
-// the fast engine and the reference book, which must agree on every event and
-// on the state hash, keep their invariants and never panic.
+// FuzzApply decodes arbitrary bytes into a short command stream (every kind:
+// new, cancel, replace, status, mass cancel, end of day, unknown) and applies
+// it to the fast engine and the reference book, which must agree on every
+// event and on the state hash, keep their invariants and never panic.
 //
 //	go test ./engine -run '^$' -fuzz FuzzApply -fuzztime 20s
 
@@ -52,14 +53,18 @@ func fuzzID(b byte) engine.ID {
 func decodeFuzzCommand(p []byte, seq uint64) engine.Command {
 	c := engine.Command{Seq: seq, Time: timeBase + int64(seq)}
 	switch k := p[0] % 16; {
-	case k < 7:
+	case k < 6:
 		c.Kind = engine.KindNew
-	case k < 10:
+	case k < 9:
 		c.Kind = engine.KindCancel
-	case k < 13:
+	case k < 12:
 		c.Kind = engine.KindReplace
+	case k == 12:
+		c.Kind = engine.KindStatus
 	case k == 13:
 		c.Kind = engine.KindEndOfDay
+	case k == 14:
+		c.Kind = engine.KindMassCancel
 	default:
 		c.Kind = engine.Kind(p[0] >> 4 * 17) // 0, 17, 34, ...: unknown kinds
 	}
@@ -72,19 +77,25 @@ func decodeFuzzCommand(p []byte, seq uint64) engine.Command {
 	default:
 		c.Symbol = engine.NoSymbol
 	}
-	switch s := p[3] & 3; s {
-	case 0, 1, 2:
-		c.Side = engine.Side(s%2 + 1)
-	default:
+	switch s := p[3] & 3; {
+	case s == 3:
 		c.Side = engine.Side(p[3] >> 2)
+	case c.Kind == engine.KindMassCancel:
+		c.Side = engine.Side(s) // 0: both sides
+	default:
+		c.Side = engine.Side(s%2 + 1)
 	}
 	switch t := p[4] & 7; {
+	case t == 7:
+		c.Type = engine.OrdType(p[4] >> 3)
+	case c.Kind == engine.KindMassCancel:
+		// The scope: by symbol, all orders, on disconnect.
+		c.Type = [...]engine.OrdType{engine.MassBySymbol, engine.MassBySymbol, engine.MassBySymbol,
+			engine.MassAll, engine.MassAll, engine.MassOnDisconnect, engine.MassOnDisconnect}[t]
 	case t < 5:
 		c.Type = engine.Limit
-	case t < 7:
-		c.Type = engine.Market
 	default:
-		c.Type = engine.OrdType(p[4] >> 3)
+		c.Type = engine.Market
 	}
 	c.TIF = engine.TIF(p[5] % 8) // 2, 5, 6, 7 are unsupported
 	if p[6] < 240 {
@@ -113,6 +124,8 @@ func decodeFuzzCommand(p []byte, seq uint64) engine.Command {
 		q = -q
 	}
 	c.Qty = q
+	// For a status request ClOrdID is the OrdStatusReqID and OrigClOrdID the
+	// order asked about.
 	c.ClOrdID = fuzzID(p[9])
 	c.OrigClOrdID = fuzzID(p[10])
 	return c
@@ -134,7 +147,22 @@ func FuzzApply(f *testing.F) {
 		0, 1, 0, 0, 0, 0, 0, 6, 5, 1, 0, // new DAY buy: orders full
 		0, 2, 0, 1, 5, 3, 0, 0, 4, 2, 0, // MARKET IOC sell 4
 		0, 2, 0, 1, 0, 4, 0, 0, 1, 3, 0, // FOK sell, nothing left
-		14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // unknown kind
+		15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // unknown kind
+	})
+	f.Add([]byte{
+		0xff,
+		0, 1, 0, 0, 0, 0, 0, 0, 5, 0, 0, // new owner1 AAPL buy limit day 100 x5 id a
+		0, 1, 0, 1, 0, 1, 0, 9, 5, 1, 0, // new owner1 AAPL sell limit gtc 103 x5 id b
+		0, 1, 1, 0, 0, 0, 0, 0, 5, 2, 0, // new owner1 MSFT buy limit day 20 x5 id c
+		0, 2, 0, 1, 0, 3, 0, 0, 2, 3, 0, // new owner2 AAPL sell IOC 100 x2 id d: a partial
+		12, 1, 0, 0, 0, 0, 0, 0, 0, 4, 0, // status owner1 a (req e): partial
+		12, 2, 0, 1, 0, 0, 0, 0, 0, 12, 3, // status owner2 d: filled, no req id
+		12, 1, 0, 1, 0, 0, 0, 0, 0, 4, 0, // status owner1 a with the wrong side
+		14, 1, 0, 1, 0, 0, 0, 0, 0, 5, 0, // mass owner1 AAPL buys (id f)
+		14, 1, 0, 0, 3, 0, 0, 0, 0, 6, 0, // mass owner1 all, both sides
+		0, 1, 0, 0, 0, 1, 0, 0, 5, 7, 0, // new owner1 AAPL buy gtc id h
+		14, 1, 0, 0, 5, 0, 0, 0, 0, 12, 0, // cancel on disconnect owner1
+		14, 1, 0, 0, 7, 0, 0, 0, 0, 8, 0, // mass with an unsupported scope
 	})
 	r := rand.New(rand.NewSource(1))
 	for range 8 {

@@ -145,6 +145,10 @@ func kindName(k engine.EventKind) string {
 		return "cxl-rejected"
 	case engine.EvExpired:
 		return "expired"
+	case engine.EvStatus:
+		return "status"
+	case engine.EvMassCancelReport:
+		return "mass-report"
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -183,6 +187,18 @@ func invalidName(v engine.Invalid) string {
 	return strconv.Itoa(int(v))
 }
 
+func scopeName(t engine.OrdType) string {
+	switch t {
+	case engine.MassBySymbol:
+		return "symbol"
+	case engine.MassAll:
+		return "all"
+	case engine.MassOnDisconnect:
+		return "disconnect"
+	}
+	return strconv.Itoa(int(t))
+}
+
 // idText renders an ID bare when it is plain, quoted otherwise.
 func idText(id engine.ID) string {
 	s := id.String()
@@ -219,10 +235,12 @@ func formatEvent(cfg *engine.Config, e *engine.Event) string {
 	if e.CumQty > 0 {
 		w(" avgpx=%s", avgPx(e.Notional, e.CumQty))
 	}
-	if e.Kind == engine.EvRejected || e.Kind == engine.EvCancelRejected || e.Reason != 0 {
+	if e.Kind == engine.EvRejected || e.Kind == engine.EvCancelRejected || e.Status == engine.StatusRejected || e.Reason != 0 {
 		w(" reason=%d", e.Reason)
 	}
 	switch {
+	case e.Kind == engine.EvMassCancelReport:
+		w(" scope=%s", scopeName(engine.OrdType(e.ResponseTo)))
 	case e.ResponseTo == 1:
 		w(" to=cancel")
 	case e.ResponseTo == 2:
@@ -249,6 +267,14 @@ func formatCommand(cfg *engine.Config, c *engine.Command) string {
 		b.WriteString("replace")
 	case engine.KindEndOfDay:
 		b.WriteString("eod")
+	case engine.KindStatus:
+		w("status seq=%d owner=%d id=%s req=%s sym=%s side=%s", c.Seq, c.Owner, idText(c.OrigClOrdID), idText(c.ClOrdID),
+			symName(cfg, c.Symbol), sideName(c.Side))
+		return b.String()
+	case engine.KindMassCancel:
+		w("mass seq=%d owner=%d id=%s scope=%s sym=%s side=%s", c.Seq, c.Owner, idText(c.ClOrdID), scopeName(c.Type),
+			symName(cfg, c.Symbol), sideName(c.Side))
+		return b.String()
 	default:
 		w("raw kind=%d", c.Kind)
 	}
@@ -279,8 +305,9 @@ func formatOrder(cfg *engine.Config, o *engine.OrderView, withSym bool) string {
 	return b.String()
 }
 
-// formatState renders a canonical state, one order per line, then the history
-// (owner/ClOrdID:status).
+// formatState renders a canonical state, one order per line, then the history,
+// oldest first, one entry per line: owner/ClOrdID:status and the order's details
+// (or "no details" for an entry restored from an old snapshot).
 func formatState(cfg *engine.Config, s *engine.State) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "last-seq=%d next-exec=%d hash=%#016x\n", s.LastSeq, s.NextExecID, s.Hash())
@@ -291,11 +318,21 @@ func formatState(cfg *engine.Config, s *engine.State) string {
 	if len(s.History) == 0 {
 		b.WriteString(" (empty)")
 	}
-	for _, h := range s.History {
-		fmt.Fprintf(&b, " %d/%s:%s", h.Owner, idText(h.ClOrdID), statusName(h.Status))
-	}
 	b.WriteString("\n")
+	for i := range s.History {
+		b.WriteString("  " + formatHistory(cfg, &s.History[i]) + "\n")
+	}
 	return b.String()
+}
+
+// formatHistory renders one history entry.
+func formatHistory(cfg *engine.Config, h *engine.HistoryEntry) string {
+	s := fmt.Sprintf("%d/%s:%s", h.Owner, idText(h.ClOrdID), statusName(h.Status))
+	if !h.Known() {
+		return s + " no details"
+	}
+	return s + fmt.Sprintf(" oid=%d %s %s %s %s px=%d qty=%d cum=%d ntl=%d", h.OrderID, symName(cfg, h.Symbol),
+		sideName(h.Side), typeName(h.Type), tifName(h.TIF), h.Price, h.OrderQty, h.CumQty, h.Notional)
 }
 
 // diffLines returns the first line where a and b differ, with both versions.

@@ -9,8 +9,7 @@ import (
 // every occupied price has a level and a bit, bids lie below asks and the best
 // prices are right, level links, counts and quantities add up, every resting order
 // is consistent, the ClOrdID index holds exactly the live orders and the history
-// (each with a status it can hold),
-// and the free lists account for everything else. It is for tests: it walks all
+// (each with a status it can hold and details that fit it), and the free lists account for everything else. It is for tests: it walks all
 // the state and allocates.
 func (e *Engine) CheckInvariants() error {
 	fail := func(msg string) error { return errors.New("engine: invariant: " + msg) }
@@ -108,6 +107,10 @@ func (e *Engine) CheckInvariants() error {
 			bad = "history entry " + h.ClOrdID.String() + " is not indexed"
 		case !historyStatus(h.Status):
 			bad = "history entry " + h.ClOrdID.String() + " has status " + itoa(int64(h.Status))
+		default:
+			if msg := e.historyProblem(h); msg != "" {
+				bad = "history entry " + h.ClOrdID.String() + ": " + msg
+			}
 		}
 	})
 	if bad != "" {

@@ -17,12 +17,19 @@ package engine_test
 //	cancel  [owner=N] id=X orig=Y [sym=S side=...]
 //	replace [owner=N] id=X orig=Y sym=S side=... [type=limit] [tif=day] px=N qty=N [invalid=...]
 //	eod
+//	status  [owner=N] id=X [req=R] [sym=S side=...]
+//	mass    [owner=N] [id=X] scope=symbol|all|disconnect|N [sym=S] [side=...]
 //	raw kind=N [any of the fields above]
 //	book sym=S
 //	state
 //
-// Enum fields also take a number (side=7) and sym takes ? for NoSymbol or #N
-// for a raw index, so out-of-range values can be written.
+// status is an OrderStatusRequest: id is the ClOrdID asked about (the
+// command's OrigClOrdID), req the OrdStatusReqID (the command's ClOrdID).
+// mass is an OrderMassCancelRequest (scope symbol or all) or a cancel on
+// disconnect (scope disconnect); side omitted is both sides (Side 0).
+//
+// Enum fields also take a number (side=7, scope=3) and sym takes ? for
+// NoSymbol or #N for a raw index, so out-of-range values can be written.
 
 import (
 	"flag"
@@ -87,6 +94,10 @@ func (sc *scenario) handle(t *testing.T, d *datadriven.TestData) string {
 		return sc.command(t, d, engine.KindReplace)
 	case "eod":
 		return sc.command(t, d, engine.KindEndOfDay)
+	case "status":
+		return sc.command(t, d, engine.KindStatus)
+	case "mass":
+		return sc.command(t, d, engine.KindMassCancel)
 	case "raw":
 		return sc.command(t, d, 0)
 	case "book":
@@ -203,9 +214,24 @@ func (sc *scenario) command(t *testing.T, d *datadriven.TestData, kind engine.Ki
 		case "owner":
 			c.Owner = uint32(parseInt(t, d, v))
 		case "id":
+			if kind == engine.KindStatus {
+				c.OrigClOrdID = makeID(t, d, v)
+			} else {
+				c.ClOrdID = makeID(t, d, v)
+			}
+		case "req":
+			if kind != engine.KindStatus {
+				d.Fatalf(t, "req= is for status only")
+			}
 			c.ClOrdID = makeID(t, d, v)
 		case "orig":
+			if kind == engine.KindStatus {
+				d.Fatalf(t, "status names its order with id=")
+			}
 			c.OrigClOrdID = makeID(t, d, v)
+		case "scope":
+			c.Type = engine.OrdType(enum(t, d, v, map[string]uint8{
+				"symbol": uint8(engine.MassBySymbol), "all": uint8(engine.MassAll), "disconnect": uint8(engine.MassOnDisconnect)}))
 		case "sym":
 			c.Symbol = sc.symbol(t, d, v)
 		case "side":

@@ -6,18 +6,24 @@ import (
 	"strconv"
 )
 
-// Snapshot encoding (little-endian), version 3:
+// Snapshot encoding (little-endian), version 4:
 //
 //	"MESN" | version u16 | lastSeq u64 | nextExecID u64 | dayOpened i64 | nSymbols u32
 //	nOrders u32 | nOrders × order | nHistory u32 | nHistory × history
 //	order   = orderID u64 | owner u32 | symbol u32 | side u8 | tif u8 |
 //	          price i64 | orderQty i64 | leaves i64 | cum i64 | notional i64 | ID
-//	history = owner u32 | status u8 | ID
+//	history = owner u32 | status u8 | ID | orderID u64 | symbol u32 | side u8 |
+//	          type u8 | tif u8 | price i64 | orderQty i64 | cum i64 | notional i64
 //	ID      = len u8 | 39 bytes, zero past len
 //
 // Orders are in canonical order (see State), so restoring them in sequence rebuilds
 // each level's time priority. The snapshot file adds its own checksum (journal).
 // Restore also reads the older versions:
+//   - Version 3 is version 4 without the order's details in the history
+//     entries (everything after the ID); Restore gives those entries no details
+//     (HistoryEntry.Known is false, every detail zero). An OrderStatusRequest
+//     naming one then reports the entry's status with OrderID 0 and zero
+//     quantities, and cannot check its Side or Symbol (see the package doc).
 //   - Version 2 is version 3 without the history status; Restore gives those
 //     entries StatusRejected (not known), which a cancel reject naming one reports,
 //     as every engine before version 3 did.
@@ -26,9 +32,10 @@ import (
 
 const (
 	snapMagic       = "MESN"
-	snapVersion     = 3
+	snapVersion     = 4
 	snapOrderSize   = 8 + 4 + 4 + 1 + 1 + 8*5 + 1 + MaxIDLen
-	snapHistSize    = 4 + 1 + 1 + MaxIDLen
+	snapHistSizeV3  = 4 + 1 + 1 + MaxIDLen // version 3: no details
+	snapHistSize    = snapHistSizeV3 + 8 + 4 + 1 + 1 + 1 + 8*4
 	snapHistSizeV12 = 4 + 1 + MaxIDLen // versions 1 and 2: no status
 )
 
@@ -57,6 +64,12 @@ func (e *Engine) AppendSnapshot(dst []byte) []byte {
 		dst = le.AppendUint32(dst, h.Owner)
 		dst = append(dst, byte(h.Status))
 		dst = appendID(dst, &h.ClOrdID)
+		dst = le.AppendUint64(dst, h.OrderID)
+		dst = le.AppendUint32(dst, h.Symbol)
+		dst = append(dst, byte(h.Side), byte(h.Type), byte(h.TIF))
+		for _, v := range [...]int64{h.Price, h.OrderQty, h.CumQty, h.Notional} {
+			dst = le.AppendUint64(dst, uint64(v))
+		}
 	})
 	return dst
 }
@@ -82,6 +95,9 @@ func Restore(cfg Config, data []byte) (*Engine, error) {
 	case 1:
 	case 2:
 		header += 8 // dayOpened
+	case 3:
+		header += 8
+		histSize = snapHistSizeV3
 	case snapVersion:
 		header += 8
 		histSize = snapHistSize
@@ -144,20 +160,34 @@ func Restore(cfg Config, data []byte) (*Engine, error) {
 	for i := 0; i < nHist; i++ {
 		h := HistoryEntry{Owner: le.Uint32(data[p:]), Status: StatusRejected}
 		q := p + 4
-		if histSize == snapHistSize {
+		if histSize != snapHistSizeV12 {
 			if h.Status = OrdStatus(data[q]); !historyStatus(h.Status) {
 				return fail("history " + strconv.Itoa(i) + ": bad status " + strconv.Itoa(int(h.Status)))
 			}
 			q++
 		}
-		if _, ok := decodeID(data, q, &h.ClOrdID); !ok {
+		var ok bool
+		if q, ok = decodeID(data, q, &h.ClOrdID); !ok {
 			return fail("history " + strconv.Itoa(i) + ": bad ClOrdID")
 		}
+		if histSize == snapHistSize {
+			h.OrderID = le.Uint64(data[q:])
+			h.Symbol = le.Uint32(data[q+8:])
+			h.Side, h.Type, h.TIF = Side(data[q+12]), OrdType(data[q+13]), TIF(data[q+14])
+			q += 15
+			for _, f := range [...]*int64{&h.Price, &h.OrderQty, &h.CumQty, &h.Notional} {
+				*f = int64(le.Uint64(data[q:]))
+				q += 8
+			}
+		}
 		p += histSize
+		if msg := e.historyProblem(&h); msg != "" {
+			return fail("history " + strconv.Itoa(i) + ": " + msg)
+		}
 		if e.find(h.Owner, &h.ClOrdID) >= 0 {
 			return fail("history " + strconv.Itoa(i) + ": duplicate ClOrdID")
 		}
-		e.toHistory(h.Owner, &h.ClOrdID, h.Status)
+		e.pushHistory(&h)
 	}
 	return e, nil
 }
@@ -170,6 +200,51 @@ func historyStatus(st OrdStatus) bool {
 		return true
 	}
 	return false
+}
+
+// historyProblem checks a history entry's details against the configuration
+// and its status, for Restore and CheckInvariants. It returns a problem
+// description or "".
+func (e *Engine) historyProblem(h *HistoryEntry) string {
+	if !h.Known() {
+		if h.OrderID != 0 || h.Symbol != 0 || h.Side != 0 || h.Type != 0 || h.TIF != 0 || h.Price != 0 || h.CumQty != 0 || h.Notional != 0 {
+			return "details without an OrderQty"
+		}
+		return ""
+	}
+	if h.Symbol >= uint32(len(e.books)) {
+		return "unknown symbol"
+	}
+	b := &e.books[h.Symbol]
+	switch {
+	case h.Side != Buy && h.Side != Sell:
+		return "bad side"
+	case h.TIF != Day && h.TIF != GTC && h.TIF != IOC && h.TIF != FOK:
+		return "bad time in force"
+	case h.Type == Market && h.Price != 0, h.Type == Limit && (h.Price < b.min || h.Price > b.max), h.Type != Market && h.Type != Limit:
+		return "bad type or price"
+	case h.OrderQty < 0 || h.OrderQty > e.cfg.MaxQty || h.CumQty < 0 || h.CumQty > e.cfg.MaxQty:
+		return "quantity out of range"
+	case h.Notional < 0 || h.Notional > h.CumQty*b.max:
+		return "impossible notional"
+	case h.OrderID > e.lastSeq:
+		return "OrderID after the snapshot's last sequence"
+	}
+	var ok bool
+	switch h.Status {
+	case StatusNew:
+		ok = h.CumQty == 0
+	case StatusPartiallyFilled:
+		ok = h.CumQty > 0 && h.CumQty < h.OrderQty
+	case StatusFilled:
+		ok = h.CumQty > 0 && h.CumQty >= h.OrderQty
+	case StatusCanceled:
+		ok = h.CumQty < h.OrderQty
+	}
+	if !ok {
+		return "status " + strconv.Itoa(int(h.Status)) + " does not fit its quantities"
+	}
+	return ""
 }
 
 // restoreOrder validates one snapshot order against the configuration and the

@@ -4,7 +4,8 @@ import "testing"
 
 // FuzzRestore: Restore on arbitrary bytes either fails with an error or builds
 // an engine whose invariants hold, which snapshots to bytes that restore to
-// the same state, and which keeps its invariants while it trades on. Never a
+// the same state, and which keeps its invariants while it trades on (status
+// requests and mass cancels among its commands). Never a
 // panic. Seeds are snapshots of busy engines, so mutations reach every field.
 //
 //	go test ./engine -run '^$' -fuzz FuzzRestore -fuzztime 1000000x -fuzzminimizetime 1000x
@@ -48,6 +49,12 @@ func checkRestore(t testing.TB, cfg Config, data []byte) {
 			c := Command{Kind: KindNew, Seq: seq, Time: int64(seq), Owner: uint32(i % 3), Symbol: uint32(i % 3), Side: Side(1 + i%2),
 				Type: Limit, TIF: TIF(i % 2), Price: 130 + int64(i*7%40), Qty: 1 + int64(i%9), ClOrdID: counterID('f', i)}
 			switch i % 8 {
+			case 3:
+				c = Command{Kind: KindStatus, Seq: seq, Time: int64(seq), Owner: uint32(i % 3), Symbol: uint32(i % 3), Side: Side(1 + i%2),
+					OrigClOrdID: counterID('n', i*37)}
+			case 6:
+				c = Command{Kind: KindMassCancel, Seq: seq, Time: int64(seq), Owner: uint32(i % 3), Symbol: uint32(i % 3),
+					Type: [...]OrdType{MassBySymbol, MassAll, MassOnDisconnect}[i%3], Side: Side(i % 3)}
 			case 5:
 				c = Command{Kind: KindCancel, Seq: seq, Time: int64(seq), Owner: uint32(i % 3), Symbol: uint32(i % 3), Side: Side(1 + i%2),
 					ClOrdID: counterID('x', i), OrigClOrdID: counterID('n', i*37)}

@@ -74,14 +74,27 @@ func TestSnapshotRestoreBehavesIdentically(t *testing.T) {
 		if e.Resting() == 0 {
 			t.Fatalf("seed %d: stream left no resting orders; the test proves nothing", seed)
 		}
-		// Both engines must now produce the same events for the same commands.
+		// Both engines must now produce the same events for the same commands,
+		// status requests for the history's and the books' ClOrdIDs and mass
+		// cancels among them.
+		var st State
+		e.State(&st)
 		out2 := NewEvents(64)
 		seq := e.LastSeq()
 		for i := 0; i < 500; i++ {
 			c := Command{Kind: KindNew, Owner: uint32(i % 3), Symbol: uint32(i % 3), Side: Side(1 + i%2), Type: Limit, TIF: Day,
 				Price: 140 + int64(i*7%20), Qty: 1 + int64(i%9), ClOrdID: counterID('z', i)}
-			if i%5 == 0 {
+			switch {
+			case i%5 == 0:
 				c = Command{Kind: KindEndOfDay}
+			case i%5 == 1 && len(st.History) > 0:
+				h := &st.History[i%len(st.History)]
+				c = Command{Kind: KindStatus, Owner: h.Owner, Symbol: h.Symbol, Side: h.Side, OrigClOrdID: h.ClOrdID}
+			case i%5 == 2 && len(st.Orders) > 0:
+				o := &st.Orders[i%len(st.Orders)]
+				c = Command{Kind: KindStatus, Owner: o.Owner, Symbol: o.Symbol, Side: o.Side, OrigClOrdID: o.ClOrdID}
+			case i%50 == 3:
+				c = Command{Kind: KindMassCancel, Type: MassAll, Owner: uint32(i % 3), Side: Side(i % 3)}
 			}
 			seq++
 			out := apply(c)
@@ -217,8 +230,9 @@ func TestRestoreRejectsCrossedBook(t *testing.T) {
 }
 
 // TestSnapshotHistoryStatus: the history keeps each finished ClOrdID's status
-// across a snapshot (version 3), a version 2 snapshot restores it as 8 (not
-// known), and a status a history entry cannot hold is refused.
+// and details across a snapshot (version 4), a version 3 snapshot restores the
+// status without details, a version 2 snapshot restores it as 8 (not known),
+// and a status a history entry cannot hold is refused.
 func TestSnapshotHistoryStatus(t *testing.T) {
 	e, apply, _ := randomBusyEngine(t, 3, 0)
 	buy := func(id string, px, qty int64) Command {
@@ -254,8 +268,8 @@ func TestSnapshotHistoryStatus(t *testing.T) {
 		return out.At(0).Status
 	}
 	snap := e.AppendSnapshot(nil)
-	if v := binary.LittleEndian.Uint16(snap[4:]); v != 3 {
-		t.Fatalf("snapshot version %d, want 3", v)
+	if v := binary.LittleEndian.Uint16(snap[4:]); v != 4 {
+		t.Fatalf("snapshot version %d, want 4", v)
 	}
 	r, err := Restore(e.Config(), snap)
 	if err != nil {
@@ -270,19 +284,51 @@ func TestSnapshotHistoryStatus(t *testing.T) {
 		}
 	}
 
-	// The same snapshot in version 2: no status byte in the history entries.
+	var st, rst State
+	e.State(&st)
+	r.State(&rst)
+	for i := range st.History {
+		if st.History[i] != rst.History[i] || !st.History[i].Known() {
+			t.Errorf("history %d: %+v restored as %+v", i, st.History[i], rst.History[i])
+		}
+	}
+
+	// The same snapshot in version 3: no details in the history entries.
 	const header = 34
 	p := header + 4 + int(binary.LittleEndian.Uint32(snap[header:]))*snapOrderSize
 	nHist := int(binary.LittleEndian.Uint32(snap[p:]))
 	if nHist != 5 {
 		t.Fatalf("snapshot holds %d history entries, want 5", nHist)
 	}
+	v3 := append([]byte(nil), snap[:p+4]...)
+	v3[4] = 3
+	for i := 0; i < nHist; i++ {
+		v3 = append(v3, snap[p+4+i*snapHistSize:][:snapHistSizeV3]...)
+	}
+	r3, err := Restore(e.Config(), v3)
+	if err != nil {
+		t.Fatalf("version 3: %v", err)
+	}
+	r3.State(&rst)
+	for i, h := range rst.History {
+		want := HistoryEntry{Owner: st.History[i].Owner, Status: st.History[i].Status, ClOrdID: st.History[i].ClOrdID}
+		if h != want || h.Known() {
+			t.Errorf("version 3: history %d restored as %+v, want %+v (no details)", i, h, want)
+		}
+	}
+	for id, st := range want {
+		if got := rejectStatus(r3, id); got != st {
+			t.Errorf("version 3: cancel of %s reports OrdStatus %c, want %c", id, got, st)
+		}
+	}
+
+	// The same snapshot in version 2: no status byte in the history entries.
 	v2 := append([]byte(nil), snap[:p+4]...)
 	v2[4] = 2
 	for i := 0; i < nHist; i++ {
 		h := snap[p+4+i*snapHistSize:]
 		v2 = append(v2, h[:4]...)
-		v2 = append(v2, h[5:snapHistSize]...)
+		v2 = append(v2, h[5:snapHistSizeV3]...)
 	}
 	r2, err := Restore(e.Config(), v2)
 	if err != nil {
@@ -292,9 +338,51 @@ func TestSnapshotHistoryStatus(t *testing.T) {
 		if got := rejectStatus(r2, id); got != StatusRejected {
 			t.Errorf("version 2: cancel of %s reports OrdStatus %c, want 8 (not known)", id, got)
 		}
+		// A status request cannot tell more than unknown either.
+		c := Command{Kind: KindStatus, Seq: r2.LastSeq() + 1, Owner: 1, Side: Buy}
+		c.OrigClOrdID, _ = MakeID(id)
+		out := NewEvents(4)
+		r2.Apply(&c, out)
+		if ev := out.At(0); ev.Kind != EvStatus || ev.Status != StatusRejected || ev.Reason != ReasonUnknownOrderStatus || ev.OrderID != 0 {
+			t.Errorf("version 2: status of %s: %+v, want unknown", id, *ev)
+		}
 	}
 	if r2.AppendSnapshot(nil)[p+4+4] != byte(StatusRejected) {
 		t.Error("version 2 restored: the first history entry is not written back with status 8")
+	}
+
+	// Details that cannot belong to the entry are refused. Entry 0 is f: a
+	// filled buy of 2 at 100.
+	h0 := p + 4
+	const det = 4 + 1 + 1 + MaxIDLen // owner, status, ID: where the details start
+	for _, c := range []struct {
+		off  int
+		val  uint64
+		size int
+		msg  string
+	}{
+		{det + 12, 9, 1, "bad side"},
+		{det + 13, 7, 1, "bad type or price"},
+		{det + 14, 2, 1, "bad time in force"},
+		{det + 8, 3, 4, "unknown symbol"},
+		{det + 15, 0, 8, "bad type or price"},             // a LIMIT price of 0
+		{det + 23, 0, 8, "details without an OrderQty"},   // OrderQty 0 with details
+		{det + 23, 3, 8, "status 50 does not fit"},        // filled but CumQty < OrderQty
+		{det + 39, 2*300 + 1, 8, "impossible notional"},   // above CumQty x MaxPrice
+		{det, 1 << 40, 8, "OrderID after the snapshot's"}, // from the future
+	} {
+		bad := append([]byte(nil), snap...)
+		switch c.size {
+		case 1:
+			bad[h0+c.off] = byte(c.val)
+		case 4:
+			binary.LittleEndian.PutUint32(bad[h0+c.off:], uint32(c.val))
+		default:
+			binary.LittleEndian.PutUint64(bad[h0+c.off:], c.val)
+		}
+		if _, err := Restore(e.Config(), bad); err == nil || !strings.Contains(err.Error(), "history 0: "+c.msg) {
+			t.Errorf("history 0 byte %d set to %d: err = %v, want %q", c.off, c.val, err, c.msg)
+		}
 	}
 
 	for _, st := range []byte{0, '5', 'C', 'x'} {

@@ -18,7 +18,8 @@ type OrderView struct {
 }
 
 // HistoryEntry is a finished ClOrdID that is still remembered for duplicate
-// detection and for the OrdStatus of a cancel or replace that names it.
+// detection, for the OrdStatus of a cancel or replace that names it, and for
+// the answer to an OrderStatusRequest that names it.
 type HistoryEntry struct {
 	Owner uint32
 	// Status is the OrdStatus a cancel reject naming ClOrdID reports: the order's
@@ -29,7 +30,25 @@ type HistoryEntry struct {
 	// older than version 3.
 	Status  OrdStatus
 	ClOrdID ID
+
+	// The order's details at the moment ClOrdID finished (for a ClOrdID
+	// replaced away: the order as that replace left it, with the new OrderQty
+	// and Price). OrderQty 0 means they are not known: the entry was restored
+	// from a snapshot older than version 4, and every other detail is zero too
+	// (an order's OrderQty is never 0).
+	OrderID  uint64
+	Symbol   uint32
+	Side     Side
+	Type     OrdType
+	TIF      TIF
+	Price    int64 // 0 for MARKET
+	OrderQty int64
+	CumQty   int64
+	Notional int64
 }
+
+// Known reports whether the entry holds the order's details (see OrderQty).
+func (h *HistoryEntry) Known() bool { return h.OrderQty != 0 }
 
 // State is the engine's whole logical state in canonical order: Orders by symbol
 // (ascending index), then bids best first (price descending), then asks best first
@@ -114,6 +133,13 @@ func (s *stateHasher) history(e *HistoryEntry) {
 	b = binary.LittleEndian.AppendUint32(b, e.Owner)
 	b = append(b, byte(e.Status), e.ClOrdID.N)
 	b = append(b, e.ClOrdID.B[:e.ClOrdID.N]...)
+	b = binary.LittleEndian.AppendUint64(b, e.OrderID)
+	b = binary.LittleEndian.AppendUint32(b, e.Symbol)
+	b = append(b, byte(e.Side), byte(e.Type), byte(e.TIF))
+	b = binary.LittleEndian.AppendUint64(b, uint64(e.Price))
+	b = binary.LittleEndian.AppendUint64(b, uint64(e.OrderQty))
+	b = binary.LittleEndian.AppendUint64(b, uint64(e.CumQty))
+	b = binary.LittleEndian.AppendUint64(b, uint64(e.Notional))
 	s.write(b)
 }
 

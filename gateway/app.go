@@ -36,10 +36,13 @@ func (a app) OnLogon(sid quickfix.SessionID) {
 }
 
 // OnLogout keeps further reports queued until the next logon; the session's
-// sender returns.
+// sender returns. A session with CancelOnDisconnect=Y that was logged on gets
+// its resting orders canceled (cod.go), before it stops counting as logged on,
+// so that once ActiveSessions has dropped the cancel is sequenced.
 func (a app) OnLogout(sid quickfix.SessionID) {
 	g := a.g
-	if s := g.lookup(sid); s != nil {
+	s := g.lookup(sid)
+	if s != nil {
 		s.mu.Lock()
 		s.online = false
 		s.mu.Unlock()
@@ -47,6 +50,11 @@ func (a app) OnLogout(sid quickfix.SessionID) {
 	}
 	g.mu.Lock()
 	wasActive := g.active[sid]
+	g.mu.Unlock()
+	if wasActive && s != nil {
+		g.cancelOnDisconnect(s)
+	}
+	g.mu.Lock()
 	delete(g.active, sid)
 	g.mu.Unlock()
 	if wasActive {

@@ -22,11 +22,11 @@ const (
 	RejectBadValue
 	// RejectBadFormat: a number that is not a number (Reject(3), SessionRejectReason 6).
 	RejectBadFormat
-	// RejectIDTooLong: ClOrdID or OrigClOrdID longer than engine.MaxIDLen
-	// (Reject(3), SessionRejectReason 5).
+	// RejectIDTooLong: ClOrdID, OrigClOrdID or OrdStatusReqID longer than
+	// engine.MaxIDLen (Reject(3), SessionRejectReason 5).
 	RejectIDTooLong
-	// RejectUnsupportedMsgType: an application message other than D, F, G
-	// (BusinessMessageReject(j), BusinessRejectReason 3).
+	// RejectUnsupportedMsgType: an application message other than D, F, G, H,
+	// q and V (BusinessMessageReject(j), BusinessRejectReason 3).
 	RejectUnsupportedMsgType
 	// RejectRateLimit: the session exceeded its message rate
 	// (BusinessMessageReject(j), BusinessRejectReason 0, Text "rate limit exceeded").
@@ -67,8 +67,13 @@ type decodeError struct {
 	got []byte
 }
 
-// decoder turns NewOrderSingle, OrderCancelRequest and OrderCancelReplaceRequest
-// into engine commands. It holds no per-message state and is safe for concurrent
+// unsupportedMsgTypeText is the Text of the BusinessMessageReject for an
+// application MsgType the gateway does not take.
+const unsupportedMsgTypeText = "unsupported MsgType: only D, F, G, H, q and V are accepted"
+
+// decoder turns NewOrderSingle, OrderCancelRequest, OrderCancelReplaceRequest,
+// OrderStatusRequest (decode_status.go) and OrderMassCancelRequest
+// (decode_masscancel.go) into engine commands. It holds no per-message state and is safe for concurrent
 // use; a successful decode allocates nothing (the first sight of an unknown
 // symbol name allocates its string once).
 type decoder struct {
@@ -84,7 +89,7 @@ func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeErro
 	*cmd = engine.Command{}
 	mt, rerr := msg.Header.GetBytes(fixtag.MsgType)
 	if rerr != nil || len(mt) != 1 {
-		return decodeError{kind: RejectUnsupportedMsgType, text: "unsupported MsgType: only D, F and G are accepted", got: mt}, false
+		return decodeError{kind: RejectUnsupportedMsgType, text: unsupportedMsgTypeText, got: mt}, false
 	}
 	switch mt[0] {
 	case fixtag.MsgTypeNewOrderSingle[0]:
@@ -93,8 +98,12 @@ func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeErro
 		cmd.Kind = engine.KindCancel
 	case fixtag.MsgTypeOrderCancelReplaceRequest[0]:
 		cmd.Kind = engine.KindReplace
+	case fixtag.MsgTypeOrderStatusRequest[0]:
+		return d.decodeStatus(&msg.Body, cmd)
+	case fixtag.MsgTypeOrderMassCancelRequest[0]:
+		return d.decodeMassCancel(&msg.Body, cmd)
 	default:
-		return decodeError{kind: RejectUnsupportedMsgType, text: "unsupported MsgType: only D, F and G are accepted", got: mt}, false
+		return decodeError{kind: RejectUnsupportedMsgType, text: unsupportedMsgTypeText, got: mt}, false
 	}
 	body := &msg.Body
 
@@ -124,19 +133,16 @@ func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeErro
 	}
 	if cmd.Kind == engine.KindNew {
 		cmd.Symbol = d.syms.index(sym)
-	} else if i, known := d.syms.known(sym); known {
-		cmd.Symbol = i
 	} else {
-		cmd.Symbol = engine.NoSymbol
+		cmd.Symbol = d.knownSymbol(sym)
 	}
 	// Side(54), all three.
 	if v, ok = required(body, fixtag.Side); !ok {
 		return missing(fixtag.Side, "required tag missing: Side(54)"), false
 	}
-	if len(v) != 1 || (v[0] != '1' && v[0] != '2') {
-		return decodeError{kind: RejectBadValue, tag: fixtag.Side, text: "unsupported Side(54): must be 1 (Buy) or 2 (Sell)", got: v}, false
+	if cmd.Side, ok = parseSide(v); !ok {
+		return badSide(v), false
 	}
-	cmd.Side = engine.Side(v[0] - '0')
 	if cmd.Kind == engine.KindCancel {
 		return decodeError{}, true
 	}
@@ -191,6 +197,27 @@ func required(body *quickfix.Body, tag quickfix.Tag) ([]byte, bool) {
 
 func missing(tag quickfix.Tag, text string) decodeError {
 	return decodeError{kind: RejectMissingTag, tag: tag, text: text}
+}
+
+// parseSide reads Side(54): 1 (Buy) or 2 (Sell).
+func parseSide(v []byte) (engine.Side, bool) {
+	if len(v) != 1 || (v[0] != '1' && v[0] != '2') {
+		return 0, false
+	}
+	return engine.Side(v[0] - '0'), true
+}
+
+func badSide(v []byte) decodeError {
+	return decodeError{kind: RejectBadValue, tag: fixtag.Side, text: "unsupported Side(54): must be 1 (Buy) or 2 (Sell)", got: v}
+}
+
+// knownSymbol is the index of a configured symbol, or engine.NoSymbol: the
+// engine answers a request naming an unknown symbol without its name.
+func (d *decoder) knownSymbol(name []byte) uint32 {
+	if i, ok := d.syms.known(name); ok {
+		return i
+	}
+	return engine.NoSymbol
 }
 
 // rejectError is the quickfix.MessageRejectError the gateway returns from FromApp

@@ -151,6 +151,11 @@ func TestDecodeNoAllocs(t *testing.T) {
 		"35=D|11=order-3|55=ZZZZ|54=2|38=100|40=2|44=1", // unknown name interned on first sight
 		"35=F|11=cxl-1|41=order-1|55=AAPL|54=1",
 		"35=G|11=rpl-1|41=order-1|55=AAPL|54=1|38=90|40=2|44=100.30",
+		"35=H|11=order-1|55=AAPL|54=1|790=st-1",
+		"35=H|11=order-1|55=ZZZZ|54=1",
+		"35=q|11=mc-1|530=1|55=AAPL|54=2|60=20240101-00:00:00",
+		"35=q|11=mc-2|530=7",
+		"35=q|11=mc-3|530=1|55=ZZZZ",
 	} {
 		msg := fixMsg(spec)
 		var cmd engine.Command

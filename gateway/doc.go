@@ -4,6 +4,14 @@
 // engine's events into ExecutionReports (8) and OrderCancelRejects (9) for the
 // session that owns them (CONTRACT.md §1–§4).
 //
+// It also decodes OrderStatusRequest (H) into engine.KindStatus
+// (decode_status.go), answered by an ExecutionReport ExecType=I, and
+// OrderMassCancelRequest (q) into engine.KindMassCancel (decode_masscancel.go),
+// answered by an OrderMassCancelReport (r) (report_status.go, which also says
+// what FIX 4.2 sessions get), and cancels the resting orders of a session with
+// CancelOnDisconnect=Y when it logs out or drops (cod.go) (CONTRACT.md §7,
+// docs/SERVER.md).
+//
 // # Boundary
 //
 // Inbound, each session goroutine calls Sink.Submit with a decoded command,

@@ -28,7 +28,7 @@ type Sink interface {
 // Counters are the gateway's statistics, plain atomics for the caller to export
 // (e.g. as Prometheus counters). All only ever increase.
 type Counters struct {
-	// OrdersIn counts D, F and G messages decoded and submitted to the Sink.
+	// OrdersIn counts D, F, G, H and q messages decoded and submitted to the Sink.
 	OrdersIn atomic.Uint64
 	// ReportsOut counts reports handed to QuickFIX for sending.
 	ReportsOut atomic.Uint64
@@ -47,6 +47,11 @@ type Counters struct {
 	LogonsAccepted atomic.Uint64
 	// LogonsRefused counts refused logons, by RefuseReason.
 	LogonsRefused [NumRefuseReasons]atomic.Uint64
+	// CancelsOnDisconnect counts the cancels on disconnect submitted (cod.go).
+	CancelsOnDisconnect atomic.Uint64
+	// CancelOnDisconnectFailures counts the cancels on disconnect the Sink
+	// refused (each logged at error; the session's orders stay).
+	CancelOnDisconnectFailures atomic.Uint64
 }
 
 // RefuseReason classifies refused logons: the index into Counters.LogonsRefused.

@@ -38,6 +38,10 @@ const (
 	SettingUsername = "Username"
 	// SettingPassword is the Password(554) the session must send at Logon.
 	SettingPassword = "Password"
+	// SettingCancelOnDisconnect, Y or N (the default), in a [SESSION] or in
+	// [DEFAULT] (which dynamic sessions use): Y cancels every resting order of
+	// the session when it logs out or its connection drops (cod.go).
+	SettingCancelOnDisconnect = "CancelOnDisconnect"
 )
 
 // listenerCompID prefixes the TargetCompID of the placeholder session added when
@@ -50,7 +54,8 @@ const listenerCompID = "__LISTENER"
 // Options configures a Gateway. DataDir, Symbols and Sink are required.
 type Options struct {
 	// SettingsFile is a QuickFIX-style settings file (production): [DEFAULT] and one
-	// [SESSION] per client, each optionally with Username and Password. Only the
+	// [SESSION] per client, each optionally with Username, Password and
+	// CancelOnDisconnect (also allowed in [DEFAULT]). Only the
 	// listed sessions may log on, unless [DEFAULT] says DynamicSessions=Y. Empty
 	// selects the embedded settings: FIX 4.4 and 4.2, SenderCompID ENGINE, any
 	// client CompID (dynamic sessions), port Port.
@@ -114,6 +119,10 @@ type sessionConfig struct {
 	dynamic     bool
 	listed      map[quickfix.SessionID]credentials
 	placeholder quickfix.SessionID
+	// cod is CancelOnDisconnect of each listed session (its own or
+	// [DEFAULT]'s); codDefault is [DEFAULT]'s, for dynamic sessions.
+	cod        map[quickfix.SessionID]bool
+	codDefault bool
 }
 
 // LoadSettings parses a QuickFIX-style settings file as New does, for callers that
@@ -224,7 +233,7 @@ func buildSessionConfig(o *Options) (*sessionConfig, error) {
 		return nil, err
 	}
 	g := s.GlobalSettings()
-	c := &sessionConfig{settings: s, listed: make(map[quickfix.SessionID]credentials)}
+	c := &sessionConfig{settings: s, listed: make(map[quickfix.SessionID]credentials), cod: make(map[quickfix.SessionID]bool)}
 	if g.HasSetting(config.DynamicSessions) {
 		if c.dynamic, err = g.BoolSetting(config.DynamicSessions); err != nil {
 			return nil, errors.New("gateway: settings: DynamicSessions: " + err.Error())
@@ -237,6 +246,9 @@ func buildSessionConfig(o *Options) (*sessionConfig, error) {
 	setDefault(g, config.FileStorePath, datadir.FIXStoreDir(o.DataDir))
 	setDefault(g, config.FileStoreSync, "N")
 	setDefault(g, config.TimeStampPrecision, "MICROS")
+	if c.codDefault, err = yesNoSetting(g, SettingCancelOnDisconnect); err != nil {
+		return nil, errors.New("gateway: settings: [DEFAULT]: " + err.Error())
+	}
 
 	for sid, ss := range s.SessionSettings() {
 		if strings.HasPrefix(sid.TargetCompID, listenerCompID) {
@@ -259,13 +271,33 @@ func buildSessionConfig(o *Options) (*sessionConfig, error) {
 		if ss.HasSetting(SettingPassword) {
 			cr.password, _ = ss.Setting(SettingPassword)
 		}
+		cod, err := yesNoSetting(ss, SettingCancelOnDisconnect)
+		if err != nil {
+			return nil, errors.New("gateway: settings: session " + sid.String() + ": " + err.Error())
+		}
 		sid.Qualifier = "" // the acceptor keys sessions without it
 		c.listed[sid] = cr
+		c.cod[sid] = cod
 	}
 	if len(c.listed) == 0 && !c.dynamic {
 		return nil, errors.New("gateway: settings: no [SESSION] listed and DynamicSessions is not Y: nobody could log on")
 	}
 	return c, nil
+}
+
+// yesNoSetting reads a Y/N setting; absent is N.
+func yesNoSetting(s *quickfix.SessionSettings, key string) (bool, error) {
+	if !s.HasSetting(key) {
+		return false, nil
+	}
+	switch v, _ := s.Setting(key); v {
+	case "Y":
+		return true, nil
+	case "N":
+		return false, nil
+	default:
+		return false, errors.New(key + ": must be Y or N, got " + strconv.Quote(v))
+	}
 }
 
 func setDefault(s *quickfix.SessionSettings, key, value string) {

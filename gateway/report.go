@@ -22,6 +22,7 @@ const transactTimeLayout = "20060102-15:04:05.000000"
 var (
 	msgTypeExecutionReport = []byte(fixtag.MsgTypeExecutionReport)
 	msgTypeCancelReject    = []byte(fixtag.MsgTypeOrderCancelReject)
+	msgTypeMassCancelRep   = []byte(fixtag.MsgTypeOrderMassCancelReport)
 )
 
 // reportBuilder formats reports into reused quickfix.Messages. A new Message
@@ -170,8 +171,10 @@ func (w *reportBuilder) transactTime(ns int64) {
 }
 
 // build formats ev as the message for its owner's session: an
-// ExecutionReport (8), or an OrderCancelReject (9) for EvCancelRejected. fix42
-// selects FIX 4.2 conventions (ExecTransType 0, ExecType 1/2 for fills). The
+// ExecutionReport (8), an OrderCancelReject (9) for EvCancelRejected, or an
+// OrderMassCancelReport (r) for EvMassCancelReport (report_status.go). fix42
+// selects FIX 4.2 conventions (ExecTransType 0, ExecType 1/2 for fills; for
+// EvStatus ExecTransType 3 and ExecType = OrdStatus, see statusExecType). The
 // message is the builder's cached one for the report's shape, valid until the
 // next build of that shape.
 func (b *reportBuilder) build(ev *engine.Event, fix42 bool, syms *symbolTable) *quickfix.Message {
@@ -191,22 +194,32 @@ func (b *reportBuilder) build(ev *engine.Event, fix42 bool, syms *symbolTable) *
 		w.transactTime(ev.Time)
 		return w.message()
 	}
+	if ev.Kind == engine.EvMassCancelReport {
+		return w.massCancelReport(ev, syms)
+	}
 
 	w.msgType = msgTypeExecutionReport
 	w.orderID(ev.OrderID)
 	w.uint(fixtag.ExecID, ev.ExecID)
+	status := ev.Kind == engine.EvStatus
 	if fix42 {
-		w.char(fixtag.ExecTransType, '0')
+		if status {
+			w.char(fixtag.ExecTransType, execTransTypeStatus)
+		} else {
+			w.char(fixtag.ExecTransType, '0')
+		}
 	}
 	w.char(fixtag.ExecType, execType(ev, fix42))
 	w.char(fixtag.OrdStatus, byte(ev.Status))
-	if ev.Kind == engine.EvRejected {
+	unknown := status && ev.Status == engine.StatusRejected
+	if ev.Kind == engine.EvRejected || unknown {
 		w.int(fixtag.OrdRejReason, int64(ev.Reason))
 	}
 	if ev.ClOrdID.N > 0 {
 		w.id(fixtag.ClOrdID, &ev.ClOrdID)
 	}
-	if ev.OrigClOrdID.N > 0 {
+	// An EvStatus carries the OrdStatusReqID in OrigClOrdID.
+	if ev.OrigClOrdID.N > 0 && !status {
 		w.id(fixtag.OrigClOrdID, &ev.OrigClOrdID)
 	}
 	sc := syms.config(ev.Symbol)
@@ -218,12 +231,15 @@ func (b *reportBuilder) build(ev *engine.Event, fix42 bool, syms *symbolTable) *
 	if ev.Side == engine.Buy || ev.Side == engine.Sell {
 		w.char(fixtag.Side, '0'+byte(ev.Side))
 	}
-	if ev.Type == engine.Market || ev.Type == engine.Limit {
+	// An unknown order's status has no OrdType or TimeInForce to tell.
+	if (ev.Type == engine.Market || ev.Type == engine.Limit) && !unknown {
 		w.char(fixtag.OrdType, '0'+byte(ev.Type))
 	}
 	switch ev.TIF {
 	case engine.Day, engine.GTC, engine.IOC, engine.FOK:
-		w.char(fixtag.TimeInForce, '0'+byte(ev.TIF))
+		if !unknown {
+			w.char(fixtag.TimeInForce, '0'+byte(ev.TIF))
+		}
 	}
 	w.int(fixtag.OrderQty, ev.OrderQty)
 	if ev.Type == engine.Limit && ev.Price != 0 && sc != nil {
@@ -244,6 +260,9 @@ func (b *reportBuilder) build(ev *engine.Event, fix42 bool, syms *symbolTable) *
 		w.buf = append(w.buf, '0')
 	}
 	w.set(fixtag.AvgPx, start)
+	if status && ev.OrigClOrdID.N > 0 {
+		w.id(fixtag.OrdStatusReqID, &ev.OrigClOrdID)
+	}
 	if ev.Text != engine.TextNone {
 		w.str(fixtag.Text, engine.TextOf(ev.Text))
 	}
@@ -272,6 +291,8 @@ func execType(ev *engine.Event, fix42 bool) byte {
 		return '8'
 	case engine.EvExpired:
 		return 'C'
+	case engine.EvStatus:
+		return statusExecType(ev, fix42)
 	}
 	return '8'
 }

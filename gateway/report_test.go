@@ -85,7 +85,7 @@ func reportCases(syms *symbolTable) []reportCase {
 		Type: engine.Limit, TIF: engine.Day, Price: 9900, OrderQty: 50, LeavesQty: 50, ClOrdID: id("r2"), OrigClOrdID: id("r1")}
 	exp := rep
 	exp.Kind, exp.Status, exp.Text, exp.LeavesQty = engine.EvExpired, engine.StatusExpired, engine.TextEndOfDay, 0
-	return []reportCase{
+	cases := []reportCase{
 		{"4.4 fill", fill, false, fillWant},
 		{"4.2 partial fill", fill, true, partial42},
 		{"4.2 fill", filled, true, filled42},
@@ -116,6 +116,7 @@ func reportCases(syms *symbolTable) []reportCase {
 			fixtag.ExecType: "-", fixtag.ExecID: "-", fixtag.Symbol: "-", fixtag.LeavesQty: "-",
 		}},
 	}
+	return append(cases, statusReportCases(ts)...)
 }
 
 func TestBuildReport(t *testing.T) {
@@ -230,7 +231,7 @@ func TestReportBuilderRandom(t *testing.T) {
 	syms, _ := newSymbolTable(testSymbols())
 	r := rand.New(rand.NewPCG(1, 2))
 	kinds := []engine.EventKind{engine.EvAccepted, engine.EvFill, engine.EvCanceled, engine.EvReplaced,
-		engine.EvRejected, engine.EvExpired, engine.EvCancelRejected}
+		engine.EvRejected, engine.EvExpired, engine.EvCancelRejected, engine.EvStatus, engine.EvMassCancelReport}
 	id := func() engine.ID {
 		if r.IntN(4) == 0 {
 			return engine.ID{}
@@ -250,7 +251,7 @@ func TestReportBuilderRandom(t *testing.T) {
 			Side: engine.Side(r.IntN(3)), Type: engine.OrdType(r.IntN(3)), TIF: engine.TIF(r.IntN(5)),
 			Symbol: uint32(r.IntN(3)), Price: int64(r.IntN(2)) * 10025, OrderQty: 100, LastQty: 10, LastPx: 10030,
 			CumQty: int64(r.IntN(100)), LeavesQty: 5, Notional: 1003000, Text: engine.Text(r.IntN(3)),
-			ClOrdID: id(), OrigClOrdID: id()}
+			ClOrdID: id(), OrigClOrdID: id(), Seq: uint64(i) + 1, ResponseTo: uint8(r.IntN(8)), Reason: engine.Reason(r.IntN(2))}
 		fix42 := r.IntN(2) == 0
 		want := wire(buildReport(&ev, fix42, syms))
 		if got := wire(b.build(&ev, fix42, syms)); got != want {

@@ -30,6 +30,22 @@ package gateway_test
 //	    Prints "commands sequenced: N", the number of commands that reached the
 //	    sequencer since the file began (the probes below not counted): messages
 //	    the gateway refuses itself add none.
+//	session NAME=fix44|fix42 KEY=VALUE...
+//	    Lists NAME as a [SESSION] of the gateway's settings, with the given
+//	    keys (e.g. CancelOnDisconnect=Y); other names stay dynamic sessions.
+//	    Only before any other directive: the gateway starts at the first
+//	    other one. Prints "ok".
+//	logout NAME
+//	    NAME logs out (a Logout, answered), then waits until the gateway has
+//	    seen it (ActiveSessions; a cancel on disconnect is submitted by then)
+//	    and prints what the sessions still logged on received.
+//	drop NAME
+//	    Cuts NAME's TCP connection without a Logout (every client connects
+//	    through a proxy of its own; see scenarioProxy), then as logout.
+//
+// After a logout or drop, "logon NAME=..." logs NAME on again (a new client
+// with the same CompID, resetting sequence numbers) and prints, after "ok",
+// what each returning session received: the reports kept while it was away.
 //
 // Lines starting with # are comments.
 //
@@ -56,6 +72,7 @@ package gateway_test
 
 import (
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,7 +111,7 @@ func TestFIXScenarios(t *testing.T) {
 				if why := awaitingFix[name]; why != "" {
 					t.Skip("awaiting the engine fix: " + why)
 				}
-				sc := startScenario(t, name)
+				sc := newScenario(t, name)
 				datadriven.RunTest(t, path, sc.handle)
 			})
 		}()
@@ -121,11 +138,15 @@ func scenarioSymbols() []engine.SymbolConfig {
 
 // scenario is the state of one file's run.
 type scenario struct {
-	t      *testing.T
-	prefix string // of the clients' CompIDs
-	port   int
-	pipe   *pipeline.Pipeline
-	ids    *fixtest.ExecIDs
+	t        *testing.T
+	name     string
+	prefix   string   // of the clients' CompIDs
+	sessions []string // [SESSION] sections from session directives
+	port     int
+	pipe     *pipeline.Pipeline
+	gw       *gateway.Gateway
+	ids      *fixtest.ExecIDs
+	proxies  map[string]*scenarioProxy
 
 	names    []string // sessions in logon order
 	clients  map[string]*fixtest.Client
@@ -134,9 +155,16 @@ type scenario struct {
 	execIDs  alias
 }
 
-// startScenario starts a pipeline and a gateway for one file; both are shut
-// down at the end of t, after the clients (cleanups run last first).
-func startScenario(t *testing.T, name string) *scenario {
+func newScenario(t *testing.T, name string) *scenario {
+	return &scenario{t: t, name: name, prefix: "FS_" + strings.ToUpper(name) + "_",
+		ids: &fixtest.ExecIDs{}, clients: map[string]*fixtest.Client{}, proxies: map[string]*scenarioProxy{},
+		orderIDs: alias{prefix: "O"}, execIDs: alias{prefix: "E"}}
+}
+
+// start starts a pipeline and a gateway for the file; both are shut down at
+// the end of the file's test, after the clients (cleanups run last first).
+func (sc *scenario) start() {
+	t := sc.t
 	dir := t.TempDir()
 	logs := &syncbuf.Buffer{}
 	logger := zerolog.New(logs).Level(zerolog.InfoLevel)
@@ -147,8 +175,17 @@ func startScenario(t *testing.T, name string) *scenario {
 		t.Fatal(err)
 	}
 	port := fixtest.FreePort(t)
-	gw, err := gateway.New(gateway.Options{DataDir: dir, Port: port, ListenHost: "127.0.0.1",
-		Symbols: cfg.Symbols, Sink: pipe, Logger: logger})
+	opts := gateway.Options{DataDir: dir, Port: port, ListenHost: "127.0.0.1",
+		Symbols: cfg.Symbols, Sink: pipe, Logger: logger}
+	if len(sc.sessions) > 0 {
+		text := "[DEFAULT]\nSenderCompID=" + gateway.DefaultCompID + "\nSocketAcceptHost=127.0.0.1\nSocketAcceptPort=" +
+			strconv.Itoa(port) + "\nDynamicSessions=Y\nResetOnLogon=N\n" + strings.Join(sc.sessions, "")
+		if opts.Settings, err = gateway.ParseSettings(text); err != nil {
+			pipe.Close()
+			t.Fatal(err)
+		}
+	}
+	gw, err := gateway.New(opts)
 	if err != nil {
 		pipe.Close()
 		t.Fatal(err)
@@ -173,12 +210,16 @@ func startScenario(t *testing.T, name string) *scenario {
 			t.Logf("gateway log:\n%s", logs.String())
 		}
 	})
-	return &scenario{t: t, prefix: "FS_" + strings.ToUpper(name) + "_", port: port, pipe: pipe,
-		ids: &fixtest.ExecIDs{}, clients: map[string]*fixtest.Client{},
-		orderIDs: alias{prefix: "O"}, execIDs: alias{prefix: "E"}}
+	sc.port, sc.pipe, sc.gw = port, pipe, gw
 }
 
 func (sc *scenario) handle(t *testing.T, d *datadriven.TestData) string {
+	if d.Cmd == "session" {
+		return sc.session(t, d)
+	}
+	if sc.gw == nil {
+		sc.start()
+	}
 	switch d.Cmd {
 	case "logon":
 		return sc.logon(t, d)
@@ -193,8 +234,10 @@ func (sc *scenario) handle(t *testing.T, d *datadriven.TestData) string {
 	case "sequenced":
 		n := sc.pipe.Stats().Sequenced - uint64(sc.probes)
 		return "commands sequenced: " + strconv.FormatUint(n, 10) + "\n"
+	case "logout", "drop":
+		return sc.logout(t, d)
 	}
-	d.Fatalf(t, "unknown directive %q (want logon, send, eod or sequenced)", d.Cmd)
+	d.Fatalf(t, "unknown directive %q (want logon, send, eod, sequenced, session, logout or drop)", d.Cmd)
 	return ""
 }
 
@@ -203,19 +246,22 @@ func (sc *scenario) logon(t *testing.T, d *datadriven.TestData) string {
 		d.Fatalf(t, "usage: logon NAME=fix44|fix42...")
 	}
 	var started []*fixtest.Client
+	var returning []string
 	for _, a := range d.CmdArgs {
 		name := a.Key
-		begin := ""
-		if len(a.Vals) == 1 {
-			begin = map[string]string{"fix44": "FIX.4.4", "fix42": "FIX.4.2"}[a.Vals[0]]
-		}
+		begin := beginString(a)
 		if begin == "" {
 			d.Fatalf(t, "logon: %q: want NAME=fix44 or NAME=fix42", a.String())
 		}
 		if sc.clients[name] != nil {
 			d.Fatalf(t, "logon: %s is already logged on", name)
 		}
-		c := fixtest.Start(sc.t, fixtest.Options{Port: sc.port, BeginString: begin, Name: sc.prefix + name, ExecIDs: sc.ids})
+		if _, ok := sc.proxies[name]; ok {
+			returning = append(returning, name)
+		}
+		p := startProxy(sc.t, sc.port)
+		sc.proxies[name] = p
+		c := fixtest.Start(sc.t, fixtest.Options{Port: p.port, BeginString: begin, Name: sc.prefix + name, ExecIDs: sc.ids})
 		sc.clients[name] = c
 		sc.names = append(sc.names, name)
 		started = append(started, c)
@@ -224,7 +270,69 @@ func (sc *scenario) logon(t *testing.T, d *datadriven.TestData) string {
 		c.SetT(t)
 		c.WaitLogon()
 	}
+	var b strings.Builder
+	b.WriteString("ok\n")
+	for _, n := range returning {
+		for _, m := range sc.probe(t, n) {
+			b.WriteString(n + " " + sc.format(m) + "\n")
+		}
+	}
+	return b.String()
+}
+
+// beginString reads NAME=fix44|fix42.
+func beginString(a datadriven.CmdArg) string {
+	if len(a.Vals) != 1 {
+		return ""
+	}
+	return map[string]string{"fix44": "FIX.4.4", "fix42": "FIX.4.2"}[a.Vals[0]]
+}
+
+// session lists a [SESSION] for the gateway started at the next directive.
+func (sc *scenario) session(t *testing.T, d *datadriven.TestData) string {
+	if sc.gw != nil {
+		d.Fatalf(t, "session: only before the first other directive (the gateway has started)")
+	}
+	if len(d.CmdArgs) == 0 || beginString(d.CmdArgs[0]) == "" {
+		d.Fatalf(t, "usage: session NAME=fix44|fix42 KEY=VALUE...")
+	}
+	sec := "[SESSION]\nBeginString=" + beginString(d.CmdArgs[0]) + "\nTargetCompID=" + sc.prefix + d.CmdArgs[0].Key + "\n"
+	for _, a := range d.CmdArgs[1:] {
+		if len(a.Vals) != 1 {
+			d.Fatalf(t, "session: %q is not KEY=VALUE", a.String())
+		}
+		sec += a.Key + "=" + a.Vals[0] + "\n"
+	}
+	sc.sessions = append(sc.sessions, sec)
 	return "ok\n"
+}
+
+// logout logs NAME out (logout) or cuts its connection (drop), waits until the
+// gateway has seen it go, and prints what the other sessions received.
+func (sc *scenario) logout(t *testing.T, d *datadriven.TestData) string {
+	if len(d.CmdArgs) != 1 || d.CmdArgs[0].Vals != nil {
+		d.Fatalf(t, "usage: %s NAME", d.Cmd)
+	}
+	name := d.CmdArgs[0].Key
+	c := sc.clients[name]
+	if c == nil {
+		d.Fatalf(t, "%s: %s is not logged on", d.Cmd, name)
+	}
+	if d.Cmd == "drop" {
+		sc.proxies[name].drop()
+	}
+	c.SetT(t)
+	c.Close()
+	delete(sc.clients, name)
+	sc.names = slices.DeleteFunc(sc.names, func(n string) bool { return n == name })
+	deadline := time.Now().Add(10 * time.Second)
+	for sc.gw.ActiveSessions() != len(sc.names) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s %s: the gateway still has %d sessions logged on, want %d", d.Cmd, name, sc.gw.ActiveSessions(), len(sc.names))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return sc.collect(t, "")
 }
 
 func (sc *scenario) send(t *testing.T, d *datadriven.TestData) string {
@@ -321,7 +429,9 @@ var fieldNames = []struct {
 	name string
 }{
 	{20, "ExecTransType"}, {150, "ExecType"}, {39, "OrdStatus"}, {11, "ClOrdID"}, {41, "OrigClOrdID"},
-	{434, "CxlRejResponseTo"}, {102, "CxlRejReason"}, {103, "OrdRejReason"},
+	{790, "OrdStatusReqID"}, {434, "CxlRejResponseTo"}, {102, "CxlRejReason"}, {103, "OrdRejReason"},
+	{530, "MassCancelRequestType"}, {531, "MassCancelResponse"}, {532, "MassCancelRejectReason"},
+	{533, "TotalAffectedOrders"},
 	{55, "Symbol"}, {54, "Side"}, {40, "OrdType"}, {59, "TimeInForce"}, {38, "OrderQty"}, {44, "Price"},
 	{32, "LastQty"}, {31, "LastPx"}, {14, "CumQty"}, {151, "LeavesQty"}, {6, "AvgPx"},
 	{37, "OrderID"}, {17, "ExecID"}, {60, "TransactTime"},

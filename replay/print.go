@@ -40,6 +40,7 @@ type EventJSON struct {
 var kindNames = map[engine.EventKind]string{
 	engine.EvAccepted: "new", engine.EvFill: "fill", engine.EvCanceled: "canceled", engine.EvReplaced: "replaced",
 	engine.EvRejected: "rejected", engine.EvCancelRejected: "cancel_rejected", engine.EvExpired: "expired",
+	engine.EvStatus: "status", engine.EvMassCancelReport: "mass_cancel_report",
 }
 
 // SymbolName returns the configured name of a symbol index, or "#<index>".
@@ -58,7 +59,9 @@ func ToJSON(cfg *engine.Config, ev *engine.Event) EventJSON {
 		Side: int(ev.Side), Type: int(ev.Type), TIF: int(ev.TIF), Price: ev.Price, OrderQty: ev.OrderQty,
 		LastQty: ev.LastQty, LastPx: ev.LastPx, CumQty: ev.CumQty, LeavesQty: ev.LeavesQty, Notional: ev.Notional,
 		Text: engine.TextOf(ev.Text)}
-	if ev.Kind == engine.EvRejected || ev.Kind == engine.EvCancelRejected {
+	// A rejected status answer or mass cancel report has a reason too (for a
+	// mass cancel 0 is MassCancelRejectReason "not supported").
+	if ev.Kind == engine.EvRejected || ev.Kind == engine.EvCancelRejected || ev.Status == engine.StatusRejected {
 		r := int(ev.Reason)
 		j.Reason = &r
 	}

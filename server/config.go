@@ -255,7 +255,8 @@ var keys = [...]keySpec{
 }
 
 // quickfixKeys are the keys QuickFIX/Go v0.9.10 reads (its config package) with
-// the stores and logs matchd uses, plus the gateway's Username and Password.
+// the stores and logs matchd uses, plus the gateway's Username, Password and
+// CancelOnDisconnect.
 // Anything else in a settings file is refused as a likely typo.
 var quickfixKeys = [...]string{"BeginString", "SenderCompID", "SenderSubID", "SenderLocationID",
 	"TargetCompID", "TargetSubID", "TargetLocationID", "SessionQualifier", "DefaultApplVerID", "StartTime",
@@ -269,7 +270,8 @@ var quickfixKeys = [...]string{"BeginString", "SenderCompID", "SenderSubID", "Se
 	"SocketPrivateKeyBytes", "SocketCertificateBytes", "SocketCABytes", "SocketInsecureSkipVerify",
 	"SocketServerName", "SocketMinimumTLSVersion", "SocketUseSSL", "PersistMessages", "FileStorePath",
 	"FileStoreSync", "ResendRequestChunkSize", "EnableLastMsgSeqNumProcessed",
-	"EnableNextExpectedMsgSeqNum", gateway.SettingUsername, gateway.SettingPassword}
+	"EnableNextExpectedMsgSeqNum", gateway.SettingUsername, gateway.SettingPassword,
+	gateway.SettingCancelOnDisconnect}
 
 // listenerKeys may only be in [DEFAULT]: matchd listens on one address.
 var listenerKeys = [...]string{"SocketAcceptHost", "SocketAcceptPort"}
@@ -433,7 +435,8 @@ func Parse(source, text string) (Options, error) {
 		}
 	}
 	for _, s := range secs {
-		for _, k := range []string{"ResetOnLogon", "DynamicSessions", "FileStoreSync", "SocketUseSSL", "RejectInvalidMessage"} {
+		for _, k := range []string{"ResetOnLogon", "DynamicSessions", "FileStoreSync", "SocketUseSSL", "RejectInvalidMessage",
+			gateway.SettingCancelOnDisconnect} {
 			if v, ok := s.kv[k]; ok && v.value != "Y" && v.value != "N" {
 				return o, &ConfigError{Source: source, Line: v.line, Key: k, Reason: strconv.Quote(v.value) + ": must be Y or N"}
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/gateway"
 	"github.com/openmatch/matchd/journal"
 	"github.com/openmatch/matchd/ringbuffer"
 )
@@ -46,7 +47,7 @@ func TestEmbeddedDefault(t *testing.T) {
 		}
 	}
 	g := o.Settings.GlobalSettings()
-	for k, want := range map[string]string{"SenderCompID": "ENGINE", "SocketAcceptPort": "5001", "DynamicSessions": "Y", "ResetOnLogon": "N"} {
+	for k, want := range map[string]string{"SenderCompID": "ENGINE", "SocketAcceptPort": "5001", "DynamicSessions": "Y", "ResetOnLogon": "N", "CancelOnDisconnect": "N"} {
 		if v, _ := g.Setting(k); v != want {
 			t.Errorf("%s = %q, want %q", k, v, want)
 		}
@@ -176,6 +177,8 @@ func TestParseErrors(t *testing.T) {
 		{"SocketAcceptPort=70000", "SocketAcceptPort", 2, "from 1 to 65535"},
 		{"ResetOnLogon=yes", "ResetOnLogon", 2, "must be Y or N"},
 		{"DynamicSessions=true", "DynamicSessions", 2, "must be Y or N"},
+		{"CancelOnDisconnect=yes", "CancelOnDisconnect", 2, "must be Y or N"},
+		{"[SESSION]\nBeginString=FIX.4.4\nTargetCompID=A\nCancelOnDisconnect=1", "CancelOnDisconnect", 5, "must be Y or N"},
 		// The shape of the file.
 		{"Symbol=AAPL:0.01", "Symbol", 2, "unknown key"},
 		{"maxorders=5", "maxorders", 2, "unknown key"},
@@ -299,6 +302,27 @@ func TestEnvGCPercent(t *testing.T) {
 	for in, want := range map[string]int{"off": -1, "50": 50, "junk": 100} {
 		if got := envGCPercent(in); got != want {
 			t.Errorf("envGCPercent(%q) = %d", in, got)
+		}
+	}
+}
+
+// TestParseCancelOnDisconnect: CancelOnDisconnect is accepted in [DEFAULT] and
+// in a [SESSION] and reaches the gateway's settings, the session's value over
+// [DEFAULT]'s.
+func TestParseCancelOnDisconnect(t *testing.T) {
+	o, err := Parse("t.cfg", "[DEFAULT]\nSenderCompID=ENGINE\nCancelOnDisconnect=Y\n"+
+		"[SESSION]\nBeginString=FIX.4.4\nTargetCompID=A\nCancelOnDisconnect=N\n"+
+		"[SESSION]\nBeginString=FIX.4.4\nTargetCompID=B\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := o.Settings.GlobalSettings().Setting(gateway.SettingCancelOnDisconnect); v != "Y" {
+		t.Errorf("[DEFAULT] CancelOnDisconnect %q", v)
+	}
+	want := map[string]string{"A": "N", "B": "Y"}
+	for sid, ss := range o.Settings.SessionSettings() {
+		if v, _ := ss.Setting(gateway.SettingCancelOnDisconnect); v != want[sid.TargetCompID] {
+			t.Errorf("%s: CancelOnDisconnect %q, want %q", sid.TargetCompID, v, want[sid.TargetCompID])
 		}
 	}
 }

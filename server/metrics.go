@@ -38,6 +38,7 @@ type collector struct {
 	ordersIn, reportsOut, reportsQueued, reportsDropped *prometheus.Desc
 	messageRejects, orderRejects, cancelRejects         *prometheus.Desc
 	logons, logonsRefused, sessions                     *prometheus.Desc
+	cod                                                 *prometheus.Desc
 	ringUsed, ringCapacity, lastSeq                     *prometheus.Desc
 	journalLag, matchLag, releaseLag                    *prometheus.Desc
 	failed, pinned                                      *prometheus.Desc
@@ -50,7 +51,7 @@ func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, opts *Options) *
 	}
 	return &collector{
 		gw: gw, pipe: pipe, opts: opts,
-		ordersIn:       d("orders_in_total", "NewOrderSingle, OrderCancelRequest and OrderCancelReplaceRequest messages decoded and submitted to the pipeline."),
+		ordersIn:       d("orders_in_total", "NewOrderSingle, OrderCancelRequest, OrderCancelReplaceRequest, OrderStatusRequest and OrderMassCancelRequest messages decoded and submitted to the pipeline."),
 		reportsOut:     d("reports_out_total", "Reports (ExecutionReport, OrderCancelReject) handed to QuickFIX for sending."),
 		reportsQueued:  d("reports_queued_total", "Reports parked for a session that was offline, sent at its next logon."),
 		reportsDropped: d("reports_dropped_total", "Reports lost: offline queue full, or unknown owner (each is logged)."),
@@ -60,6 +61,7 @@ func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, opts *Options) *
 		logons:         d("logons_total", "Accepted FIX logons."),
 		logonsRefused:  d("logons_refused_total", "Refused FIX logons, by reason.", "reason"),
 		sessions:       d("sessions", "FIX sessions logged on now."),
+		cod:            d("cancel_on_disconnect_total", "Cancels on disconnect of sessions with CancelOnDisconnect=Y: submitted, or failed (the Sink refused it; logged, the orders stay).", "result"),
 		ringUsed:       d("ring_used_slots", "Ring occupancy: slots written and not yet consumed by every consumer.", "ring"),
 		ringCapacity:   d("ring_capacity_slots", "Ring size in slots.", "ring"),
 		lastSeq:        d("last_seq", "Last command sequence number that reached each stage.", "stage"),
@@ -76,7 +78,7 @@ func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, opts *Options) *
 // Describe implements prometheus.Collector.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.ordersIn, c.reportsOut, c.reportsQueued, c.reportsDropped,
-		c.messageRejects, c.orderRejects, c.cancelRejects, c.logons, c.logonsRefused, c.sessions,
+		c.messageRejects, c.orderRejects, c.cancelRejects, c.logons, c.logonsRefused, c.sessions, c.cod,
 		c.ringUsed, c.ringCapacity, c.lastSeq, c.journalLag, c.matchLag, c.releaseLag, c.failed, c.pinned,
 		c.stageLatency, c.stageMax} {
 		ch <- d
@@ -106,6 +108,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.logonsRefused, k.LogonsRefused[r].Load(), r.String())
 	}
 	gauge(c.sessions, float64(c.gw.ActiveSessions()))
+	counter(c.cod, k.CancelsOnDisconnect.Load(), "submitted")
+	counter(c.cod, k.CancelOnDisconnectFailures.Load(), "failed")
 
 	st := c.pipe.Stats()
 	gauge(c.ringUsed, float64(st.InboundUsed), "inbound")

@@ -158,6 +158,7 @@ func TestTradeCancelReplaceReject(t *testing.T) {
 		"matchd_orders_in_total 7", "matchd_reports_out_total 9", `matchd_order_rejects_total{reason="1"} 1`,
 		`matchd_cancel_rejects_total{reason="1"} 1`, `matchd_message_rejects_total{reason="bad_value"} 1`,
 		"matchd_sessions 2", "matchd_logons_total 2", `matchd_logons_refused_total{reason="unknown_session"} 0`,
+		`matchd_cancel_on_disconnect_total{result="submitted"} 0`, `matchd_cancel_on_disconnect_total{result="failed"} 0`,
 		`matchd_ring_used_slots{ring="inbound"}`, `matchd_ring_capacity_slots{ring="outbound"} 4096`,
 		`matchd_last_seq{stage="durable"} 7`, "matchd_journal_lag_commands 0", "matchd_match_lag_commands 0",
 		"matchd_release_lag_commands 0", "matchd_pipeline_failed 0", "matchd_reports_dropped_total 0",

@@ -19,7 +19,8 @@ const (
 	CumQty quickfix.Tag = 14
 	// ExecID (17): ID of an ExecutionReport, unique per session.
 	ExecID quickfix.Tag = 17
-	// ExecTransType (20): FIX 4.2 only; always 0 (New).
+	// ExecTransType (20): FIX 4.2 only; 0 (New), or 3 (Status) answering an
+	// OrderStatusRequest.
 	ExecTransType quickfix.Tag = 20
 	// LastPx (31): price of this fill.
 	LastPx quickfix.Tag = 31
@@ -67,10 +68,23 @@ const (
 	LeavesQty quickfix.Tag = 151
 	// CxlRejResponseTo (434): 1 (cancel) or 2 (replace) on an OrderCancelReject.
 	CxlRejResponseTo quickfix.Tag = 434
+	// MassCancelRequestType (530): scope of an OrderMassCancelRequest, 1 (by
+	// Symbol) or 7 (all orders); echoed on its OrderMassCancelReport.
+	MassCancelRequestType quickfix.Tag = 530
+	// MassCancelResponse (531): the request type when accepted, 0 when rejected.
+	MassCancelResponse quickfix.Tag = 531
+	// MassCancelRejectReason (532): why a mass cancel was rejected (0 type not
+	// supported, 1 unknown security).
+	MassCancelRejectReason quickfix.Tag = 532
+	// TotalAffectedOrders (533): orders an accepted mass cancel canceled.
+	TotalAffectedOrders quickfix.Tag = 533
 	// Username (553): Logon credentials.
 	Username quickfix.Tag = 553
 	// Password (554): Logon credentials.
 	Password quickfix.Tag = 554
+	// OrdStatusReqID (790): optional ID of an OrderStatusRequest, echoed on its
+	// ExecutionReport.
+	OrdStatusReqID quickfix.Tag = 790
 )
 
 // MsgType (35) values matchd sends, accepts or looks for.
@@ -93,6 +107,12 @@ const (
 	MsgTypeOrderCancelRequest = "F"
 	// MsgTypeOrderCancelReplaceRequest is OrderCancelReplaceRequest (G).
 	MsgTypeOrderCancelReplaceRequest = "G"
+	// MsgTypeOrderStatusRequest is OrderStatusRequest (H).
+	MsgTypeOrderStatusRequest = "H"
 	// MsgTypeBusinessMessageReject is BusinessMessageReject (j).
 	MsgTypeBusinessMessageReject = "j"
+	// MsgTypeOrderMassCancelRequest is OrderMassCancelRequest (q).
+	MsgTypeOrderMassCancelRequest = "q"
+	// MsgTypeOrderMassCancelReport is OrderMassCancelReport (r).
+	MsgTypeOrderMassCancelReport = "r"
 )

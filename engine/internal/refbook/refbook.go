@@ -21,7 +21,14 @@
 //     which like every EvRejected echoes the command's fields.
 //   - A ClOrdID replaced away is remembered with the order's status right after
 //     the replace (before any trade the replace causes); the order's later fate
-//     does not change it.
+//     does not change it. Each history entry copies the order's fields at the
+//     moment it is remembered (after the replace's new OrderQty and Price), and
+//     a status request naming it answers with them.
+//   - A status request checks Side, then Symbol, against the order's for a
+//     live order and for a history entry alike.
+//   - A mass cancel checks, in order: scope, Side, Symbol (MassBySymbol only);
+//     MassOnDisconnect checks nothing and ignores Side and Symbol. It picks its
+//     orders in canonical order before canceling any.
 package refbook
 
 import (
@@ -61,27 +68,16 @@ func (o *order) status() engine.OrdStatus {
 	return engine.StatusNew
 }
 
-// key names a ClOrdID within its owner's scope.
-type key struct {
-	owner uint32
-	id    engine.ID
-}
-
-// finished is a history entry: a finished ClOrdID and the OrdStatus a cancel
-// reject naming it reports.
-type finished struct {
-	key
-	status engine.OrdStatus
-}
-
 // Book is the reference model of an engine.Engine. Not safe for concurrent use.
 type Book struct {
 	cfg engine.Config
 	// bids[s] and asks[s] are symbol s's resting orders, best price first, and
 	// within a price in time priority.
 	bids, asks [][]*order
-	// history holds finished ClOrdIDs, oldest first, at most cfg.History.
-	history    []finished
+	// history holds finished ClOrdIDs, oldest first, at most cfg.History, each
+	// with the OrdStatus a cancel reject naming it reports and the order's
+	// details when it finished.
+	history    []engine.HistoryEntry
 	lastSeq    uint64
 	nextExecID uint64
 
@@ -119,6 +115,10 @@ func (b *Book) Apply(cmd *engine.Command, out []engine.Event) []engine.Event {
 		b.replace()
 	case engine.KindEndOfDay:
 		b.endOfDay()
+	case engine.KindStatus:
+		b.status()
+	case engine.KindMassCancel:
+		b.massCancel()
 	default:
 		b.reject(engine.ReasonOther, engine.TextUnknownKind)
 	}
@@ -241,12 +241,20 @@ func (b *Book) live(owner uint32, id engine.ID) *order {
 // inHistory returns the status remembered for owner's finished ClOrdID id, and
 // whether it is remembered.
 func (b *Book) inHistory(owner uint32, id engine.ID) (engine.OrdStatus, bool) {
-	for _, h := range b.history {
-		if h.key == (key{owner, id}) {
-			return h.status, true
-		}
+	if h := b.historyEntry(owner, id); h != nil {
+		return h.Status, true
 	}
 	return 0, false
+}
+
+// historyEntry returns the history entry of owner's finished ClOrdID id, or nil.
+func (b *Book) historyEntry(owner uint32, id engine.ID) *engine.HistoryEntry {
+	for i := range b.history {
+		if h := &b.history[i]; h.Owner == owner && h.ClOrdID == id {
+			return h
+		}
+	}
+	return nil
 }
 
 // used reports whether owner may not use id for a new request.
@@ -255,10 +263,15 @@ func (b *Book) used(owner uint32, id engine.ID) bool {
 	return b.live(owner, id) != nil || done
 }
 
-// remember pushes a finished ClOrdID with the status a reject naming it reports,
-// forgetting the oldest beyond cfg.History.
-func (b *Book) remember(owner uint32, id engine.ID, status engine.OrdStatus) {
-	b.history = append(b.history, finished{key{owner, id}, status})
+// remember pushes a finished ClOrdID id of order o with the status a reject
+// naming it reports and o's details as they stand, forgetting the oldest beyond
+// cfg.History.
+func (b *Book) remember(o *order, id engine.ID, status engine.OrdStatus) {
+	b.history = append(b.history, engine.HistoryEntry{
+		Owner: o.owner, Status: status, ClOrdID: id,
+		OrderID: o.orderID, Symbol: o.symbol, Side: o.side, Type: o.typ, TIF: o.tif,
+		Price: o.price, OrderQty: o.qty, CumQty: o.cum, Notional: o.notional,
+	})
 	if len(b.history) > b.cfg.History {
 		b.history = b.history[len(b.history)-b.cfg.History:]
 	}
@@ -384,7 +397,7 @@ func (b *Book) match(o *order) {
 		if r.leaves() == 0 {
 			r.closed = true
 			b.remove(r)
-			b.remember(r.owner, r.clOrdID, engine.StatusFilled)
+			b.remember(r, r.clOrdID, engine.StatusFilled)
 		}
 	}
 }
@@ -496,7 +509,7 @@ func (b *Book) newOrder() {
 	switch {
 	case o.leaves() == 0:
 		o.closed = true
-		b.remember(o.owner, o.clOrdID, engine.StatusFilled)
+		b.remember(o, o.clOrdID, engine.StatusFilled)
 	case o.typ == engine.Market:
 		b.finishIncoming(o, engine.TextMarketNoLiquidity)
 	case o.tif == engine.IOC:
@@ -515,7 +528,7 @@ func (b *Book) finishIncoming(o *order, text engine.Text) {
 	e := orderEvent(engine.EvCanceled, engine.StatusCanceled, o)
 	e.Text = text
 	b.emit(e)
-	b.remember(o.owner, o.clOrdID, engine.StatusCanceled)
+	b.remember(o, o.clOrdID, engine.StatusCanceled)
 }
 
 // --- cancel and replace ---
@@ -567,8 +580,8 @@ func (b *Book) cancel() {
 	e.OrigClOrdID = o.clOrdID
 	e.Text = engine.TextCanceledOnRequest
 	b.emit(e)
-	b.remember(o.owner, o.clOrdID, engine.StatusCanceled)
-	b.remember(b.cmd.Owner, b.cmd.ClOrdID, engine.StatusCanceled)
+	b.remember(o, o.clOrdID, engine.StatusCanceled)
+	b.remember(o, b.cmd.ClOrdID, engine.StatusCanceled)
 }
 
 func (b *Book) replace() {
@@ -604,16 +617,16 @@ func (b *Book) replace() {
 	o.clOrdID, o.qty, o.price = c.ClOrdID, c.Qty, c.Price
 
 	if o.qty <= o.cum {
-		b.remember(o.owner, old, engine.StatusFilled)
+		b.remember(o, old, engine.StatusFilled)
 		b.remove(o)
 		o.closed = true
 		e := orderEvent(engine.EvReplaced, engine.StatusFilled, o)
 		e.OrigClOrdID = old
 		b.emit(e)
-		b.remember(o.owner, o.clOrdID, engine.StatusFilled)
+		b.remember(o, o.clOrdID, engine.StatusFilled)
 		return
 	}
-	b.remember(o.owner, old, o.status())
+	b.remember(o, old, o.status())
 	e := orderEvent(engine.EvReplaced, o.status(), o)
 	e.OrigClOrdID = old
 	b.emit(e)
@@ -624,10 +637,148 @@ func (b *Book) replace() {
 	b.match(o)
 	if o.leaves() == 0 {
 		o.closed = true
-		b.remember(o.owner, o.clOrdID, engine.StatusFilled)
+		b.remember(o, o.clOrdID, engine.StatusFilled)
 		return
 	}
 	b.insert(o)
+}
+
+// --- order status ---
+
+// differs is the Text for a request whose Side, else Symbol, is not the
+// order's, or TextNone.
+func differs(c *engine.Command, side engine.Side, sym uint32) engine.Text {
+	switch {
+	case c.Side != side:
+		return engine.TextSideDiffers
+	case c.Symbol != sym:
+		return engine.TextSymbolDiffers
+	}
+	return engine.TextNone
+}
+
+func (b *Book) status() {
+	c := b.cmd
+	// Unless found below: unknown, echoing the request.
+	e := engine.Event{
+		Kind:        engine.EvStatus,
+		Status:      engine.StatusRejected,
+		Reason:      engine.ReasonUnknownOrderStatus,
+		Text:        engine.TextUnknownOrder,
+		Owner:       c.Owner,
+		Symbol:      c.Symbol,
+		Side:        c.Side,
+		ClOrdID:     c.OrigClOrdID,
+		OrigClOrdID: c.ClOrdID,
+	}
+	if o := b.live(c.Owner, c.OrigClOrdID); o != nil {
+		if t := differs(c, o.side, o.symbol); t != engine.TextNone {
+			e.Text = t
+		} else {
+			e = orderEvent(engine.EvStatus, o.status(), o)
+			e.OrigClOrdID = c.ClOrdID
+		}
+	} else if h := b.historyEntry(c.Owner, c.OrigClOrdID); h != nil {
+		// Every entry here has its order's details: the reference book never
+		// restores a snapshot, so it has no entries from older versions.
+		if t := differs(c, h.Side, h.Symbol); t != engine.TextNone {
+			e.Text = t
+		} else {
+			var leaves int64
+			if h.Status == engine.StatusNew || h.Status == engine.StatusPartiallyFilled {
+				leaves = h.OrderQty - h.CumQty
+			}
+			e = engine.Event{
+				Kind:        engine.EvStatus,
+				Status:      h.Status,
+				OrderID:     h.OrderID,
+				Owner:       h.Owner,
+				Symbol:      h.Symbol,
+				Side:        h.Side,
+				Type:        h.Type,
+				TIF:         h.TIF,
+				Price:       h.Price,
+				OrderQty:    h.OrderQty,
+				CumQty:      h.CumQty,
+				LeavesQty:   leaves,
+				Notional:    h.Notional,
+				ClOrdID:     c.OrigClOrdID,
+				OrigClOrdID: c.ClOrdID,
+			}
+		}
+	}
+	b.emit(e)
+}
+
+// --- mass cancel ---
+
+func (b *Book) massCancel() {
+	c := b.cmd
+	text := engine.TextCanceledOnDisconnect
+	var side engine.Side // 0: both
+	symbols := make([]uint32, 0, len(b.bids))
+	report := -1
+	if c.Type == engine.MassOnDisconnect {
+		for s := range b.bids {
+			symbols = append(symbols, uint32(s))
+		}
+	} else {
+		e := engine.Event{
+			Kind:       engine.EvMassCancelReport,
+			Status:     engine.StatusRejected,
+			Owner:      c.Owner,
+			Symbol:     c.Symbol,
+			Side:       c.Side,
+			ClOrdID:    c.ClOrdID,
+			ResponseTo: uint8(c.Type),
+		}
+		switch {
+		case c.Type != engine.MassBySymbol && c.Type != engine.MassAll:
+			e.Reason, e.Text = engine.MassRejectNotSupported, engine.TextMassNotSupported
+		case c.Side != 0 && c.Side != engine.Buy && c.Side != engine.Sell:
+			e.Reason, e.Text = engine.ReasonOther, engine.TextBadSide
+		case c.Type == engine.MassBySymbol && int64(c.Symbol) >= int64(len(b.bids)):
+			e.Reason, e.Text = engine.MassRejectUnknownSymbol, engine.TextUnknownSymbol
+		default:
+			e.Status = engine.StatusCanceled
+		}
+		b.emit(e)
+		if e.Status == engine.StatusRejected {
+			return
+		}
+		report = len(b.out) - 1
+		text, side = engine.TextMassCanceled, c.Side
+		for s := range b.bids {
+			if c.Type == engine.MassAll || uint32(s) == c.Symbol {
+				symbols = append(symbols, uint32(s))
+			}
+		}
+	}
+	// The orders to cancel, in canonical order, before changing any book.
+	var victims []*order
+	for _, s := range symbols {
+		for _, sd := range []engine.Side{engine.Buy, engine.Sell} {
+			if side != 0 && side != sd {
+				continue
+			}
+			for _, o := range *b.side(s, sd) {
+				if o.owner == c.Owner {
+					victims = append(victims, o)
+				}
+			}
+		}
+	}
+	for _, o := range victims {
+		b.remove(o)
+		o.closed = true
+		e := orderEvent(engine.EvCanceled, engine.StatusCanceled, o)
+		e.Text = text
+		b.emit(e)
+		b.remember(o, o.clOrdID, engine.StatusCanceled)
+	}
+	if report >= 0 {
+		b.out[report].OrderQty = int64(len(victims))
+	}
 }
 
 // --- end of day ---
@@ -679,10 +830,7 @@ func (b *Book) State(s *engine.State) {
 			}
 		}
 	}
-	s.History = s.History[:0]
-	for _, h := range b.history {
-		s.History = append(s.History, engine.HistoryEntry{Owner: h.owner, Status: h.status, ClOrdID: h.id})
-	}
+	s.History = append(s.History[:0], b.history...)
 }
 
 // StateHash returns the canonical hash of State.
