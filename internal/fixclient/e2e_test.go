@@ -172,3 +172,40 @@ func TestLogonRefused(t *testing.T) {
 		t.Fatalf("Connect to nothing: %v", err)
 	}
 }
+
+// TestStatusAndMassCancel: status of a live, a partially filled and an
+// unknown order; mass cancels by symbol and side, and of everything, each
+// reported before its cancels.
+func TestStatusAndMassCancel(t *testing.T) {
+	t.Parallel()
+	port := startServer(t, "")
+	c := connect(t, port, "ERIN", Options{})
+	other := connect(t, port, "FRED", Options{})
+	c.run(`buy 10 AAPL @10.00 id=e1
+sell 10 AAPL @11.00 id=e2
+buy 5 MSFT @20.00 gtc id=e3
+status e1
+expect status e1
+`)
+	c.printed("ERIN>ENGINE status id=e1 buy AAPL req=",
+		"ENGINE>ERIN exec status buy 10 AAPL @10.00 day id=e1 order=1 status=new leaves=10 cum=0 req=")
+	other.run("sell 4 AAPL @10.00\nexpect filled\n")
+	c.run(`expect trade e1
+status e1
+status nosuch buy AAPL
+mass-cancel AAPL sell
+expect canceled e2
+mass-cancel
+expect canceled e1
+expect canceled e3
+`)
+	c.printed("ENGINE>ERIN exec status buy 10 AAPL @10.00 day id=e1 order=1 status=partial leaves=6 cum=4 avg=10.00 req=",
+		`ENGINE>ERIN exec status buy 0 AAPL id=nosuch status=rejected leaves=0 cum=0 reason=5 req=`, `"unknown order"`,
+		"ERIN>ENGINE mass-cancel AAPL sell id=", "ENGINE>ERIN mass-cancel-report id=", "symbol AAPL sell accepted canceled=1",
+		"ERIN>ENGINE mass-cancel all id=", "all orders accepted canceled=2")
+	out := c.out.String()
+	if r, x := strings.Index(out, "all orders accepted"), strings.Index(out, "exec canceled buy 5 MSFT"); r < 0 || x < r {
+		t.Errorf("the mass cancel's report does not precede its cancels:\n%s", out)
+	}
+	other.notPrinted("ERIN")
+}
