@@ -14,6 +14,7 @@ import (
 
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/gateway"
+	"github.com/openmatch/matchd/marketdata"
 	"github.com/openmatch/matchd/pipeline"
 )
 
@@ -33,6 +34,7 @@ type Server struct {
 	log  zerolog.Logger
 	pipe *pipeline.Pipeline
 	gw   *gateway.Gateway
+	feed *marketdata.Feed // market data: a second consumer of the pipeline's events
 	rec  pipeline.Recovered
 
 	httpSrv  *http.Server
@@ -86,6 +88,8 @@ func New(opts Options) (*Server, error) {
 	}
 	s.pipe, s.rec = pipe, rec
 	s.logRecovery(rec, time.Since(t0))
+	s.feed = marketdata.NewFeed(marketdata.Options{Symbols: len(opts.Engine.Symbols),
+		Log: opts.Logger.With().Str("component", "marketdata").Logger()})
 
 	gw, err := gateway.New(gateway.Options{
 		Settings:      opts.Settings,
@@ -98,8 +102,10 @@ func New(opts Options) (*Server, error) {
 		MaxSessions:   opts.MaxSessions,
 		PendingLimit:  opts.OfflineReports,
 		StageTiming:   opts.StageTiming,
+		MarketData:    s.feed,
 	})
 	if err != nil {
+		s.feed.Close()
 		if cerr := pipe.Close(); cerr != nil {
 			s.log.Error().Err(cerr).Msg("closing the pipeline after a failed start")
 		}
@@ -144,7 +150,7 @@ func (s *Server) Start() error {
 	s.started = true
 	s.mu.Unlock()
 
-	if err := s.pipe.Start(s.gw); err != nil {
+	if err := s.pipe.Start(s.gw, s.feed); err != nil {
 		close(s.done)
 		return fmt.Errorf("server: %w", err)
 	}
@@ -156,7 +162,7 @@ func (s *Server) Start() error {
 			return fmt.Errorf("server: metrics endpoint (MetricsAddr, -metrics): %w", err)
 		}
 		s.httpAddr = ln.Addr().String()
-		s.httpSrv = &http.Server{Handler: newMetricsHandler(newCollector(s.gw, s.pipe, &s.opts)),
+		s.httpSrv = &http.Server{Handler: newMetricsHandler(newCollector(s.gw, s.pipe, s.feed, &s.opts)),
 			ReadHeaderTimeout: 5 * time.Second}
 		s.httpDone = make(chan struct{})
 		go func() {
@@ -318,6 +324,9 @@ func (s *Server) close() {
 		s.log.Error().Err(err).Msg("pipeline close")
 	}
 	st := s.pipe.Stats()
+	// Every event has reached the feed: stop its senders (market data still
+	// queued is not sent) before the gateway logs the sessions out.
+	s.feed.Close()
 	s.gw.Stop()
 	if s.httpSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
