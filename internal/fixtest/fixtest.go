@@ -22,8 +22,14 @@ import (
 )
 
 // Fields is a received message: its body fields, plus MsgType(35), MsgSeqNum(34)
-// and PossDupFlag(43) from the header.
+// and PossDupFlag(43) from the header, and the whole message as received under
+// Wire: of a repeating group (the entries of a market-data W or X) the map keeps
+// only the last occurrence of each tag.
 type Fields map[quickfix.Tag]string
+
+// Wire is the pseudo-tag under which Fields keeps the message's wire text,
+// fields separated by |.
+const Wire quickfix.Tag = 0
 
 // FieldsOf flattens a message into Fields.
 func FieldsOf(m *quickfix.Message) Fields {
@@ -32,6 +38,7 @@ func FieldsOf(m *quickfix.Message) Fields {
 		v, _ := m.Body.GetString(tag)
 		out[tag] = v
 	}
+	out[Wire] = strings.ReplaceAll(m.String(), "\x01", "|")
 	for _, tag := range []quickfix.Tag{fixtag.MsgType, fixtag.MsgSeqNum, fixtag.PossDupFlag} {
 		if m.Header.Has(tag) {
 			out[tag], _ = m.Header.GetString(tag)
