@@ -163,8 +163,9 @@ next:
 
 // scanV walks the fields of a raw FIX message and gathers the V's tags of
 // interest into f, checking the two repeating groups: each count appears once,
-// is a non-negative number, and is followed by exactly that many entries, with
-// no entry before it or after another tag of interest has closed it. Tags the
+// is a non-negative number, and is followed by exactly that many entries; an
+// entry without its count is a missing count, one after another tag of
+// interest has closed its group is out of order. Tags the
 // gateway does not use (header, trailer, other Instrument fields of a
 // NoRelatedSym entry) are skipped and do not close a group.
 func scanV(raw []byte, f *mdFields) *mdError {
@@ -220,12 +221,18 @@ func scanV(raw []byte, f *mdFields) *mdError {
 			}
 			continue
 		case fixtag.MDEntryType:
+			if group != inTypes && f.typesCount < 0 {
+				return mdStruct(RejectMissingTag, sessRejRequiredTagMissing, fixtag.NoMDEntryTypes, "required tag missing: NoMDEntryTypes(267) before MDEntryType(269)")
+			}
 			if group != inTypes {
 				return groupOrder(fixtag.MDEntryType, "MDEntryType(269) outside its NoMDEntryTypes(267) group")
 			}
 			f.types = append(f.types, v)
 			continue
 		case fixtag.Symbol:
+			if group != inSymbols && f.symbolsCount < 0 {
+				return mdStruct(RejectMissingTag, sessRejRequiredTagMissing, fixtag.NoRelatedSym, "required tag missing: NoRelatedSym(146) before Symbol(55)")
+			}
 			if group != inSymbols {
 				return groupOrder(fixtag.Symbol, "Symbol(55) outside its NoRelatedSym(146) group")
 			}
