@@ -90,6 +90,9 @@ func New(opts Options) (*Server, error) {
 	s.logRecovery(rec, time.Since(t0))
 	s.feed = marketdata.NewFeed(marketdata.Options{Symbols: len(opts.Engine.Symbols),
 		Log: opts.Logger.With().Str("component", "marketdata").Logger()})
+	// The recovered resting orders, before the matcher runs: from here on the
+	// feed's book follows the events.
+	s.feed.Load(pipe.Engine())
 
 	gw, err := gateway.New(gateway.Options{
 		Settings:      opts.Settings,
