@@ -142,6 +142,7 @@ type scenario struct {
 	// Market data (see mdSync): the sessions that sent a V, in logon order,
 	// and the hidden session that syncs with the feed.
 	md       map[string]bool
+	fix42    map[string]bool
 	mdSyncer *fixtest.Client
 	mdProbes int
 }
@@ -191,7 +192,7 @@ func startScenario(t *testing.T, name string) *scenario {
 		}
 	})
 	return &scenario{t: t, prefix: "FS_" + strings.ToUpper(name) + "_", port: port, pipe: pipe,
-		ids: &fixtest.ExecIDs{}, clients: map[string]*fixtest.Client{}, md: map[string]bool{},
+		ids: &fixtest.ExecIDs{}, clients: map[string]*fixtest.Client{}, md: map[string]bool{}, fix42: map[string]bool{},
 		orderIDs: alias{prefix: "O"}, execIDs: alias{prefix: "E"}}
 }
 
@@ -234,6 +235,7 @@ func (sc *scenario) logon(t *testing.T, d *datadriven.TestData) string {
 		}
 		c := fixtest.Start(sc.t, fixtest.Options{Port: sc.port, BeginString: begin, Name: sc.prefix + name, ExecIDs: sc.ids})
 		sc.clients[name] = c
+		sc.fix42[name] = begin == "FIX.4.2"
 		sc.names = append(sc.names, name)
 		started = append(started, c)
 	}
@@ -263,8 +265,8 @@ func (sc *scenario) send(t *testing.T, d *datadriven.TestData) string {
 		}
 		spec = append(spec, a.Key+"="+a.Vals[0])
 	}
-	if d.CmdArgs[1].Key == fixtag.MsgTypeMarketDataRequest {
-		sc.md[name] = true
+	if d.CmdArgs[1].Key == fixtag.MsgTypeMarketDataRequest && !sc.fix42[name] {
+		sc.md[name] = true // FIX 4.2 sessions get no market data
 	}
 	c.SetT(t)
 	c.Send(strings.Join(spec, "|"))
