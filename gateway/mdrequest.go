@@ -9,8 +9,8 @@ import (
 	"github.com/openmatch/matchd/marketdata"
 )
 
-// MarketDataRequest (V) decoding. See doc.go, Market data, for the rules as a
-// client sees them.
+// MarketDataRequest (V) decoding. The rules as a client sees them, and the
+// decisions where FIX leaves room: docs/MARKETDATA.md.
 //
 // Why the raw bytes: without a data dictionary (matchd's default: no
 // DataDictionary setting) QuickFIX/Go puts every body field into one flat

@@ -102,7 +102,7 @@ type Options struct {
 	// StageTiming records the gateway's stage latencies (see StageLatencies).
 	StageTiming bool
 	// MarketData, when not nil, serves MarketDataRequest (V) from this feed (see
-	// doc.go, Market data); nil answers V like any unsupported MsgType.
+	// docs/MARKETDATA.md); nil answers V like any unsupported MsgType.
 	MarketData *marketdata.Feed
 }
 
