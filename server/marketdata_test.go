@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openmatch/matchd/internal/fixtag"
 	"github.com/openmatch/matchd/internal/fixtest"
@@ -237,6 +238,20 @@ func TestMarketDataReplay(t *testing.T) {
 		xs = append(xs, x)
 		if x.Symbol == "TEST" && x.Entries[len(x.Entries)-1].Px == "2.00" {
 			break
+		}
+	}
+	// The feed's metrics, then the subscription ends with MD's logout.
+	_, metrics := httpGet(t, "http://"+s.MetricsAddr()+"/metrics")
+	for _, want := range []string{"matchd_md_clients 1", "matchd_md_subscriptions 1", "matchd_md_rejects_total 0",
+		"matchd_md_resyncs_total 0", "matchd_md_send_errors_total 0", "matchd_md_refreshes_total "} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	md.Close()
+	for deadline := time.Now().Add(10 * time.Second); s.feed.Stats().Clients != 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("feed still has %+v 10 s after the subscriber logged out", s.feed.Stats())
 		}
 	}
 	if err := s.Close(); err != nil {
