@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/fixtest"
 	"github.com/openmatch/matchd/marketdata"
 )
 
@@ -111,5 +112,31 @@ func TestBookEndpoint(t *testing.T) {
 		if msg, _ := v["error"].(string); code != tc.code || msg == "" {
 			t.Errorf("%q: %d %v, want %d with an error", tc.query, code, v, tc.code)
 		}
+	}
+}
+
+// TestBookAfterRestart: the feed's book starts from the recovered engine, so
+// GET /book shows the orders resting before the restart (and no trades: the
+// trades before it are not kept).
+func TestBookAfterRestart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	port := fixtest.FreePort(t)
+	o, _ := testOptions(t, dir, port, "")
+	s1 := startServer(t, o)
+	a := fixtest.Connect(t, fixtest.Options{Port: port, BeginString: "FIX.4.4", Name: "BOOK_A"})
+	a.Send("35=D|11=a1|55=TEST|54=1|38=10|40=2|44=50.00|59=1")
+	a.Expect(fields{tExecType: "0", tClOrdID: "a1"})
+	a.Send("35=D|11=a2|55=TEST|54=2|38=4|40=2|44=50.01|59=1")
+	a.Expect(fields{tExecType: "0", tClOrdID: "a2"})
+	a.Close()
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := startServer(t, o)
+	code, body := httpGet(t, "http://"+s2.MetricsAddr()+"/book?symbol=TEST")
+	want := `{"symbol":"TEST","seq":2,"bids":[{"px":"50.00","size":10,"orders":1}],"asks":[{"px":"50.01","size":4,"orders":1}],"trades":[]}` + "\n"
+	if code != 200 || body != want {
+		t.Fatalf("/book after restart: %d %s\nwant %s", code, body, want)
 	}
 }
