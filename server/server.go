@@ -22,13 +22,16 @@ import (
 // matcher, releaser), plus the metrics endpoint and the end-of-day timer.
 //
 //	gateway (FIX sessions) --Submit--> pipeline --Reporter.Deliver--> gateway
+//	                                            \--observer Deliver--> marketdata.Feed --W/X--> gateway sessions
 //
 // New opens the pipeline first (pipeline.Open): it takes the data directory's
 // lock and recovers the books from the newest snapshot and the journal, and runs
 // nothing yet. Only then is the gateway created (its owner registry and FIX store
 // live in the same directory, so a second matchd on it fails before touching
-// them), with the pipeline as its Sink. Start starts the pipeline with the
-// gateway as its Reporter, before anything can be submitted.
+// them), with the pipeline as its Sink and the market-data feed (its book
+// Loaded from the recovered engine). Start starts the pipeline with the
+// gateway as its Reporter and the feed as an observer, before anything can be
+// submitted.
 type Server struct {
 	opts Options
 	log  zerolog.Logger
@@ -302,8 +305,8 @@ func nextEndOfDay(now time.Time, at time.Duration) time.Time {
 // Close shuts the server down gracefully: the gateway stops accepting logons and
 // messages; the pipeline drains (every command submitted so far is journaled,
 // matched and its reports handed to the gateway), syncs the journal and writes a
-// snapshot; then the gateway sends what it was handed and logs every session
-// out; last the metrics endpoint stops. It returns the pipeline's error, if any.
+// snapshot; the market-data feed stops (market data not yet sent is dropped);
+// then the gateway sends what it was handed and logs every session out; last the metrics endpoint stops. It returns the pipeline's error, if any.
 // Idempotent.
 func (s *Server) Close() error {
 	s.closeOnce.Do(s.close) // a concurrent Close waits for the first
