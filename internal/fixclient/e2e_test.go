@@ -84,18 +84,18 @@ expect canceled
 func TestOfflineFillTeachesOrder(t *testing.T) {
 	t.Parallel()
 	port := startServer(t, "")
-	alice := connect(t, port, "ALICE", Options{})
+	alice := connect(t, port, "OALICE", Options{})
 	alice.run("sell 100 TEST @10.00 id=o1\n")
 	if err := alice.Close(); err != nil {
 		t.Fatal(err)
 	}
-	bob := connect(t, port, "BOB", Options{})
+	bob := connect(t, port, "OBOB", Options{})
 	bob.run("buy 40 TEST @10.00\nexpect filled\n")
 	time.Sleep(2 * time.Millisecond) // a later run: another run tag
-	again := connect(t, port, "ALICE", Options{})
+	again := connect(t, port, "OALICE", Options{})
 	again.run("expect trade o1\ncancel o1\nexpect canceled\n")
-	again.printed("ENGINE>ALICE exec trade sell 100 TEST @10.00 day id=o1 order=1 last=40@10.00 status=partial leaves=60 cum=40",
-		"ALICE>ENGINE cancel id=", "orig=o1 sell TEST", "ENGINE>ALICE exec canceled sell 100 TEST @10.00 day")
+	again.printed("ENGINE>OALICE exec trade sell 100 TEST @10.00 day id=o1 order=1 last=40@10.00 status=partial leaves=60 cum=40",
+		"OALICE>ENGINE cancel id=", "orig=o1 sell TEST", "ENGINE>OALICE exec canceled sell 100 TEST @10.00 day")
 }
 
 // TestStoreAcrossRuns: with a store directory the next run continues the
@@ -208,4 +208,101 @@ expect canceled e3
 		t.Errorf("the mass cancel's report does not precede its cancels:\n%s", out)
 	}
 	other.notPrinted("ERIN")
+}
+
+// TestBookLines: a subscriber prints the snapshot and each update as a
+// line, the trade among them, while two other clients trade; md-reject for
+// an unknown symbol.
+func TestBookLines(t *testing.T) {
+	t.Parallel()
+	port := startServer(t, "")
+	w := connect(t, port, "BWATCH", Options{})
+	alice := connect(t, port, "BALICE", Options{})
+	bob := connect(t, port, "BBOB", Options{})
+	alice.run("buy 10 AAPL @149.00\n")
+	w.run("book AAPL\nexpect book AAPL\n")
+	if !w.Subscribed() {
+		t.Fatal("not subscribed after book")
+	}
+	alice.run("sell 100 AAPL @150.00\n")
+	bob.run("buy 100 AAPL @150.00\nexpect filled\n")
+	w.run("expect md-trade AAPL\n")
+	w.printed("BWATCH>ENGINE book AAPL depth=0 req=",
+		"ENGINE>BWATCH book AAPL snapshot: bids 10@149.00(1) | asks -",
+		"ENGINE>BWATCH book AAPL update: new ask 100@150.00(1) | top: bids 10@149.00(1) | asks 100@150.00(1)",
+		"ENGINE>BWATCH book AAPL update: trade 100@150.00, delete ask 150.00 | top: bids 10@149.00(1) | asks -")
+	if err := w.runErr("book ZZZZ\n"); err == nil || !strings.Contains(err.Error(), "BWATCH.txt:1: book ZZZZ: subscription refused") {
+		t.Fatalf("book ZZZZ: %v", err)
+	}
+	w.printed("ENGINE>BWATCH md-reject req=")
+	if err := w.runErr("book AAPL\n"); err == nil || !strings.Contains(err.Error(), "already subscribed to AAPL") {
+		t.Fatalf("second book AAPL: %v", err)
+	}
+}
+
+// TestBookLadder: with Redraw, book draws the ladder in place (top 2
+// levels here) until interrupted, then unsubscribes and returns.
+func TestBookLadder(t *testing.T) {
+	t.Parallel()
+	port := startServer(t, "")
+	w := connect(t, port, "LADDER", Options{Redraw: true})
+	alice := connect(t, port, "LALICE", Options{})
+	lines, err := ParseArgs([]string{"book TEST 2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- w.RunLines(context.Background(), lines) }()
+	alice.run("buy 1 TEST @9.00\nbuy 2 TEST @9.50\nbuy 3 TEST @8.00\nsell 4 TEST @10.00\nsell 1 TEST @9.50\n")
+	want := "1 1 9.50 | 10.00 4 1" // the row, with its spacing squeezed
+	deadline := time.Now().Add(10 * time.Second)
+	for !hasRow(w.out.String(), want) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !w.Interrupt() {
+		t.Fatal("no ladder to interrupt")
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	out := w.out.String()
+	last := out[strings.LastIndex(out, "\x1b[H\x1b[2J"):]
+	for _, row := range []string{want, "1 1 9.00 |"} {
+		if !hasRow(last, row) {
+			t.Errorf("ladder lacks the row %q:\n%s", row, last)
+		}
+	}
+	for _, s := range []string{"TEST  top 2  (LADDER from ENGINE)", "1 @ 9.50"} {
+		if !strings.Contains(last, s) {
+			t.Errorf("ladder lacks %q:\n%s", s, last)
+		}
+	}
+	if !strings.HasSuffix(out, "book TEST: stopped\n") {
+		t.Errorf("no stop line after the ladder:\n%s", out)
+	}
+	if strings.Contains(out[:strings.Index(out, "\x1b[H")], "update:") {
+		t.Errorf("updates printed as lines before the ladder:\n%s", out)
+	}
+	if strings.Contains(last, "8.00") {
+		t.Errorf("top 2 shows a third bid level:\n%s", last)
+	}
+	if w.Subscribed() || w.Interrupt() {
+		t.Error("still subscribed, or a ladder left, after the interrupt")
+	}
+	// A refused subscription draws nothing and prints the reject.
+	if err := w.runErr("book ZZZZ\n"); err == nil || !strings.Contains(err.Error(), "subscription refused") {
+		t.Fatalf("book ZZZZ: %v", err)
+	}
+	w.printed("ENGINE>LADDER md-reject req=")
+}
+
+// hasRow reports whether some line of out reads row once runs of spaces are
+// squeezed.
+func hasRow(out, row string) bool {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Join(strings.Fields(l), " ") == row {
+			return true
+		}
+	}
+	return false
 }

@@ -188,7 +188,7 @@ func formatMessage(m *message) string {
 			w.kv("avg", m.get(fixtag.AvgPx))
 		}
 		w.kv("reason", m.get(fixtag.OrdRejReason))
-		w.kv("req", m.get(tagOrdStatusReqID))
+		w.kv("req", m.get(fixtag.OrdStatusReqID))
 		w.text(m)
 	case fixtag.MsgTypeOrderCancelReject:
 		w.word("cancel-reject")
@@ -202,26 +202,26 @@ func formatMessage(m *message) string {
 		w.word("reason=" + m.get(fixtag.CxlRejReason) + " (" + cxlRejReasonName(m.get(fixtag.CxlRejReason)) + ")")
 		w.kv("status", ordStatusName(m.get(fixtag.OrdStatus)))
 		w.text(m)
-	case msgTypeOrderMassCancelReport:
+	case fixtag.MsgTypeOrderMassCancelReport:
 		w.word("mass-cancel-report")
 		w.kv("id", m.get(fixtag.ClOrdID))
-		switch m.get(tagMassCancelRequestType) {
+		switch m.get(fixtag.MassCancelRequestType) {
 		case "1":
 			w.word("symbol " + m.get(fixtag.Symbol))
 		case "7":
 			w.word("all orders")
 		default:
-			w.kv("type", m.get(tagMassCancelRequestType))
+			w.kv("type", m.get(fixtag.MassCancelRequestType))
 		}
 		if s := m.get(fixtag.Side); s != "" {
 			w.word(sideName(s))
 		}
-		if resp := m.get(tagMassCancelResponse); resp == "0" {
+		if resp := m.get(fixtag.MassCancelResponse); resp == "0" {
 			w.word("rejected")
-			w.kv("reason", m.get(tagMassCancelRejectReason))
+			w.kv("reason", m.get(fixtag.MassCancelRejectReason))
 		} else {
 			w.word("accepted")
-			w.kv("canceled", m.get(tagTotalAffectedOrders))
+			w.kv("canceled", m.get(fixtag.TotalAffectedOrders))
 		}
 		w.text(m)
 	case fixtag.MsgTypeReject:

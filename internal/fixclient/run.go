@@ -263,31 +263,31 @@ func (c *Client) status(ctx context.Context, cmd *Command) error {
 		return err
 	}
 	orig, req := c.orders.current(ord), c.ids.next()
-	m := newMessage(msgTypeOrderStatusRequest)
+	m := newMessage(fixtag.MsgTypeOrderStatusRequest)
 	m.Body.Remove(fixtag.TransactTime)
 	m.Body.SetString(fixtag.ClOrdID, orig)
 	m.Body.SetString(fixtag.Side, sideValue(ord.side))
 	m.Body.SetString(fixtag.Symbol, ord.symbol)
-	m.Body.SetString(tagOrdStatusReqID, req)
+	m.Body.SetString(fixtag.OrdStatusReqID, req)
 	c.printf("%s>%s status id=%s %s %s req=%s", c.o.Sender, c.o.Target, orig, sideWord(ord.side), ord.symbol, req)
 	_, err = c.sendAndWait(ctx, m, req, func(r *message) bool {
 		return r.typ == fixtag.MsgTypeExecutionReport && r.get(fixtag.ExecType) == "I" &&
-			(r.get(tagOrdStatusReqID) == req || !r.has(tagOrdStatusReqID) && r.get(fixtag.ClOrdID) == orig)
+			(r.get(fixtag.OrdStatusReqID) == req || !r.has(fixtag.OrdStatusReqID) && r.get(fixtag.ClOrdID) == orig)
 	})
 	return err
 }
 
 func (c *Client) massCancel(ctx context.Context, cmd *Command) error {
 	id := c.ids.next()
-	m := newMessage(msgTypeOrderMassCancelRequest)
+	m := newMessage(fixtag.MsgTypeOrderMassCancelRequest)
 	m.Body.SetString(fixtag.ClOrdID, id)
 	scope := "all"
 	if cmd.Symbol != "" {
-		m.Body.SetString(tagMassCancelRequestType, "1")
+		m.Body.SetString(fixtag.MassCancelRequestType, "1")
 		m.Body.SetString(fixtag.Symbol, cmd.Symbol)
 		scope = cmd.Symbol
 	} else {
-		m.Body.SetString(tagMassCancelRequestType, "7")
+		m.Body.SetString(fixtag.MassCancelRequestType, "7")
 	}
 	if cmd.Side != 0 {
 		m.Body.SetString(fixtag.Side, sideValue(cmd.Side))
@@ -295,7 +295,7 @@ func (c *Client) massCancel(ctx context.Context, cmd *Command) error {
 	}
 	c.printf("%s>%s mass-cancel %s id=%s", c.o.Sender, c.o.Target, scope, id)
 	_, err := c.sendAndWait(ctx, m, id, func(r *message) bool {
-		return r.typ == msgTypeOrderMassCancelReport && r.get(fixtag.ClOrdID) == id
+		return r.typ == fixtag.MsgTypeOrderMassCancelReport && r.get(fixtag.ClOrdID) == id
 	})
 	return err
 }
@@ -338,7 +338,13 @@ func (c *Client) book(ctx context.Context, cmd *Command) error {
 	c.mu.Lock()
 	c.subs[req] = &sub{reqID: req, symbol: cmd.Symbol, depth: cmd.Depth}
 	delete(c.books, cmd.Symbol) // the W rebuilds it
+	c.view = v                  // from the W on (nil: lines)
 	c.mu.Unlock()
+	if v != nil {
+		c.outMu.Lock()
+		c.recent = nil
+		c.outMu.Unlock()
+	}
 	got, err := c.sendAndWait(ctx, mdRequest(req, cmd.Symbol, '1', cmd.Depth), req, func(r *message) bool {
 		return (r.typ == msgTypeMarketDataSnapshot || r.typ == msgTypeMarketDataRequestReject) && r.get(tagMDReqID) == req
 	})
@@ -348,7 +354,16 @@ func (c *Client) book(ctx context.Context, cmd *Command) error {
 	if err != nil {
 		c.mu.Lock()
 		delete(c.subs, req)
+		c.view = nil
 		c.mu.Unlock()
+		if v != nil { // what arrived meanwhile (the reject) was kept for the ladder
+			c.outMu.Lock()
+			for _, l := range c.recent {
+				io.WriteString(c.o.Out, l+"\n")
+			}
+			c.recent = nil
+			c.outMu.Unlock()
+		}
 		return err
 	}
 	if v == nil {
@@ -360,12 +375,6 @@ func (c *Client) book(ctx context.Context, cmd *Command) error {
 // drawLadder redraws v's book in place until interrupted, then
 // unsubscribes.
 func (c *Client) drawLadder(ctx context.Context, v *view, req string) error {
-	c.mu.Lock()
-	c.view = v
-	c.mu.Unlock()
-	c.outMu.Lock()
-	c.recent = nil
-	c.outMu.Unlock()
 	tick := time.NewTicker(50 * time.Millisecond) // at most 20 redraws a second
 	defer tick.Stop()
 	redraw := true
@@ -423,7 +432,7 @@ func (c *Client) expect(ctx context.Context, cmd *Command) error {
 	switch {
 	case arg == 'o' && cmd.Event == "mass-cancel":
 		ok = func(m *message) bool {
-			return m.typ == msgTypeOrderMassCancelReport && (cmd.ID == "" || m.get(fixtag.ClOrdID) == cmd.ID)
+			return m.typ == fixtag.MsgTypeOrderMassCancelReport && (cmd.ID == "" || m.get(fixtag.ClOrdID) == cmd.ID)
 		}
 	case arg == 'o':
 		var ord *order

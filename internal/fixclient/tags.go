@@ -2,8 +2,9 @@ package fixclient
 
 import "github.com/quickfixgo/quickfix"
 
-// FIX tags of CONTRACT §6 and §7 and of the session-level rejects that
-// internal/fixtag does not name (yet): the client writes and reads them here.
+// FIX tags of market data (CONTRACT §6) and of the session-level and
+// business rejects that internal/fixtag does not name: the client writes
+// and reads them here.
 const (
 	tagSenderCompID            quickfix.Tag = 49
 	tagTargetCompID            quickfix.Tag = 56
@@ -26,18 +27,10 @@ const (
 	tagSessionRejectReason     quickfix.Tag = 373
 	tagBusinessRejectRefID     quickfix.Tag = 379
 	tagBusinessRejectReason    quickfix.Tag = 380
-	tagMassCancelRequestType   quickfix.Tag = 530
-	tagMassCancelResponse      quickfix.Tag = 531
-	tagMassCancelRejectReason  quickfix.Tag = 532
-	tagTotalAffectedOrders     quickfix.Tag = 533
-	tagOrdStatusReqID          quickfix.Tag = 790
 )
 
-// MsgType values of CONTRACT §6 and §7.
+// MsgType values of market data (CONTRACT §6).
 const (
-	msgTypeOrderStatusRequest      = "H"
-	msgTypeOrderMassCancelRequest  = "q"
-	msgTypeOrderMassCancelReport   = "r"
 	msgTypeMarketDataRequest       = "V"
 	msgTypeMarketDataSnapshot      = "W"
 	msgTypeMarketDataIncremental   = "X"
