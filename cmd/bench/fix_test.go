@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -207,5 +208,37 @@ func TestMDNote(t *testing.T) {
 	want := "# md: 2 subscribers received 40 X messages and 7 snapshots (6 before the load, 1 resyncs during it) with 90 entries (12 trades); 0 rejects, 1 logouts"
 	if notes := fixNotes(res); !slices.Contains(notes, want) {
 		t.Errorf("notes %q lack %q", notes, want)
+	}
+}
+
+// TestFixCommandMDSubscribers: against the real server (with its
+// market-data feed), two subscribers get a snapshot of each symbol before
+// the load and the makers' and trades' updates during it; nothing is
+// refused or dropped.
+func TestFixCommandMDSubscribers(t *testing.T) {
+	port, metrics := startMatchd(t)
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"fix", "-port", strconv.Itoa(port), "-metrics", metrics, "-sender-prefix", "CMDMD",
+		"-rate", "500", "-count", "200", "-cross", "0.2", "-symbols", "AAPL,MSFT,TEST", "-grace", "10s", "-md-subscribers", "2"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	table := out.String()
+	m := regexp.MustCompile(`# md: 2 subscribers received (\d+) X messages and 6 snapshots \(6 before the load, 0 resyncs during it\) with (\d+) entries \((\d+) trades\); 0 rejects, 0 logouts`).FindStringSubmatch(table)
+	if m == nil {
+		t.Fatalf("no md note, or not the expected one:\n%s", table)
+	}
+	xs, _ := strconv.Atoi(m[1])
+	trades, _ := strconv.Atoi(m[3])
+	// About 40 takers, each trading with its maker: both subscribers see
+	// every trade and every maker resting.
+	if xs < 2*20 || trades < 2*20 || trades%2 != 0 {
+		t.Errorf("X messages %d, trade entries %d:\n%s", xs, trades, table)
+	}
+	t.Logf("%s", m[0])
+	for _, want := range []string{"acked=200", "lost=0", "md_snapshots_initial=6", "md_resyncs=0", "md_logouts=0"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("output lacks %q:\n%s", want, table)
+		}
 	}
 }
