@@ -283,7 +283,7 @@ func TestBookLadder(t *testing.T) {
 	if strings.Contains(out[:strings.Index(out, "\x1b[H")], "update:") {
 		t.Errorf("updates printed as lines before the ladder:\n%s", out)
 	}
-	if strings.Contains(last, "8.00") {
+	if hasRow(last, "1 3 8.00 |") {
 		t.Errorf("top 2 shows a third bid level:\n%s", last)
 	}
 	if w.Subscribed() || w.Interrupt() {
