@@ -177,7 +177,11 @@ func (b *mdBook) render(w io.Writer, title string, depth int) {
 		view = fmt.Sprintf("top %d", depth)
 	}
 	var s strings.Builder
-	fmt.Fprintf(&s, "%s  %s  (%s)  %d updates\n\n", b.symbol, view, title, b.updates)
+	plural := "s"
+	if b.updates == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(&s, "%s  %s  (%s)  %d update%s\n\n", b.symbol, view, title, b.updates, plural)
 	fmt.Fprintf(&s, "%8s %10s %12s | %-12s %10s %8s\n", "orders", "size", "bid", "ask", "size", "orders")
 	if len(bids) == 0 && len(asks) == 0 {
 		s.WriteString("  (no orders in the book)\n")
