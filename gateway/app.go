@@ -47,6 +47,7 @@ func (a app) OnLogout(sid quickfix.SessionID) {
 		s.online = false
 		s.mu.Unlock()
 		s.signal()
+		g.mdDisconnect(s)
 	}
 	g.mu.Lock()
 	wasActive := g.active[sid]
@@ -98,6 +99,9 @@ func (a app) FromApp(msg *quickfix.Message, sid quickfix.SessionID) quickfix.Mes
 	if !s.limiter.allow(int64(now.Sub(g.epoch))) {
 		g.Counters.MessageRejects[RejectRateLimit].Add(1)
 		return &rejectError{text: "rate limit exceeded", reason: bizRejOther, business: true}
+	}
+	if g.opts.MarketData != nil && isMarketDataRequest(msg) {
+		return g.marketDataRequest(msg, s)
 	}
 	cmd := &s.cmd
 	if de, ok := g.dec.decode(msg, cmd); !ok {

@@ -30,6 +30,10 @@ type Sink interface {
 type Counters struct {
 	// OrdersIn counts D, F, G, H and q messages decoded and submitted to the Sink.
 	OrdersIn atomic.Uint64
+	// MarketDataRequests counts MarketDataRequests (V) served (subscribed or
+	// unsubscribed); MarketDataRejects those answered with
+	// MarketDataRequestReject (Y). Malformed ones count in MessageRejects.
+	MarketDataRequests, MarketDataRejects atomic.Uint64
 	// ReportsOut counts reports handed to QuickFIX for sending.
 	ReportsOut atomic.Uint64
 	// ReportsQueued counts reports parked for an offline session.

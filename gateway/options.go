@@ -15,6 +15,7 @@ import (
 
 	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/marketdata"
 )
 
 // Defaults.
@@ -105,6 +106,9 @@ type Options struct {
 	PendingLimit int
 	// StageTiming records the gateway's stage latencies (see StageLatencies).
 	StageTiming bool
+	// MarketData, when not nil, serves MarketDataRequest (V) from this feed (see
+	// docs/MARKETDATA.md); nil answers V like any unsupported MsgType.
+	MarketData *marketdata.Feed
 }
 
 // credentials of a listed session; empty strings are not checked.

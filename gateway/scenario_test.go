@@ -49,6 +49,11 @@ package gateway_test
 //
 // Lines starting with # are comments.
 //
+// Market data (mdscenario_test.go): a session's W and X print after its other
+// messages, in the order the feed sent them, each entry of NoMDEntries as
+// [Field=value ...]. Files that send V must not trade TEST, which the
+// feed-sync probe uses.
+//
 // A received message prints as one line, "NAME MSGTYPE Field=value...", its body
 // fields in a fixed order with FIX names (ExecType, OrdStatus, ClOrdID, ...; a
 // tag without a name as its number; Text last), plus PossDupFlag if set; a value
@@ -89,6 +94,7 @@ import (
 	"github.com/openmatch/matchd/internal/fixtag"
 	"github.com/openmatch/matchd/internal/fixtest"
 	"github.com/openmatch/matchd/internal/syncbuf"
+	"github.com/openmatch/matchd/marketdata"
 	"github.com/openmatch/matchd/pipeline"
 )
 
@@ -153,11 +159,19 @@ type scenario struct {
 	probes   int // probes sent (each one sequenced command)
 	orderIDs alias
 	execIDs  alias
+
+	// Market data (see mdSync): the sessions that sent a V, in logon order,
+	// and the hidden session that syncs with the feed.
+	md       map[string]bool
+	fix42    map[string]bool
+	mdSyncer *fixtest.Client
+	mdProbes int
 }
 
 func newScenario(t *testing.T, name string) *scenario {
 	return &scenario{t: t, name: name, prefix: "FS_" + strings.ToUpper(name) + "_",
 		ids: &fixtest.ExecIDs{}, clients: map[string]*fixtest.Client{}, proxies: map[string]*scenarioProxy{},
+		md: map[string]bool{}, fix42: map[string]bool{},
 		orderIDs: alias{prefix: "O"}, execIDs: alias{prefix: "E"}}
 }
 
@@ -175,22 +189,26 @@ func (sc *scenario) start() {
 		t.Fatal(err)
 	}
 	port := fixtest.FreePort(t)
+	feed := marketdata.NewFeed(marketdata.Options{Symbols: len(cfg.Symbols), Log: logger})
 	opts := gateway.Options{DataDir: dir, Port: port, ListenHost: "127.0.0.1",
-		Symbols: cfg.Symbols, Sink: pipe, Logger: logger}
+		Symbols: cfg.Symbols, Sink: pipe, Logger: logger, MarketData: feed}
 	if len(sc.sessions) > 0 {
 		text := "[DEFAULT]\nSenderCompID=" + gateway.DefaultCompID + "\nSocketAcceptHost=127.0.0.1\nSocketAcceptPort=" +
 			strconv.Itoa(port) + "\nDynamicSessions=Y\nResetOnLogon=N\n" + strings.Join(sc.sessions, "")
 		if opts.Settings, err = gateway.ParseSettings(text); err != nil {
+			feed.Close()
 			pipe.Close()
 			t.Fatal(err)
 		}
 	}
 	gw, err := gateway.New(opts)
 	if err != nil {
+		feed.Close()
 		pipe.Close()
 		t.Fatal(err)
 	}
-	if err := pipe.Start(gw); err != nil {
+	if err := pipe.Start(gw, feed); err != nil {
+		feed.Close()
 		gw.Stop()
 		pipe.Close()
 		t.Fatal(err)
@@ -198,6 +216,7 @@ func (sc *scenario) start() {
 	if err := gw.Start(); err != nil {
 		gw.Stop()
 		pipe.Close()
+		feed.Close()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -205,6 +224,7 @@ func (sc *scenario) start() {
 		if err := pipe.Close(); err != nil {
 			t.Errorf("closing the pipeline: %v", err)
 		}
+		feed.Close()
 		gw.Stop()
 		if t.Failed() {
 			t.Logf("gateway log:\n%s", logs.String())
@@ -263,6 +283,7 @@ func (sc *scenario) logon(t *testing.T, d *datadriven.TestData) string {
 		sc.proxies[name] = p
 		c := fixtest.Start(sc.t, fixtest.Options{Port: p.port, BeginString: begin, Name: sc.prefix + name, ExecIDs: sc.ids})
 		sc.clients[name] = c
+		sc.fix42[name] = begin == "FIX.4.2"
 		sc.names = append(sc.names, name)
 		started = append(started, c)
 	}
@@ -354,6 +375,9 @@ func (sc *scenario) send(t *testing.T, d *datadriven.TestData) string {
 		}
 		spec = append(spec, a.Key+"="+a.Vals[0])
 	}
+	if d.CmdArgs[1].Key == fixtag.MsgTypeMarketDataRequest && !sc.fix42[name] {
+		sc.md[name] = true // FIX 4.2 sessions get no market data
+	}
 	c.SetT(t)
 	c.Send(strings.Join(spec, "|"))
 	return sc.collect(t, name)
@@ -372,9 +396,25 @@ func (sc *scenario) collect(t *testing.T, first string) string {
 		}
 	}
 	var b strings.Builder
+	mdOut := map[string][]fixtest.Fields{}
 	for _, n := range order {
 		for _, m := range sc.probe(t, n) {
+			if isMD(m) {
+				mdOut[n] = append(mdOut[n], m)
+				continue
+			}
 			b.WriteString(n + " " + sc.format(m) + "\n")
+		}
+	}
+	if len(sc.md) > 0 {
+		sc.mdSync(t)
+		for _, n := range order {
+			if sc.md[n] {
+				mdOut[n] = append(mdOut[n], sc.mdProbe(t, n)...)
+			}
+			for _, m := range mdOut[n] {
+				b.WriteString(n + " " + sc.format(m) + "\n")
+			}
 		}
 	}
 	if b.Len() == 0 {
@@ -437,6 +477,7 @@ var fieldNames = []struct {
 	{37, "OrderID"}, {17, "ExecID"}, {60, "TransactTime"},
 	{45, "RefSeqNum"}, {372, "RefMsgType"}, {371, "RefTagID"}, {373, "SessionRejectReason"},
 	{379, "BusinessRejectRefID"}, {380, "BusinessRejectReason"}, {43, "PossDupFlag"},
+	{262, "MDReqID"}, {281, "MDReqRejReason"},
 }
 
 // format prints a received message (see the file comment).
@@ -446,6 +487,13 @@ func (sc *scenario) format(m fixtest.Fields) string {
 		rest[tag] = v
 	}
 	parts := []string{rest[fixtag.MsgType]}
+	groups, inGroup := mdGroups(rest[fixtest.Wire])
+	for tag := range inGroup {
+		n, _ := strconv.Atoi(tag)
+		delete(rest, quickfix.Tag(n))
+	}
+	delete(rest, fixtag.NoMDEntries)
+	delete(rest, fixtest.Wire)
 	delete(rest, fixtag.MsgType)
 	delete(rest, fixtag.MsgSeqNum)
 	text, hasText := rest[fixtag.Text]
@@ -475,6 +523,9 @@ func (sc *scenario) format(m fixtest.Fields) string {
 	sort.Ints(tags)
 	for _, tag := range tags {
 		parts = append(parts, strconv.Itoa(tag)+"="+quote(rest[quickfix.Tag(tag)]))
+	}
+	if groups != "" {
+		parts = append(parts, groups)
 	}
 	if hasText {
 		parts = append(parts, "Text="+quote(text))

@@ -3,7 +3,9 @@
 //	producers (FIX sessions) --Submit--> inbound ring [Command slots]
 //	    group 1, in parallel: journaler (append + group commit)
 //	                          matcher   (engine.Apply, pinned)  --> outbound ring [Event slots]
-//	                                                                   releaser (Reporter.Deliver)
+//	                                                  group 1, in parallel: releaser  (Reporter.Deliver)
+//	                                                                        observers (each its own Deliver:
+//	                                                                                   market data)
 //
 // Submit serializes the producers (ringbuffer.Publisher) and stamps each command
 // with the next sequence number and the sequencer's clock under the same lock, so
@@ -14,6 +16,11 @@
 // it may run ahead of the journal. The releaser hands an event to the Reporter
 // only when the durable sequence has reached the event's command (ack gating),
 // so a client never sees a report for a command that a crash could lose.
+// Observers (Start's extra Reporters, e.g. the market-data feed) are consumers
+// of the outbound ring beside the releaser, each on its own goroutine, gated
+// on the durable sequence the same way: each sees every event, in order, once
+// its command is durable, and none waits for another (the slowest consumer
+// only gates the matcher when the ring is full).
 //
 // Every CheckpointEvery commands the matcher hands the journaler its state hash,
 // which the journaler appends as a checkpoint record (see package datadir). Every
@@ -261,9 +268,11 @@ func open(opts Options, lock *datadir.DirLock) (*Pipeline, Recovered, error) {
 }
 
 // Start starts the journaler, the matcher, the releaser (which hands every
-// event to rep, once its command is durable; nil discards them) and the
-// snapshot writer. It may be called once, and not after Close.
-func (p *Pipeline) Start(rep Reporter) error {
+// event to rep, once its command is durable; nil discards them), one consumer
+// per observer (each handed every event the same way, on its own goroutine, in
+// parallel with the releaser; nil observers are skipped) and the snapshot
+// writer. It may be called once, and not after Close.
+func (p *Pipeline) Start(rep Reporter, observers ...Reporter) error {
 	p.life.Lock()
 	defer p.life.Unlock()
 	if p.closing {
@@ -279,7 +288,13 @@ func (p *Pipeline) Start(rep Reporter) error {
 		p.matcher = ringbuffer.Pinned(p.opts.MatcherCPU, m)
 		matchConsumer = p.matcher
 	}
-	if err := p.out.Start([]ringbuffer.Consumer{&releaser{p: p}}); err != nil {
+	outConsumers := []ringbuffer.Consumer{&releaser{p: p, rep: rep, main: true}}
+	for _, o := range observers {
+		if o != nil {
+			outConsumers = append(outConsumers, &releaser{p: p, rep: o})
+		}
+	}
+	if err := p.out.Start(outConsumers); err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	if err := p.in.Start([]ringbuffer.Consumer{p.journaler, matchConsumer}); err != nil {
@@ -539,9 +554,13 @@ func (m *matcher) Consume(lower, upper int64) {
 	}
 }
 
-// releaser hands events to the Reporter once their commands are durable.
+// releaser hands events to a Reporter once their commands are durable. The
+// main one (the Reporter of Start) also publishes Sent and the release stage
+// timing; the observers' do neither.
 type releaser struct {
 	p       *Pipeline
+	rep     Reporter // nil discards
+	main    bool
 	durable uint64
 	lastSeq uint64 // for stage timing: the first event of each command
 }
@@ -556,8 +575,11 @@ func (rl *releaser) Consume(lower, upper int64) {
 				return // the journal failed: nothing more may be released
 			}
 		}
-		if p.rep != nil {
-			p.rep.Deliver(ev)
+		if rl.rep != nil {
+			rl.rep.Deliver(ev)
+		}
+		if !rl.main {
+			continue
 		}
 		if p.opts.StageTiming && ev.Seq != rl.lastSeq {
 			rl.lastSeq = ev.Seq
@@ -591,11 +613,17 @@ func (p *Pipeline) writeSnapshot(seq uint64, buf []byte) error {
 	return nil
 }
 
-// durableSeq publishes the journal's durable sequence and lets one waiter park
-// until it passes a value.
+// durableSeq publishes the journal's durable sequence and lets any number of
+// waiters (the releaser, each observer, the snapshotter) park until it passes
+// a value. A waiter counts itself in waiters under mu before its last check of
+// seq and stays counted until it returns; publish stores seq and then, if
+// anyone is counted, broadcasts under mu. With sequentially consistent atomics
+// either the publisher sees the count (and its broadcast, taken under mu, can
+// only land while the waiter is parked in Wait) or the waiter's check sees the
+// new seq, so no wake-up is lost however many wait.
 type durableSeq struct {
 	seq     atomic.Uint64
-	waiting atomic.Bool
+	waiters atomic.Int32
 	mu      sync.Mutex
 	cond    *sync.Cond
 }
@@ -612,7 +640,7 @@ func (d *durableSeq) publish(seq uint64) {
 }
 
 func (d *durableSeq) wake() {
-	if d.waiting.Load() {
+	if d.waiters.Load() > 0 {
 		d.mu.Lock()
 		if d.cond != nil {
 			d.cond.Broadcast()
@@ -641,10 +669,10 @@ func (d *durableSeq) wait(seq uint64, failed *atomic.Pointer[error]) uint64 {
 	if d.cond == nil {
 		d.cond = sync.NewCond(&d.mu)
 	}
+	d.waiters.Add(1)
+	defer d.waiters.Add(-1)
 	for {
-		d.waiting.Store(true)
 		if v := d.seq.Load(); v >= seq || failed.Load() != nil {
-			d.waiting.Store(false)
 			return v
 		}
 		d.cond.Wait()

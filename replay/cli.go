@@ -30,6 +30,8 @@ type CLI struct {
 	Verify       bool
 	FromSnapshot bool
 	Progress     bool
+	MarketData   bool
+	MDFromSeq    uint64
 }
 
 // ParseFlags parses the replay command line.
@@ -44,7 +46,9 @@ func ParseFlags(args []string, stderr io.Writer) (CLI, error) {
 	fs.Uint64Var(&c.StopSeq, "stop-seq", 0, "stop after the command with this sequence number")
 	fs.StringVar(&stopTime, "stop-time", "", "stop before the first command later than this time (RFC 3339, or Unix nanoseconds)")
 	fs.BoolVar(&c.Book, "book", false, "print the books as they stand where the replay stops")
-	fs.StringVar(&c.Symbol, "symbol", "", "with -book: only this symbol")
+	fs.StringVar(&c.Symbol, "symbol", "", "with -book or -md: only this symbol")
+	fs.BoolVar(&c.MarketData, "md", false, "print the market-data stream as JSON lines: a W of each symbol at -md-from-seq, then every X up to where the replay stops")
+	fs.Uint64Var(&c.MDFromSeq, "md-from-seq", 0, "with -md: start after the command with this sequence number (0: from the empty books)")
 	fs.BoolVar(&c.Verify, "verify", false, "check every checkpoint record and snapshot against the replayed state; exit 1 on the first difference")
 	fs.BoolVar(&c.FromSnapshot, "from-snapshot", false, "start from the newest valid snapshot (events_hash then covers only the tail)")
 	fs.BoolVar(&c.Progress, "progress", true, "show a progress bar on stderr when it is a terminal")
@@ -67,8 +71,17 @@ func ParseFlags(args []string, stderr io.Writer) (CLI, error) {
 			return c, fmt.Errorf("-stop-time %q: want RFC 3339 (2026-11-23T10:00:00Z) or Unix nanoseconds", stopTime)
 		}
 	}
-	if c.Symbol != "" && !c.Book {
-		return c, errors.New("-symbol goes with -book")
+	if c.Symbol != "" && !c.Book && !c.MarketData {
+		return c, errors.New("-symbol goes with -book or -md")
+	}
+	if c.MDFromSeq != 0 && !c.MarketData {
+		return c, errors.New("-md-from-seq goes with -md")
+	}
+	if c.MarketData && (c.Events || c.FromSnapshot) {
+		return c, errors.New("-md cannot be combined with -events or -from-snapshot (market data is rebuilt from every event since the first command)")
+	}
+	if c.MarketData && c.StopSeq != 0 && c.MDFromSeq > c.StopSeq {
+		return c, errors.New("-md-from-seq is after -stop-seq")
 	}
 	return c, nil
 }
@@ -114,6 +127,11 @@ func Main(args []string, stdout, stderr io.Writer) error {
 		enc := json.NewEncoder(w)
 		opts.OnEvent = func(ev *engine.Event) error { return EncodeEvent(enc, &cfg, ev) }
 	}
+	var md *MarketData
+	if c.MarketData {
+		md = NewMarketData(w, &cfg, c.MDFromSeq, symbol)
+		opts.OnEvent = md.OnEvent
+	}
 	if f, ok := stderr.(*os.File); ok && c.Progress && isatty.IsTerminal(f.Fd()) {
 		bar := &progressBar{w: f}
 		opts.Progress = bar.update
@@ -122,6 +140,11 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	res, err := Run(opts)
 	if err != nil {
 		return err
+	}
+	if md != nil {
+		if err := md.Finish(); err != nil {
+			return err
+		}
 	}
 	for _, d := range res.DamagedSnapshots {
 		fmt.Fprintf(stderr, "replay: warning: skipped damaged snapshot %s: %s\n", d.Path, d.Reason)

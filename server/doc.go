@@ -38,6 +38,7 @@
 // pipeline's progress at scrape time, into a registry of the server's own, with
 // the Go runtime and process collectors; per-stage latency comes from the
 // pipeline's HdrHistograms as summaries, and as JSON with the encoded histograms
-// at /debug/stages. GC settings are applied at Start (gc.go explains the
+// at /debug/stages; the market-data feed's counters too, and GET /book
+// (book.go) serves a symbol's book from the feed. GC settings are applied at Start (gc.go explains the
 // defaults). docs/SERVER.md is the operator's guide.
 package server

@@ -14,6 +14,7 @@ import (
 
 	"github.com/openmatch/matchd/gateway"
 	"github.com/openmatch/matchd/internal/stagehist"
+	"github.com/openmatch/matchd/marketdata"
 	"github.com/openmatch/matchd/pipeline"
 )
 
@@ -33,6 +34,7 @@ var (
 type collector struct {
 	gw   *gateway.Gateway
 	pipe *pipeline.Pipeline
+	feed *marketdata.Feed
 	opts *Options
 
 	ordersIn, reportsOut, reportsQueued, reportsDropped *prometheus.Desc
@@ -43,14 +45,16 @@ type collector struct {
 	journalLag, matchLag, releaseLag                    *prometheus.Desc
 	failed, pinned                                      *prometheus.Desc
 	stageLatency, stageMax                              *prometheus.Desc
+	mdClients, mdSubscriptions, mdRefreshes, mdResyncs  *prometheus.Desc
+	mdSendErrors, mdRequests, mdRejects                 *prometheus.Desc
 }
 
-func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, opts *Options) *collector {
+func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, feed *marketdata.Feed, opts *Options) *collector {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc("matchd_"+name, help, labels, nil)
 	}
 	return &collector{
-		gw: gw, pipe: pipe, opts: opts,
+		gw: gw, pipe: pipe, feed: feed, opts: opts,
 		ordersIn:       d("orders_in_total", "NewOrderSingle, OrderCancelRequest, OrderCancelReplaceRequest, OrderStatusRequest and OrderMassCancelRequest messages decoded and submitted to the pipeline."),
 		reportsOut:     d("reports_out_total", "Reports (ExecutionReport, OrderCancelReject) handed to QuickFIX for sending."),
 		reportsQueued:  d("reports_queued_total", "Reports parked for a session that was offline, sent at its next logon."),
@@ -72,6 +76,14 @@ func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, opts *Options) *
 		pinned:         d("matcher_pinned", "1 when the matcher thread is pinned to MatcherCPU."),
 		stageLatency:   d("stage_latency_seconds", "Per-stage latency of commands since start (or the last /debug/stages?reset=1), from HdrHistogram.", "stage"),
 		stageMax:       d("stage_latency_max_seconds", "Largest per-stage latency in the same window.", "stage"),
+
+		mdClients:       d("md_clients", "Sessions with market-data subscriptions now."),
+		mdSubscriptions: d("md_subscriptions", "Market-data subscriptions (MDReqIDs with updates) now."),
+		mdRefreshes:     d("md_refreshes_total", "Market-data messages (W and X) handed to QuickFIX for sending."),
+		mdResyncs:       d("md_resyncs_total", "Subscribers that fell behind and were sent fresh snapshots (W) instead of their queued updates."),
+		mdSendErrors:    d("md_send_errors_total", "Market-data messages QuickFIX refused (session gone)."),
+		mdRequests:      d("md_requests_total", "MarketDataRequests (V) served: subscriptions, snapshots and unsubscribes."),
+		mdRejects:       d("md_rejects_total", "MarketDataRequests answered with MarketDataRequestReject (Y)."),
 	}
 }
 
@@ -80,7 +92,8 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.ordersIn, c.reportsOut, c.reportsQueued, c.reportsDropped,
 		c.messageRejects, c.orderRejects, c.cancelRejects, c.logons, c.logonsRefused, c.sessions, c.cod,
 		c.ringUsed, c.ringCapacity, c.lastSeq, c.journalLag, c.matchLag, c.releaseLag, c.failed, c.pinned,
-		c.stageLatency, c.stageMax} {
+		c.stageLatency, c.stageMax, c.mdClients, c.mdSubscriptions, c.mdRefreshes, c.mdResyncs, c.mdSendErrors,
+		c.mdRequests, c.mdRejects} {
 		ch <- d
 	}
 }
@@ -110,6 +123,14 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.sessions, float64(c.gw.ActiveSessions()))
 	counter(c.cod, k.CancelsOnDisconnect.Load(), "submitted")
 	counter(c.cod, k.CancelOnDisconnectFailures.Load(), "failed")
+	counter(c.mdRequests, k.MarketDataRequests.Load())
+	counter(c.mdRejects, k.MarketDataRejects.Load())
+	md := c.feed.Stats()
+	gauge(c.mdClients, float64(md.Clients))
+	gauge(c.mdSubscriptions, float64(md.Subscriptions))
+	counter(c.mdRefreshes, md.Refreshes)
+	counter(c.mdResyncs, md.Resyncs)
+	counter(c.mdSendErrors, md.SendErrors)
 
 	st := c.pipe.Stats()
 	gauge(c.ringUsed, float64(st.InboundUsed), "inbound")
@@ -181,7 +202,7 @@ func StageLatencies(gw *gateway.Gateway, pipe *pipeline.Pipeline, reset bool) []
 }
 
 // newMetricsHandler serves /metrics from its own registry (the server's
-// collector, the Go runtime's, the process's), /debug/stages and the Go
+// collector, the Go runtime's, the process's), /debug/stages, /book (book.go) and the Go
 // profiler under /debug/pprof/ (CPU, heap, goroutines, execution trace), so a
 // slow run can be profiled where it happens.
 func newMetricsHandler(c *collector) http.Handler {
@@ -210,6 +231,7 @@ func newMetricsHandler(c *collector) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(append(body, '\n'))
 	})
+	mux.HandleFunc("GET /book", bookHandler(c.feed, c.opts.Engine.Symbols))
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)

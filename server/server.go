@@ -14,6 +14,7 @@ import (
 
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/gateway"
+	"github.com/openmatch/matchd/marketdata"
 	"github.com/openmatch/matchd/pipeline"
 )
 
@@ -21,18 +22,22 @@ import (
 // matcher, releaser), plus the metrics endpoint and the end-of-day timer.
 //
 //	gateway (FIX sessions) --Submit--> pipeline --Reporter.Deliver--> gateway
+//	                                            \--observer Deliver--> marketdata.Feed --W/X--> gateway sessions
 //
 // New opens the pipeline first (pipeline.Open): it takes the data directory's
 // lock and recovers the books from the newest snapshot and the journal, and runs
 // nothing yet. Only then is the gateway created (its owner registry and FIX store
 // live in the same directory, so a second matchd on it fails before touching
-// them), with the pipeline as its Sink. Start starts the pipeline with the
-// gateway as its Reporter, before anything can be submitted.
+// them), with the pipeline as its Sink and the market-data feed (its book
+// Loaded from the recovered engine). Start starts the pipeline with the
+// gateway as its Reporter and the feed as an observer, before anything can be
+// submitted.
 type Server struct {
 	opts Options
 	log  zerolog.Logger
 	pipe *pipeline.Pipeline
 	gw   *gateway.Gateway
+	feed *marketdata.Feed // market data: a second consumer of the pipeline's events
 	rec  pipeline.Recovered
 
 	httpSrv  *http.Server
@@ -86,6 +91,11 @@ func New(opts Options) (*Server, error) {
 	}
 	s.pipe, s.rec = pipe, rec
 	s.logRecovery(rec, time.Since(t0))
+	s.feed = marketdata.NewFeed(marketdata.Options{Symbols: len(opts.Engine.Symbols),
+		Log: opts.Logger.With().Str("component", "marketdata").Logger()})
+	// The recovered resting orders, before the matcher runs: from here on the
+	// feed's book follows the events.
+	s.feed.Load(pipe.Engine())
 
 	gw, err := gateway.New(gateway.Options{
 		Settings:      opts.Settings,
@@ -98,8 +108,10 @@ func New(opts Options) (*Server, error) {
 		MaxSessions:   opts.MaxSessions,
 		PendingLimit:  opts.OfflineReports,
 		StageTiming:   opts.StageTiming,
+		MarketData:    s.feed,
 	})
 	if err != nil {
+		s.feed.Close()
 		if cerr := pipe.Close(); cerr != nil {
 			s.log.Error().Err(cerr).Msg("closing the pipeline after a failed start")
 		}
@@ -144,7 +156,7 @@ func (s *Server) Start() error {
 	s.started = true
 	s.mu.Unlock()
 
-	if err := s.pipe.Start(s.gw); err != nil {
+	if err := s.pipe.Start(s.gw, s.feed); err != nil {
 		close(s.done)
 		return fmt.Errorf("server: %w", err)
 	}
@@ -156,7 +168,7 @@ func (s *Server) Start() error {
 			return fmt.Errorf("server: metrics endpoint (MetricsAddr, -metrics): %w", err)
 		}
 		s.httpAddr = ln.Addr().String()
-		s.httpSrv = &http.Server{Handler: newMetricsHandler(newCollector(s.gw, s.pipe, &s.opts)),
+		s.httpSrv = &http.Server{Handler: newMetricsHandler(newCollector(s.gw, s.pipe, s.feed, &s.opts)),
 			ReadHeaderTimeout: 5 * time.Second}
 		s.httpDone = make(chan struct{})
 		go func() {
@@ -293,8 +305,8 @@ func nextEndOfDay(now time.Time, at time.Duration) time.Time {
 // Close shuts the server down gracefully: the gateway stops accepting logons and
 // messages; the pipeline drains (every command submitted so far is journaled,
 // matched and its reports handed to the gateway), syncs the journal and writes a
-// snapshot; then the gateway sends what it was handed and logs every session
-// out; last the metrics endpoint stops. It returns the pipeline's error, if any.
+// snapshot; the market-data feed stops (market data not yet sent is dropped);
+// then the gateway sends what it was handed and logs every session out; last the metrics endpoint stops. It returns the pipeline's error, if any.
 // Idempotent.
 func (s *Server) Close() error {
 	s.closeOnce.Do(s.close) // a concurrent Close waits for the first
@@ -318,6 +330,9 @@ func (s *Server) close() {
 		s.log.Error().Err(err).Msg("pipeline close")
 	}
 	st := s.pipe.Stats()
+	// Every event has reached the feed: stop its senders (market data still
+	// queued is not sent) before the gateway logs the sessions out.
+	s.feed.Close()
 	s.gw.Stop()
 	if s.httpSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

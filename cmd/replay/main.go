@@ -4,6 +4,8 @@
 //	go run ./cmd/replay -data DIR -events         events as JSON lines
 //	go run ./cmd/replay -data DIR -stop-seq N -book [-symbol AAPL]
 //	go run ./cmd/replay -data DIR -verify         check every checkpoint and snapshot
+//	go run ./cmd/replay -data DIR -md [-md-from-seq N] [-stop-seq M] [-symbol AAPL]
+//	                                              market data as JSON lines: a W per symbol at N, then every X
 //
 // The last line on stdout is always `commands=N state_hash=<hex> events_hash=<hex>`.
 package main

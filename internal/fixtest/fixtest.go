@@ -22,8 +22,14 @@ import (
 )
 
 // Fields is a received message: its body fields, plus MsgType(35), MsgSeqNum(34)
-// and PossDupFlag(43) from the header.
+// and PossDupFlag(43) from the header, and the whole message as received under
+// Wire: of a repeating group (the entries of a market-data W or X) the map keeps
+// only the last occurrence of each tag.
 type Fields map[quickfix.Tag]string
+
+// Wire is the pseudo-tag under which Fields keeps the message's wire text,
+// fields separated by |.
+const Wire quickfix.Tag = 0
 
 // FieldsOf flattens a message into Fields.
 func FieldsOf(m *quickfix.Message) Fields {
@@ -32,6 +38,7 @@ func FieldsOf(m *quickfix.Message) Fields {
 		v, _ := m.Body.GetString(tag)
 		out[tag] = v
 	}
+	out[Wire] = strings.ReplaceAll(m.String(), "\x01", "|")
 	for _, tag := range []quickfix.Tag{fixtag.MsgType, fixtag.MsgSeqNum, fixtag.PossDupFlag} {
 		if m.Header.Has(tag) {
 			out[tag], _ = m.Header.GetString(tag)
@@ -41,17 +48,37 @@ func FieldsOf(m *quickfix.Message) Fields {
 }
 
 // Msg builds a message from "35=D|11=a|..." (tag 35 goes to the header, the rest
-// to the body).
+// to the body). QuickFIX writes body fields in tag order, one per tag; a spec
+// with a repeating group (a tag that repeats, or a MarketDataRequest's
+// NoRelatedSym(146) or NoMDEntryTypes(267), well formed or not) is sent as
+// written instead: its first body field carries the rest of the body in its
+// value, SOH-separated, so the wire holds the fields in the spec's order.
 func Msg(spec string) *quickfix.Message {
 	m := quickfix.NewMessage()
+	var body []string
+	seen := map[string]bool{}
+	repeated := false
 	for _, kv := range strings.Split(spec, "|") {
 		k, v, _ := strings.Cut(kv, "=")
 		tag, _ := strconv.Atoi(k)
 		if quickfix.Tag(tag) == fixtag.MsgType {
 			m.Header.SetString(quickfix.Tag(tag), v)
-		} else {
-			m.Body.SetString(quickfix.Tag(tag), v)
+			continue
 		}
+		repeated = repeated || seen[k] || k == "146" || k == "267"
+		seen[k] = true
+		body = append(body, kv)
+	}
+	if repeated {
+		k, v, _ := strings.Cut(body[0], "=")
+		tag, _ := strconv.Atoi(k)
+		m.Body.SetString(quickfix.Tag(tag), strings.Join(append([]string{v}, body[1:]...), "\x01"))
+		return m
+	}
+	for _, kv := range body {
+		k, v, _ := strings.Cut(kv, "=")
+		tag, _ := strconv.Atoi(k)
+		m.Body.SetString(quickfix.Tag(tag), v)
 	}
 	return m
 }

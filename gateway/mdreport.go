@@ -1,0 +1,91 @@
+package gateway
+
+import (
+	"strconv"
+
+	"github.com/quickfixgo/quickfix"
+
+	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/fixtag"
+	"github.com/openmatch/matchd/marketdata"
+)
+
+// Market-data messages out: W, X and Y. A fresh quickfix.Message each (market
+// data is not the order path, and a Refresh is shared by many subscribers, each
+// with its own MDReqID and session). Repeating groups go through QuickFIX's
+// RepeatingGroup, which writes each entry's fields in template order, the
+// delimiter (MDUpdateAction in an X, MDEntryType in a W) first.
+
+var (
+	snapshotTemplate = quickfix.GroupTemplate{
+		quickfix.GroupElement(fixtag.MDEntryType), quickfix.GroupElement(fixtag.MDEntryPx),
+		quickfix.GroupElement(fixtag.MDEntrySize), quickfix.GroupElement(fixtag.NumberOfOrders),
+	}
+	incrementalTemplate = quickfix.GroupTemplate{
+		quickfix.GroupElement(fixtag.MDUpdateAction), quickfix.GroupElement(fixtag.MDEntryType),
+		quickfix.GroupElement(fixtag.Symbol), quickfix.GroupElement(fixtag.MDEntryPx),
+		quickfix.GroupElement(fixtag.MDEntrySize), quickfix.GroupElement(fixtag.NumberOfOrders),
+	}
+)
+
+// buildRefresh formats r for the subscription reqID: a
+// MarketDataSnapshotFullRefresh (W) when r.Full, else a
+// MarketDataIncrementalRefresh (X). NumberOfOrders is left out of trade entries.
+func buildRefresh(reqID string, r *marketdata.Refresh, sym *engine.SymbolConfig) *quickfix.Message {
+	m := quickfix.NewMessage()
+	m.Body.SetString(fixtag.MDReqID, reqID)
+	var buf []byte
+	px := func(ticks int64) string {
+		buf = appendPrice(buf[:0], ticks, sym)
+		return string(buf)
+	}
+	if r.Full {
+		m.Header.SetString(fixtag.MsgType, fixtag.MsgTypeMarketDataSnapshot)
+		m.Body.SetString(fixtag.Symbol, sym.Name)
+		g := quickfix.NewRepeatingGroup(fixtag.NoMDEntries, snapshotTemplate)
+		for i := range r.Entries {
+			e := &r.Entries[i]
+			it := g.Add()
+			it.SetString(fixtag.MDEntryType, string(rune(e.Type)))
+			it.SetString(fixtag.MDEntryPx, px(e.Price))
+			it.SetString(fixtag.MDEntrySize, strconv.FormatInt(e.Size, 10))
+			if e.Type != marketdata.Trade {
+				it.SetString(fixtag.NumberOfOrders, strconv.FormatInt(int64(e.Orders), 10))
+			}
+		}
+		m.Body.SetGroup(g)
+		return m
+	}
+	m.Header.SetString(fixtag.MsgType, fixtag.MsgTypeMarketDataIncremental)
+	g := quickfix.NewRepeatingGroup(fixtag.NoMDEntries, incrementalTemplate)
+	for i := range r.Entries {
+		e := &r.Entries[i]
+		it := g.Add()
+		action := e.Action
+		if action == 0 { // a trade carries no action in the Refresh: it is news
+			action = marketdata.New
+		}
+		it.SetString(fixtag.MDUpdateAction, string(rune(action)))
+		it.SetString(fixtag.MDEntryType, string(rune(e.Type)))
+		it.SetString(fixtag.Symbol, sym.Name)
+		it.SetString(fixtag.MDEntryPx, px(e.Price))
+		it.SetString(fixtag.MDEntrySize, strconv.FormatInt(e.Size, 10))
+		if e.Type != marketdata.Trade {
+			it.SetString(fixtag.NumberOfOrders, strconv.FormatInt(int64(e.Orders), 10))
+		}
+	}
+	m.Body.SetGroup(g)
+	return m
+}
+
+// buildMDReject formats a MarketDataRequestReject (Y).
+func buildMDReject(r *mdReject) *quickfix.Message {
+	m := quickfix.NewMessage()
+	m.Header.SetString(fixtag.MsgType, fixtag.MsgTypeMarketDataRequestReject)
+	m.Body.SetString(fixtag.MDReqID, r.reqID)
+	if r.reason != mdRejNone {
+		m.Body.SetInt(fixtag.MDReqRejReason, r.reason)
+	}
+	m.Body.SetString(fixtag.Text, r.text)
+	return m
+}

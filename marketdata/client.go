@@ -1,0 +1,148 @@
+package marketdata
+
+import "sync"
+
+// item is one queued refresh.
+type item struct {
+	reqID string
+	r     *Refresh
+	// once marks the answer to a snapshot-only request: a resync keeps it
+	// (nothing replaces it) while it drops everything else.
+	once bool
+}
+
+// client is one key's queue and sender goroutine.
+type client struct {
+	f    *Feed
+	key  uint32
+	conn Client
+	subs map[string]*subscription // kept subscriptions by ReqID (guarded by f.mu)
+
+	mu       sync.Mutex
+	cond     sync.Cond
+	q        []item
+	head     int
+	stopped  bool
+	episode  bool // resynced since the queue last ran empty (logged once)
+	loggedEr bool // a send error was logged
+}
+
+func newClient(f *Feed, key uint32, conn Client) *client {
+	c := &client{f: f, key: key, conn: conn, subs: make(map[string]*subscription)}
+	c.cond.L = &c.mu
+	return c
+}
+
+// queued is the queue length (mu held).
+func (c *client) queued() int { return len(c.q) - c.head }
+
+// enqueue appends one refresh regardless of the limit (a W).
+func (c *client) enqueue(it item) {
+	c.mu.Lock()
+	if !c.stopped {
+		c.q = append(c.q, it)
+		c.cond.Signal()
+	}
+	c.mu.Unlock()
+}
+
+// enqueueX queues one X for sub's client, or resyncs the client when its queue
+// is full (f.mu held, at the end of a command: the book is at a boundary).
+func (f *Feed) enqueueX(c *client, reqID string, r *Refresh) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
+		return
+	}
+	if c.queued() < f.opts.QueueLimit {
+		c.q = append(c.q, item{reqID: reqID, r: r})
+		c.cond.Signal()
+		return
+	}
+	// Overflow: drop what is queued (but the answers to snapshot requests) and
+	// queue a fresh W per subscription and symbol; X messages continue from
+	// the book these W show.
+	kept := c.q[:0]
+	for _, it := range c.q[c.head:] {
+		if it.once {
+			kept = append(kept, it)
+		}
+	}
+	clear(c.q[len(kept):])
+	c.q, c.head = kept, 0
+	for _, sub := range c.subs {
+		for _, s := range sub.syms {
+			w := f.book.Snapshot(s, sub.depth, sub.types)
+			c.q = append(c.q, item{reqID: sub.reqID, r: &w})
+		}
+	}
+	c.cond.Signal()
+	f.resyncs.Add(1)
+	if !c.episode {
+		c.episode = true
+		f.opts.Log.Warn().Uint32("client", c.key).Int("limit", f.opts.QueueLimit).Uint64("seq", r.Seq).
+			Msg("marketdata: client queue overflowed; resynced with snapshots")
+	}
+}
+
+// dropQueued removes the queued refreshes of reqID.
+func (c *client) dropQueued(reqID string) {
+	c.mu.Lock()
+	kept := c.q[:c.head]
+	for _, it := range c.q[c.head:] {
+		if it.reqID != reqID {
+			kept = append(kept, it)
+		}
+	}
+	clear(c.q[len(kept):])
+	c.q = kept
+	c.mu.Unlock()
+}
+
+// stop empties the queue and ends the sender.
+func (c *client) stop() {
+	c.mu.Lock()
+	c.stopped = true
+	clear(c.q)
+	c.q, c.head = nil, 0
+	c.cond.Signal()
+	c.mu.Unlock()
+}
+
+// run is the sender: it calls Send with each queued refresh, in order.
+func (c *client) run() {
+	defer c.f.senders.Done()
+	for {
+		c.mu.Lock()
+		for c.queued() == 0 && !c.stopped {
+			c.episode = false
+			c.cond.Wait()
+		}
+		if c.stopped {
+			c.mu.Unlock()
+			return
+		}
+		it := c.q[c.head]
+		c.q[c.head] = item{}
+		if c.head++; c.head == len(c.q) {
+			c.q, c.head = c.q[:0], 0
+		} else if c.head >= 64 && 2*c.head >= len(c.q) {
+			// A client always behind never empties its queue: compact it so
+			// appends reuse the consumed prefix.
+			n := copy(c.q, c.q[c.head:])
+			clear(c.q[n:])
+			c.q, c.head = c.q[:n], 0
+		}
+		c.mu.Unlock()
+		if err := c.conn.Send(it.reqID, it.r); err != nil {
+			c.f.sendErrors.Add(1)
+			if !c.loggedEr {
+				c.loggedEr = true
+				c.f.opts.Log.Warn().Err(err).Uint32("client", c.key).Str("req", it.reqID).
+					Msg("marketdata: send failed (further errors of this client are counted, not logged)")
+			}
+			continue
+		}
+		c.f.refreshes.Add(1)
+	}
+}
