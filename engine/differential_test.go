@@ -54,7 +54,8 @@ func TestDifferential(t *testing.T) {
 	// The generator must keep reaching the cancel-reject, status and mass
 	// cancel rules, or the comparison above proves nothing about them.
 	if *flagSeed == 0 {
-		for _, k := range append(cancelRejectCases, statusMassCases...) {
+		cases := append(append(append([]string(nil), cancelRejectCases...), statusMassCases...), requestIDCases...)
+		for _, k := range cases {
 			if seen[k] == 0 {
 				t.Errorf("no %q over the default seeds: the command generator no longer produces it", k)
 			}
@@ -95,7 +96,58 @@ var statusMassCases = []string{
 	"status: new", "status: partial", "status: filled", "status: canceled",
 	"status: unknown", "status: side differs", "status: symbol differs",
 	"mass: canceled some", "mass: canceled none", "mass: not supported", "mass: bad side", "mass: unknown symbol",
-	"disconnect: canceled",
+	"mass: duplicate", "disconnect: canceled",
+}
+
+// requestIDCases are the uses of an accepted mass cancel's ClOrdID (a request
+// entry in the history) every default run must produce, as requestIDCase
+// names them: reused as the ClOrdID of a later request (a duplicate), or named
+// as the OrigClOrdID of a cancel, replace or status request (unknown).
+var requestIDCases = []string{
+	"reuse of a mass cancel's ClOrdID: new", "reuse of a mass cancel's ClOrdID: cancel",
+	"reuse of a mass cancel's ClOrdID: replace", "reuse of a mass cancel's ClOrdID: mass",
+	"mass cancel's ClOrdID named: cancel", "mass cancel's ClOrdID named: replace",
+	"mass cancel's ClOrdID named: status",
+}
+
+// requestIDCase names, for requestIDCases, what command c does with a
+// request entry of st (the state before c): "" when it does nothing with one.
+// It returns "?" when the reference's first event is not the answer the rules
+// give: a duplicate reject (for a new order, also a reject by a check made
+// before the duplicate one), or unknown (for a cancel or replace, also a
+// duplicate reject of its own ClOrdID, checked first).
+func requestIDCase(st *engine.State, c *engine.Command, first *engine.Event) string {
+	isRequest := func(id engine.ID) bool {
+		for i := range st.History {
+			if h := &st.History[i]; h.Request && h.Owner == c.Owner && h.ClOrdID == id {
+				return true
+			}
+		}
+		return false
+	}
+	kind := map[engine.Kind]string{engine.KindNew: "new", engine.KindCancel: "cancel", engine.KindReplace: "replace",
+		engine.KindStatus: "status", engine.KindMassCancel: "mass"}[c.Kind]
+	switch {
+	case kind == "" || c.Kind == engine.KindMassCancel && c.Type == engine.MassOnDisconnect:
+		return ""
+	case c.Kind != engine.KindStatus && isRequest(c.ClOrdID):
+		switch {
+		case first.Text == engine.TextDuplicateClOrdID:
+			return "reuse of a mass cancel's ClOrdID: " + kind
+		case c.Kind == engine.KindNew && first.Kind == engine.EvRejected:
+			return "" // a check before the duplicate one failed
+		}
+		return "?"
+	case (c.Kind == engine.KindCancel || c.Kind == engine.KindReplace || c.Kind == engine.KindStatus) && isRequest(c.OrigClOrdID):
+		switch {
+		case first.Text == engine.TextUnknownOrder && first.Status == engine.StatusRejected:
+			return "mass cancel's ClOrdID named: " + kind
+		case c.Kind != engine.KindStatus && first.Text == engine.TextDuplicateClOrdID:
+			return "" // the duplicate check comes first
+		}
+		return "?"
+	}
+	return ""
 }
 
 // statusMassCase names the case of a status answer or mass cancel event for
@@ -120,6 +172,8 @@ func statusMassCase(e *engine.Event) string {
 		return "mass: bad side"
 	case e.Kind == engine.EvMassCancelReport && e.Text == engine.TextUnknownSymbol:
 		return "mass: unknown symbol"
+	case e.Kind == engine.EvMassCancelReport && e.Text == engine.TextDuplicateClOrdID:
+		return "mass: duplicate"
 	case e.Kind == engine.EvCanceled && e.Text == engine.TextCanceledOnDisconnect:
 		return "disconnect: canceled"
 	}
@@ -158,6 +212,16 @@ func runDifferential(seed int64, cmds int, seen map[string]int) (int, string) {
 		want := ref.apply(&c)
 		if d := compareEvents(&cfg, got, want); d != "" {
 			return fail(d)
+		}
+		if len(want) > 0 {
+			// rs is still the state before c.
+			switch k := requestIDCase(&rs, &c, &want[0]); k {
+			case "":
+			case "?":
+				return fail("the reference answered a use of a mass cancel's ClOrdID with " + formatEvent(&cfg, &want[0]))
+			default:
+				seen[k]++
+			}
 		}
 		for j := range want {
 			if k := cancelRejectCase(&want[j]); k != "" {
@@ -215,17 +279,20 @@ func randomConfig(r *rand.Rand) engine.Config {
 // commandGen makes random commands around a moving mid price per symbol, so
 // that orders cross often, with a share of invalid fields; of cancels,
 // replaces and status requests naming live, finished, other owners' and
-// unknown ClOrdIDs, or an order with the wrong Side or Symbol; and of mass
-// cancels of every scope and side, some of them invalid.
+// unknown ClOrdIDs, or an order with the wrong Side or Symbol; of mass
+// cancels of every scope and side, some of them invalid; and of ClOrdIDs
+// reused across kinds (a mass cancel's by a later order, cancel, replace or
+// mass cancel, or named by a cancel, replace or status request).
 type commandGen struct {
 	r      *rand.Rand
 	cfg    engine.Config
 	mid    []int64
 	seq    uint64
 	owners int
-	// used holds every ClOrdID each owner has sent, accepted or not.
-	used [][]engine.ID
-	n    int
+	// used holds every ClOrdID each owner has sent, accepted or not; mass
+	// those it sent on a mass cancel.
+	used, mass [][]engine.ID
+	n          int
 }
 
 func newCommandGen(r *rand.Rand, cfg engine.Config) *commandGen {
@@ -234,6 +301,7 @@ func newCommandGen(r *rand.Rand, cfg engine.Config) *commandGen {
 		g.mid = append(g.mid, s.MinPrice+r.Int63n(s.MaxPrice-s.MinPrice+1))
 	}
 	g.used = make([][]engine.ID, g.owners+1)
+	g.mass = make([][]engine.ID, g.owners+1)
 	return g
 }
 
@@ -244,11 +312,14 @@ func (g *commandGen) id(s string) engine.ID {
 	return id
 }
 
-// clOrdID is a fresh ID, now and then one the owner already used, or one of a
+// clOrdID is a fresh ID, now and then one the owner already used (on any
+// kind of request, a mass cancel's more often than its share), or one of a
 // small shared pool.
 func (g *commandGen) clOrdID(owner uint32) engine.ID {
-	used := g.used[owner]
+	used, mass := g.used[owner], g.mass[owner]
 	switch {
+	case len(mass) > 0 && g.chance(0.04):
+		return mass[len(mass)-1-g.r.Intn(min(len(mass), 3))]
 	case len(used) > 0 && g.chance(0.06):
 		return used[g.r.Intn(len(used))]
 	case g.chance(0.03):
@@ -335,6 +406,9 @@ func (g *commandGen) next(st *engine.State) engine.Command {
 		}
 	}
 	g.used[c.Owner] = append(g.used[c.Owner], c.ClOrdID)
+	if c.Kind == engine.KindMassCancel && c.Type != engine.MassOnDisconnect {
+		g.mass[c.Owner] = append(g.mass[c.Owner], c.ClOrdID)
+	}
 	return c
 }
 
@@ -466,12 +540,20 @@ func (g *commandGen) fillStatus(c *engine.Command, st *engine.State) {
 
 // fillMass makes a mass cancel: mostly by the owner of a live order, by
 // symbol, for all orders or on disconnect, for both sides or one; now and
-// then an unsupported scope, a bad Side or an unknown symbol.
+// then an unsupported scope, a bad Side or an unknown symbol, or a ClOrdID
+// the owner already used (a duplicate unless it was forgotten or rejected).
+// A cancel on disconnect mostly has no ClOrdID.
 func (g *commandGen) fillMass(c *engine.Command, st *engine.State) {
 	if len(st.Orders) > 0 && g.chance(0.8) {
 		c.Owner = st.Orders[g.r.Intn(len(st.Orders))].Owner
 	}
 	c.ClOrdID = g.clOrdID(c.Owner)
+	switch used, mass := g.used[c.Owner], g.mass[c.Owner]; {
+	case len(mass) > 0 && g.chance(0.2):
+		c.ClOrdID = mass[len(mass)-1] // the owner's last mass cancel's
+	case len(used) > 0 && g.chance(0.1):
+		c.ClOrdID = used[g.r.Intn(len(used))]
+	}
 	switch x := g.r.Float64(); {
 	case x < 0.4:
 		c.Type = engine.MassBySymbol
@@ -479,6 +561,9 @@ func (g *commandGen) fillMass(c *engine.Command, st *engine.State) {
 		c.Type = engine.MassAll
 	case x < 0.9:
 		c.Type = engine.MassOnDisconnect
+		if g.chance(0.8) {
+			c.ClOrdID = engine.ID{} // as the gateway sends it; any other is ignored
+		}
 	default:
 		c.Type = engine.OrdType(g.r.Intn(256))
 	}

@@ -24,7 +24,7 @@
 //  4. LIMIT price: decoder-flagged off-tick or unparseable, missing (0), <= 0, or
 //     outside the symbol's band [MinPrice, MaxPrice]: 99. MARKET ignores Price.
 //  5. ClOrdID already used by this owner (a live order's current ClOrdID or one in
-//     the history): 6.
+//     the history, which includes accepted mass cancels' ClOrdIDs): 6.
 //  6. Capacity, for LIMIT DAY/GTC only (the kinds that may rest): the engine
 //     already holds MaxOrders resting orders, or the order's price has no level
 //     and MaxLevels levels are in use: 99. The check is made before matching and
@@ -44,7 +44,8 @@
 //
 // Checks, in this order: ClOrdID already used: reject 6. OrigClOrdID not the
 // current ClOrdID of one of this owner's live orders: 0 if it is in the history
-// (filled, canceled, replaced away), else 1 (another owner's order is unknown).
+// (filled, canceled, replaced away), else 1 (another owner's order is unknown,
+// and so is a mass cancel's ClOrdID, which names no order).
 // Side, then Symbol, of the request not the order's: 99 (TextSideDiffers,
 // TextSymbolDiffers; an unknown symbol differs too), and the order stays as it
 // was. A reject is EvCancelRejected (OrderCancelReject, CxlRejResponseTo 1) with
@@ -93,7 +94,8 @@
 //   - A ClOrdID in the history: its Status and the order's details as the
 //     entry holds them, LeavesQty 0 for a finished order (2 filled, 4
 //     canceled, including IOC, MARKET and FOK remainders and mass cancels; a
-//     cancel request's own ClOrdID names the canceled order). A ClOrdID
+//     cancel request's own ClOrdID names the canceled order, while a mass
+//     cancel request's names none and is unknown, below). A ClOrdID
 //     replaced away reports the order as that replace left it: the status
 //     right after the replace (0, 1, or 2 when it finished the order), the new
 //     OrderQty and Price, CumQty and Notional then, and LeavesQty = OrderQty -
@@ -103,7 +105,7 @@
 //   - Side, then Symbol, of the request not the order's (live or in the
 //     history): answered as unknown (below) with Text TextSideDiffers or
 //     TextSymbolDiffers, as a cancel with a wrong Side or Symbol is rejected.
-//   - Unknown, or another owner's: OrdStatus 8, Reason ReasonUnknownOrderStatus
+//   - Unknown, another owner's, or a mass cancel's ClOrdID: OrdStatus 8, Reason ReasonUnknownOrderStatus
 //     (OrdRejReason 5), Text TextUnknownOrder, OrderID 0, zero quantities and
 //     prices, Type and TIF 0, Symbol and Side as sent.
 //
@@ -121,23 +123,36 @@
 // or MassAll, or any other value as sent) the engine first emits one
 // EvMassCancelReport on the request's ClOrdID with ResponseTo = the
 // MassCancelRequestType as sent, Owner, and Symbol and Side as requested.
-// Checks, in this order; the first that fails rejects the request (Status 8)
-// and nothing is canceled:
+// Checks, in this order; the first that fails rejects the request (Status 8),
+// nothing is canceled and nothing is recorded:
 //
-//  1. Type MassBySymbol or MassAll, else Reason MassRejectNotSupported,
+//  1. ClOrdID already used by this owner (a live order's current ClOrdID or
+//     one in the history, as for a cancel), else Reason ReasonOther
+//     (MassCancelRejectReason 99), TextDuplicateClOrdID. As for cancels and
+//     replaces it comes first, so a reused ClOrdID is reported as such
+//     whatever else is wrong with the request.
+//  2. Type MassBySymbol or MassAll, else Reason MassRejectNotSupported,
 //     TextMassNotSupported.
-//  2. Side 0 (both sides), Buy or Sell, else Reason ReasonOther, TextBadSide.
-//  3. For MassBySymbol, Symbol configured, else Reason MassRejectUnknownSymbol,
+//  3. Side 0 (both sides), Buy or Sell, else Reason ReasonOther, TextBadSide.
+//  4. For MassBySymbol, Symbol configured, else Reason MassRejectUnknownSymbol,
 //     TextUnknownSymbol. MassAll ignores Symbol.
 //
 // An accepted report has Status 4 (the gateway sends MassCancelResponse = the
 // request type) and OrderQty = TotalAffectedOrders, the number of EvCanceled
-// that follow it (0 when nothing matched). The request's ClOrdID names a
-// request, not an order: it is not recorded in the ClOrdID history and not
-// checked for duplicates, so a later order may use it.
+// that follow it (0 when nothing matched). The request's ClOrdID is then
+// recorded in the ClOrdID history (after the canceled orders' ClOrdIDs, as a
+// cancel request's follows its order's), because CONTRACT §4 makes a ClOrdID
+// the session already used on an accepted request a duplicate: a later new
+// order, cancel, replace or mass cancel with it is rejected as one (6, 6, 99).
+// It names a request, not an order, so it is recorded as a request entry
+// (HistoryEntry.Request, OrdStatus 8, no details): a cancel or replace naming
+// it as OrigClOrdID is rejected as unknown (1, OrdStatus 8) and a status
+// request naming it is answered as unknown (OrdStatus 8, OrdRejReason 5). A
+// rejected mass cancel, like a rejected order, leaves its ClOrdID unused.
 //
 // MassOnDisconnect (a session with CancelOnDisconnect=Y logged out or dropped)
-// cancels every resting order of the owner, ignoring Side and Symbol, is never
+// cancels every resting order of the owner, ignoring Side, Symbol and ClOrdID
+// (the gateway sends none; nothing is checked or recorded for it), is never
 // rejected and has no report: only the EvCanceled, none at all when the owner
 // has nothing resting.
 //
@@ -173,8 +188,10 @@
 // Duplicate detection covers every live order's current ClOrdID and the last
 // Config.History finished ClOrdIDs, engine-wide, in the order they finished:
 // resting orders filled by a match as they fill, then the incoming order if it is
-// done; for a cancel, the order's ClOrdID then the request's; for a replace, the old
-// ClOrdID at the moment of the replace (and the new one if the order is done).
+// done; for a cancel, the order's ClOrdID then the request's; for a mass cancel,
+// each canceled order's ClOrdID in the order canceled, then the request's (a
+// request entry, see Mass cancel); for a replace, the old ClOrdID at the moment of
+// the replace (and the new one if the order is done).
 // Bounding it keeps memory fixed; end of day clears it, so a DAY order's ClOrdID
 // is unknown (1, OrdStatus 8) once it has expired, never reported as C.
 //
@@ -182,11 +199,11 @@
 // 2 for an order that finished filled (also by a replace down to CumQty), 4 for
 // one canceled (IOC, MARKET and FOK remainders too) and for a cancel request's
 // own ClOrdID, and for a ClOrdID replaced away the order's status right after
-// that replace (0, 1, or 2 when the replace finished it). The entry is not
+// that replace (0, 1, or 2 when the replace finished it), and 8 for a request
+// entry (with reason 1, unknown, rather than 0). The entry is not
 // updated when the order trades or finishes later under a newer ClOrdID. With
 // it the entry keeps the order's details at that moment (OrderID, Symbol,
 // Side, Type, TIF, Price, OrderQty, CumQty, Notional) for status requests.
 // Status and details are part of State, of its hash and of snapshots (version
-// 4); a mass cancel retires its orders like a cancel, without a request
-// ClOrdID.
+// 5, which also marks request entries; a version 4 snapshot restores with none).
 package engine

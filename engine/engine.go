@@ -323,6 +323,13 @@ func (e *Engine) toHistory(id *ID, st OrdStatus, o *order) {
 	e.pushHistory(&h)
 }
 
+// requestToHistory records (owner, id) as the ClOrdID of an accepted request
+// that names no order (see HistoryEntry.Request). The key must be absent.
+func (e *Engine) requestToHistory(owner uint32, id *ID) {
+	h := HistoryEntry{Owner: owner, Status: StatusRejected, ClOrdID: *id, Request: true}
+	e.pushHistory(&h)
+}
+
 // pushHistory appends h to the history ring, evicting the oldest entry when it
 // is full. If h's key is indexed (a live order's ClOrdID) its entry is repointed
 // to the history; otherwise it is inserted. With History 0 the key is forgotten
@@ -535,6 +542,10 @@ func (e *Engine) lookupOrig(cmd *Command) origRef {
 		return origRef{oi: ref, status: e.orders[ref].status()}
 	}
 	h := &e.hist[-e.index.slots[p].ref-1]
+	if h.Request {
+		// A mass cancel's ClOrdID names no order.
+		return origRef{oi: -1, status: StatusRejected, reason: ReasonUnknownOrder, text: TextUnknownOrder}
+	}
 	return origRef{oi: -1, status: h.Status, reason: ReasonTooLate, text: TextTooLate}
 }
 

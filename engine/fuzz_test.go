@@ -164,6 +164,21 @@ func FuzzApply(f *testing.F) {
 		14, 1, 0, 0, 5, 0, 0, 0, 0, 12, 0, // cancel on disconnect owner1
 		14, 1, 0, 0, 7, 0, 0, 0, 0, 8, 0, // mass with an unsupported scope
 	})
+	f.Add([]byte{
+		0xff,
+		0, 1, 0, 0, 0, 1, 0, 0, 5, 0, 0, // new owner1 AAPL buy limit gtc 100 x5 id a
+		14, 1, 0, 0, 3, 0, 0, 0, 0, 5, 0, // mass owner1 all (id f): cancels a, f remembered
+		0, 1, 0, 0, 0, 1, 0, 0, 5, 5, 0, // new owner1 id f: duplicate
+		7, 1, 0, 0, 0, 0, 0, 0, 0, 5, 0, // cancel owner1 id f (orig a): duplicate
+		7, 1, 0, 0, 0, 0, 0, 0, 0, 6, 5, // cancel owner1 orig f (id g): unknown
+		12, 1, 0, 0, 0, 0, 0, 0, 0, 12, 5, // status owner1 f: unknown
+		14, 1, 0, 0, 3, 0, 0, 0, 0, 5, 0, // mass owner1 id f again: duplicate
+		14, 2, 0, 0, 3, 0, 0, 0, 0, 5, 0, // mass owner2 id f: another session's, accepted
+		14, 1, 0, 0, 7, 0, 0, 0, 0, 7, 0, // mass owner1 unsupported scope (id h): rejected
+		0, 1, 0, 0, 0, 1, 0, 0, 5, 7, 0, // new owner1 id h: accepted
+		13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // end of day
+		14, 1, 0, 0, 3, 0, 0, 0, 0, 5, 0, // mass owner1 id f: a new day, accepted
+	})
 	r := rand.New(rand.NewSource(1))
 	for range 8 {
 		b := make([]byte, 1+fuzzChunk*(20+r.Intn(60)))

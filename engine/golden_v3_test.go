@@ -49,8 +49,8 @@ func goldenV3Commands() []Command {
 // commands, except that its history entries have no details; a status
 // request naming one of them reports its status with OrderID 0 and zero
 // quantities (8, unknown, only for the v1/v2 "not known" status); live orders
-// answer in full. Written back, the snapshot is version 4 and keeps the
-// entries without details.
+// answer in full. Written back, the snapshot is the current version and keeps
+// the entries without details.
 func TestRestoreGoldenV3(t *testing.T) {
 	data, err := os.ReadFile("testdata/snapshot-v3.bin")
 	if err != nil {
@@ -146,6 +146,6 @@ func TestRestoreGoldenV3(t *testing.T) {
 		t.Fatal(err)
 	}
 	if again.StateHash() != r.StateHash() {
-		t.Fatal("version 4 round trip of the restored engine changed its state")
+		t.Fatal("round trip of the restored engine changed its state")
 	}
 }

@@ -307,7 +307,8 @@ func formatOrder(cfg *engine.Config, o *engine.OrderView, withSym bool) string {
 
 // formatState renders a canonical state, one order per line, then the history,
 // oldest first, one entry per line: owner/ClOrdID:status and the order's details
-// (or "no details" for an entry restored from an old snapshot).
+// (or "no details" for an entry restored from an old snapshot), or
+// owner/ClOrdID:request for a request entry (a mass cancel's ClOrdID).
 func formatState(cfg *engine.Config, s *engine.State) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "last-seq=%d next-exec=%d hash=%#016x\n", s.LastSeq, s.NextExecID, s.Hash())
@@ -327,7 +328,13 @@ func formatState(cfg *engine.Config, s *engine.State) string {
 
 // formatHistory renders one history entry.
 func formatHistory(cfg *engine.Config, h *engine.HistoryEntry) string {
+	if h.Request && h.Status == engine.StatusRejected && !h.Known() {
+		return fmt.Sprintf("%d/%s:request", h.Owner, idText(h.ClOrdID))
+	}
 	s := fmt.Sprintf("%d/%s:%s", h.Owner, idText(h.ClOrdID), statusName(h.Status))
+	if h.Request {
+		s += " request" // with a status or details it must not have
+	}
 	if !h.Known() {
 		return s + " no details"
 	}

@@ -2,7 +2,8 @@ package engine
 
 // massCancel cancels the owner's resting orders in the request's scope (see
 // "Mass cancel" in the package doc): first the EvMassCancelReport (except for
-// MassOnDisconnect), then one EvCanceled per order in canonical book order.
+// MassOnDisconnect), then one EvCanceled per order in canonical book order; an
+// accepted request's ClOrdID then goes to the history.
 func (e *Engine) massCancel(cmd *Command, out *Events) {
 	text := TextCanceledOnDisconnect
 	side := Side(0)
@@ -17,6 +18,9 @@ func (e *Engine) massCancel(cmd *Command, out *Events) {
 		ev.Symbol, ev.Side = cmd.Symbol, cmd.Side
 		ev.Status = StatusRejected
 		switch {
+		case e.find(cmd.Owner, &cmd.ClOrdID) >= 0:
+			ev.Reason, ev.Text = ReasonOther, TextDuplicateClOrdID
+			return
 		case cmd.Type != MassBySymbol && cmd.Type != MassAll:
 			ev.Reason, ev.Text = MassRejectNotSupported, TextMassNotSupported
 			return
@@ -55,6 +59,9 @@ func (e *Engine) massCancel(cmd *Command, out *Events) {
 		// The report goes first but counts the cancels after it: patch it by
 		// index, since appending may have moved the buffer.
 		out.buf[report].OrderQty = n
+		// Like a cancel's, the request's ClOrdID is remembered after the
+		// orders it finished, so that it cannot be used again.
+		e.requestToHistory(cmd.Owner, &cmd.ClOrdID)
 	}
 }
 

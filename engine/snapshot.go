@@ -6,19 +6,24 @@ import (
 	"strconv"
 )
 
-// Snapshot encoding (little-endian), version 4:
+// Snapshot encoding (little-endian), version 5:
 //
 //	"MESN" | version u16 | lastSeq u64 | nextExecID u64 | dayOpened i64 | nSymbols u32
 //	nOrders u32 | nOrders × order | nHistory u32 | nHistory × history
 //	order   = orderID u64 | owner u32 | symbol u32 | side u8 | tif u8 |
 //	          price i64 | orderQty i64 | leaves i64 | cum i64 | notional i64 | ID
 //	history = owner u32 | status u8 | ID | orderID u64 | symbol u32 | side u8 |
-//	          type u8 | tif u8 | price i64 | orderQty i64 | cum i64 | notional i64
+//	          type u8 | tif u8 | price i64 | orderQty i64 | cum i64 | notional i64 |
+//	          kind u8
 //	ID      = len u8 | 39 bytes, zero past len
 //
 // Orders are in canonical order (see State), so restoring them in sequence rebuilds
 // each level's time priority. The snapshot file adds its own checksum (journal).
+// kind is 0 for an order's ClOrdID, 1 for a Request entry (a mass cancel's
+// ClOrdID: status 8 and every detail zero); nothing else is valid.
 // Restore also reads the older versions:
+//   - Version 4 is version 5 without kind: every entry is an order's ClOrdID
+//     (engines of that version did not remember a mass cancel's ClOrdID).
 //   - Version 3 is version 4 without the order's details in the history
 //     entries (everything after the ID); Restore gives those entries no details
 //     (HistoryEntry.Known is false, every detail zero). An OrderStatusRequest
@@ -32,11 +37,12 @@ import (
 
 const (
 	snapMagic       = "MESN"
-	snapVersion     = 4
+	snapVersion     = 5
 	snapOrderSize   = 8 + 4 + 4 + 1 + 1 + 8*5 + 1 + MaxIDLen
 	snapHistSizeV3  = 4 + 1 + 1 + MaxIDLen // version 3: no details
-	snapHistSize    = snapHistSizeV3 + 8 + 4 + 1 + 1 + 1 + 8*4
-	snapHistSizeV12 = 4 + 1 + MaxIDLen // versions 1 and 2: no status
+	snapHistSizeV4  = snapHistSizeV3 + 8 + 4 + 1 + 1 + 1 + 8*4
+	snapHistSize    = snapHistSizeV4 + 1 // kind
+	snapHistSizeV12 = 4 + 1 + MaxIDLen   // versions 1 and 2: no status
 )
 
 // AppendSnapshot appends the engine's state to dst in the snapshot encoding.
@@ -70,6 +76,11 @@ func (e *Engine) AppendSnapshot(dst []byte) []byte {
 		for _, v := range [...]int64{h.Price, h.OrderQty, h.CumQty, h.Notional} {
 			dst = le.AppendUint64(dst, uint64(v))
 		}
+		kind := byte(0)
+		if h.Request {
+			kind = 1
+		}
+		dst = append(dst, kind)
 	})
 	return dst
 }
@@ -98,6 +109,9 @@ func Restore(cfg Config, data []byte) (*Engine, error) {
 	case 3:
 		header += 8
 		histSize = snapHistSizeV3
+	case 4:
+		header += 8
+		histSize = snapHistSizeV4
 	case snapVersion:
 		header += 8
 		histSize = snapHistSize
@@ -170,7 +184,7 @@ func Restore(cfg Config, data []byte) (*Engine, error) {
 		if q, ok = decodeID(data, q, &h.ClOrdID); !ok {
 			return fail("history " + strconv.Itoa(i) + ": bad ClOrdID")
 		}
-		if histSize == snapHistSize {
+		if histSize >= snapHistSizeV4 {
 			h.OrderID = le.Uint64(data[q:])
 			h.Symbol = le.Uint32(data[q+8:])
 			h.Side, h.Type, h.TIF = Side(data[q+12]), OrdType(data[q+13]), TIF(data[q+14])
@@ -178,6 +192,15 @@ func Restore(cfg Config, data []byte) (*Engine, error) {
 			for _, f := range [...]*int64{&h.Price, &h.OrderQty, &h.CumQty, &h.Notional} {
 				*f = int64(le.Uint64(data[q:]))
 				q += 8
+			}
+		}
+		if histSize == snapHistSize {
+			switch data[q] {
+			case 0:
+			case 1:
+				h.Request = true
+			default:
+				return fail("history " + strconv.Itoa(i) + ": bad kind " + strconv.Itoa(int(data[q])))
 			}
 		}
 		p += histSize
@@ -206,6 +229,9 @@ func historyStatus(st OrdStatus) bool {
 // and its status, for Restore and CheckInvariants. It returns a problem
 // description or "".
 func (e *Engine) historyProblem(h *HistoryEntry) string {
+	if h.Request && (h.Status != StatusRejected || h.Known()) {
+		return "request entry with a status or details"
+	}
 	if !h.Known() {
 		if h.OrderID != 0 || h.Symbol != 0 || h.Side != 0 || h.Type != 0 || h.TIF != 0 || h.Price != 0 || h.CumQty != 0 || h.Notional != 0 {
 			return "details without an OrderQty"

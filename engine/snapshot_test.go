@@ -8,7 +8,9 @@ import (
 )
 
 // randomBusyEngine drives an engine with a seeded random stream so that it holds
-// orders on both sides of several symbols, partial fills and a history.
+// orders on both sides of several symbols, partial fills and a history (with
+// request entries: now and then a mass cancel, by symbol and side, whose
+// ClOrdID later cancels and replaces may name).
 func randomBusyEngine(t testing.TB, seed int64, n int) (*Engine, func(c Command) *Events, *rand.Rand) {
 	t.Helper()
 	cfg := Config{MaxOrders: 2000, MaxLevels: 400, History: 50, MaxQty: 1000}
@@ -35,6 +37,11 @@ func randomBusyEngine(t testing.TB, seed int64, n int) (*Engine, func(c Command)
 	for i := 0; i < n; i++ {
 		side := Side(1 + r.Intn(2))
 		owner := uint32(r.Intn(3))
+		if r.Intn(40) == 0 {
+			apply(Command{Kind: KindMassCancel, Owner: owner, Type: MassBySymbol, Symbol: uint32(r.Intn(3)), Side: side,
+				ClOrdID: counterID('n', i)})
+			continue
+		}
 		switch r.Intn(4) {
 		case 0:
 			j := r.Intn(i + 1)
@@ -73,6 +80,17 @@ func TestSnapshotRestoreBehavesIdentically(t *testing.T) {
 		}
 		if e.Resting() == 0 {
 			t.Fatalf("seed %d: stream left no resting orders; the test proves nothing", seed)
+		}
+		var before State
+		r.State(&before)
+		requests := 0
+		for _, h := range before.History {
+			if h.Request {
+				requests++
+			}
+		}
+		if requests == 0 {
+			t.Fatalf("seed %d: no request entry in the restored history; the test proves less", seed)
 		}
 		// Both engines must now produce the same events for the same commands,
 		// status requests for the history's and the books' ClOrdIDs and mass
@@ -230,7 +248,7 @@ func TestRestoreRejectsCrossedBook(t *testing.T) {
 }
 
 // TestSnapshotHistoryStatus: the history keeps each finished ClOrdID's status
-// and details across a snapshot (version 4), a version 3 snapshot restores the
+// and details across a snapshot (version 5), a version 3 snapshot restores the
 // status without details, a version 2 snapshot restores it as 8 (not known),
 // and a status a history entry cannot hold is refused.
 func TestSnapshotHistoryStatus(t *testing.T) {
@@ -268,8 +286,8 @@ func TestSnapshotHistoryStatus(t *testing.T) {
 		return out.At(0).Status
 	}
 	snap := e.AppendSnapshot(nil)
-	if v := binary.LittleEndian.Uint16(snap[4:]); v != 4 {
-		t.Fatalf("snapshot version %d, want 4", v)
+	if v := binary.LittleEndian.Uint16(snap[4:]); v != 5 {
+		t.Fatalf("snapshot version %d, want 5", v)
 	}
 	r, err := Restore(e.Config(), snap)
 	if err != nil {
@@ -390,6 +408,84 @@ func TestSnapshotHistoryStatus(t *testing.T) {
 		bad[p+4+4] = st
 		if _, err := Restore(e.Config(), bad); err == nil || !strings.Contains(err.Error(), "history 0: bad status") {
 			t.Errorf("history status %q: err = %v", st, err)
+		}
+	}
+}
+
+// TestSnapshotRequestEntry: an accepted mass cancel's ClOrdID (a request
+// entry) survives a snapshot: the restored engine rejects its reuse as a
+// duplicate and answers a cancel or status request naming it as unknown. A
+// kind byte other than 0 or 1, or a request entry with a status or details,
+// is refused.
+func TestSnapshotRequestEntry(t *testing.T) {
+	e, apply, _ := randomBusyEngine(t, 3, 0)
+	id := func(s string) ID { v, _ := MakeID(s); return v }
+	apply(Command{Kind: KindNew, Owner: 1, Side: Buy, Type: Limit, TIF: GTC, Price: 100, Qty: 2, ClOrdID: id("k")})
+	if ev := apply(Command{Kind: KindMassCancel, Owner: 1, Type: MassAll, ClOrdID: id("m")}).At(0); ev.Status != StatusCanceled || ev.OrderQty != 1 {
+		t.Fatalf("mass cancel: %+v, want accepted with 1 order", *ev)
+	}
+	var st State
+	e.State(&st)
+	want := []HistoryEntry{{Owner: 1, Status: StatusRejected, ClOrdID: id("m"), Request: true}}
+	if len(st.History) != 2 || st.History[1] != want[0] || st.History[0].ClOrdID != id("k") {
+		t.Fatalf("history %+v, want k then the request entry %+v", st.History, want[0])
+	}
+
+	snap := e.AppendSnapshot(nil)
+	r, err := Restore(e.Config(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.StateHash() != e.StateHash() {
+		t.Fatal("restored state hash differs")
+	}
+	one := func(c Command) Event {
+		c.Seq = r.LastSeq() + 1
+		out := NewEvents(4)
+		r.Apply(&c, out)
+		if out.Len() != 1 {
+			t.Fatalf("%+v: %d events, want 1", c, out.Len())
+		}
+		return *out.At(0)
+	}
+	if ev := one(Command{Kind: KindMassCancel, Owner: 1, Type: MassAll, ClOrdID: id("m")}); ev.Kind != EvMassCancelReport ||
+		ev.Status != StatusRejected || ev.Reason != ReasonOther || ev.Text != TextDuplicateClOrdID {
+		t.Errorf("restored: mass cancel reusing m: %+v, want a duplicate reject", ev)
+	}
+	if ev := one(Command{Kind: KindNew, Owner: 1, Side: Buy, Type: Limit, Price: 100, Qty: 1, ClOrdID: id("m")}); ev.Kind != EvRejected ||
+		ev.Reason != ReasonDuplicate {
+		t.Errorf("restored: new order reusing m: %+v, want a duplicate reject", ev)
+	}
+	if ev := one(Command{Kind: KindCancel, Owner: 1, Side: Buy, ClOrdID: id("c"), OrigClOrdID: id("m")}); ev.Kind != EvCancelRejected ||
+		ev.Reason != ReasonUnknownOrder || ev.Status != StatusRejected {
+		t.Errorf("restored: cancel naming m: %+v, want unknown (1, OrdStatus 8)", ev)
+	}
+	if ev := one(Command{Kind: KindStatus, Owner: 1, OrigClOrdID: id("m")}); ev.Kind != EvStatus || ev.Status != StatusRejected ||
+		ev.Reason != ReasonUnknownOrderStatus || ev.Text != TextUnknownOrder {
+		t.Errorf("restored: status of m: %+v, want unknown", ev)
+	}
+
+	// The kind byte ends each entry; the request entry is the last one.
+	const header = 34
+	p := header + 4 + int(binary.LittleEndian.Uint32(snap[header:]))*snapOrderSize + 4
+	first, last := p+snapHistSize-1, p+2*snapHistSize-1
+	if len(snap) != last+1 || snap[first] != 0 || snap[last] != 1 {
+		t.Fatalf("kind bytes %d and %d, snapshot length %d: not the layout expected", snap[first], snap[last], len(snap))
+	}
+	for _, c := range []struct {
+		what string
+		edit func(b []byte)
+		msg  string
+	}{
+		{"kind 2", func(b []byte) { b[last] = 2 }, "history 1: bad kind 2"},
+		{"an order entry marked as a request", func(b []byte) { b[first] = 1 }, "history 0: request entry with a status or details"},
+		{"a request entry with status 4", func(b []byte) { b[p+snapHistSize+4] = byte(StatusCanceled) },
+			"history 1: request entry with a status or details"},
+	} {
+		bad := append([]byte(nil), snap...)
+		c.edit(bad)
+		if _, err := Restore(e.Config(), bad); err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: err = %v, want %q", c.what, err, c.msg)
 		}
 	}
 }

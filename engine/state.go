@@ -22,20 +22,26 @@ type OrderView struct {
 // the answer to an OrderStatusRequest that names it.
 type HistoryEntry struct {
 	Owner uint32
+	// Request marks the ClOrdID of an accepted request that names no order
+	// (an OrderMassCancelRequest's). It is remembered only so that the owner
+	// cannot use it again; a cancel, replace or status request naming it is
+	// answered as for an unknown ClOrdID. Such an entry has Status
+	// StatusRejected (what a cancel reject naming it reports) and no details.
+	Request bool
 	// Status is the OrdStatus a cancel reject naming ClOrdID reports: the order's
 	// final status (StatusFilled, StatusCanceled) when the ClOrdID finished with
 	// the order, or the order's status right after the replace that moved it to
 	// a new ClOrdID (StatusNew, StatusPartiallyFilled, StatusFilled).
 	// StatusRejected means not known: the entry was restored from a snapshot
-	// older than version 3.
+	// older than version 3 (or, with Request, that it names no order).
 	Status  OrdStatus
 	ClOrdID ID
 
 	// The order's details at the moment ClOrdID finished (for a ClOrdID
 	// replaced away: the order as that replace left it, with the new OrderQty
-	// and Price). OrderQty 0 means they are not known: the entry was restored
-	// from a snapshot older than version 4, and every other detail is zero too
-	// (an order's OrderQty is never 0).
+	// and Price). OrderQty 0 means there are none: the entry is a Request or
+	// was restored from a snapshot older than version 4, and every other
+	// detail is zero too (an order's OrderQty is never 0).
 	OrderID  uint64
 	Symbol   uint32
 	Side     Side
@@ -48,6 +54,7 @@ type HistoryEntry struct {
 }
 
 // Known reports whether the entry holds the order's details (see OrderQty).
+// A Request entry never does.
 func (h *HistoryEntry) Known() bool { return h.OrderQty != 0 }
 
 // State is the engine's whole logical state in canonical order: Orders by symbol
@@ -129,7 +136,13 @@ func (s *stateHasher) endOrders() { s.write([]byte{'E'}) }
 
 func (s *stateHasher) history(e *HistoryEntry) {
 	b := s.buf[:0]
-	b = append(b, 'H')
+	tag := byte('H')
+	if e.Request {
+		// A distinct tag rather than a new field, so that the hash of every
+		// state without request entries is what it was before they existed.
+		tag = 'R'
+	}
+	b = append(b, tag)
 	b = binary.LittleEndian.AppendUint32(b, e.Owner)
 	b = append(b, byte(e.Status), e.ClOrdID.N)
 	b = append(b, e.ClOrdID.B[:e.ClOrdID.N]...)

@@ -24,8 +24,10 @@ func (e *Engine) status(cmd *Command, out *Events) {
 				statusFromHistory(ev, h)
 				return
 			}
-		} else if h.Status != StatusRejected {
+		} else if !h.Request && h.Status != StatusRejected {
 			// Restored from a version 3 snapshot: the status without details.
+			// (A Request entry names no order, and a version 1 or 2 entry
+			// has no status: both are unknown.)
 			ev.Status = h.Status
 			ev.Symbol, ev.Side = cmd.Symbol, cmd.Side
 			return

@@ -171,7 +171,8 @@ type scenario struct {
 func newScenario(t *testing.T, name string) *scenario {
 	return &scenario{t: t, name: name, prefix: "FS_" + strings.ToUpper(name) + "_",
 		ids: &fixtest.ExecIDs{}, clients: map[string]*fixtest.Client{}, proxies: map[string]*scenarioProxy{},
-		md: map[string]bool{}, fix42: map[string]bool{}, orderIDs: alias{prefix: "O"}, execIDs: alias{prefix: "E"}}
+		md: map[string]bool{}, fix42: map[string]bool{},
+		orderIDs: alias{prefix: "O"}, execIDs: alias{prefix: "E"}}
 }
 
 // start starts a pipeline and a gateway for the file; both are shut down at

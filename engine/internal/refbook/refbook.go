@@ -26,9 +26,13 @@
 //     a status request naming it answers with them.
 //   - A status request checks Side, then Symbol, against the order's for a
 //     live order and for a history entry alike.
-//   - A mass cancel checks, in order: scope, Side, Symbol (MassBySymbol only);
-//     MassOnDisconnect checks nothing and ignores Side and Symbol. It picks its
-//     orders in canonical order before canceling any.
+//   - A mass cancel checks, in order: duplicate ClOrdID, scope, Side, Symbol
+//     (MassBySymbol only); MassOnDisconnect checks nothing, ignores Side,
+//     Symbol and ClOrdID, and remembers nothing of its own. It picks its
+//     orders in canonical order before canceling any, and remembers an
+//     accepted request's ClOrdID after them, as a request entry: it blocks
+//     reuse, and a cancel, replace or status request naming it is answered
+//     as for an unknown ClOrdID.
 package refbook
 
 import (
@@ -183,7 +187,8 @@ func (b *Book) reject(reason engine.Reason, text engine.Text) {
 
 // cancelReject emits EvCancelRejected for the current cancel or replace.
 // named is the owner's live order that OrigClOrdID names, or nil. OrdStatus is
-// the named order's, else the history's for OrigClOrdID, else 8.
+// the named order's, else the history's for OrigClOrdID (8 for a request
+// entry), else 8.
 func (b *Book) cancelReject(named *order, reason engine.Reason, text engine.Text) {
 	c := b.cmd
 	status := engine.StatusRejected
@@ -261,6 +266,18 @@ func (b *Book) historyEntry(owner uint32, id engine.ID) *engine.HistoryEntry {
 func (b *Book) used(owner uint32, id engine.ID) bool {
 	_, done := b.inHistory(owner, id)
 	return b.live(owner, id) != nil || done
+}
+
+// rememberRequest pushes the ClOrdID of an accepted request that names no
+// order (engine.HistoryEntry.Request), forgetting the oldest beyond
+// cfg.History.
+func (b *Book) rememberRequest(owner uint32, id engine.ID) {
+	b.history = append(b.history, engine.HistoryEntry{
+		Owner: owner, Status: engine.StatusRejected, ClOrdID: id, Request: true,
+	})
+	if len(b.history) > b.cfg.History {
+		b.history = b.history[len(b.history)-b.cfg.History:]
+	}
 }
 
 // remember pushes a finished ClOrdID id of order o with the status a reject
@@ -543,7 +560,7 @@ func (b *Book) target() *order {
 		return nil
 	}
 	if named == nil {
-		if _, done := b.inHistory(c.Owner, c.OrigClOrdID); done {
+		if h := b.historyEntry(c.Owner, c.OrigClOrdID); h != nil && !h.Request {
 			b.cancelReject(nil, engine.ReasonTooLate, engine.TextTooLate)
 		} else {
 			b.cancelReject(nil, engine.ReasonUnknownOrder, engine.TextUnknownOrder)
@@ -678,7 +695,7 @@ func (b *Book) status() {
 			e = orderEvent(engine.EvStatus, o.status(), o)
 			e.OrigClOrdID = c.ClOrdID
 		}
-	} else if h := b.historyEntry(c.Owner, c.OrigClOrdID); h != nil {
+	} else if h := b.historyEntry(c.Owner, c.OrigClOrdID); h != nil && !h.Request {
 		// Every entry here has its order's details: the reference book never
 		// restores a snapshot, so it has no entries from older versions.
 		if t := differs(c, h.Side, h.Symbol); t != engine.TextNone {
@@ -733,6 +750,8 @@ func (b *Book) massCancel() {
 			ResponseTo: uint8(c.Type),
 		}
 		switch {
+		case b.used(c.Owner, c.ClOrdID):
+			e.Reason, e.Text = engine.ReasonOther, engine.TextDuplicateClOrdID
 		case c.Type != engine.MassBySymbol && c.Type != engine.MassAll:
 			e.Reason, e.Text = engine.MassRejectNotSupported, engine.TextMassNotSupported
 		case c.Side != 0 && c.Side != engine.Buy && c.Side != engine.Sell:
@@ -778,6 +797,7 @@ func (b *Book) massCancel() {
 	}
 	if report >= 0 {
 		b.out[report].OrderQty = int64(len(victims))
+		b.rememberRequest(c.Owner, c.ClOrdID)
 	}
 }
 
