@@ -48,6 +48,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.opts.Username, "user", "", "Username(553) for the Logon, if the server asks for one")
 	fs.StringVar(&f.opts.Password, "password", "", "Password(554) for the Logon")
 	fs.StringVar(&f.opts.StoreDir, "store", "", "directory that keeps sequence numbers and orders across runs\n(default: none; sequence numbers are reset at every logon)")
+	fs.BoolVar(&f.opts.Reset, "reset", false, "with -store: reset the sequence numbers at this logon (after a mismatch)")
 	fs.StringVar(&f.script, "script", "", "run the commands of `FILE`, one per line")
 	fs.DurationVar(&f.opts.Timeout, "timeout", 10*time.Second, "how long to wait for the answer to each request")
 	fs.DurationVar(&f.opts.LogonTimeout, "logon-timeout", 10*time.Second, "how long to wait for the logon")

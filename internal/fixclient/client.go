@@ -32,6 +32,9 @@ type Options struct {
 	// file store) and the orders the client sent there, and logs on without
 	// a reset. Empty: a memory store and ResetSeqNumFlag=Y at every logon.
 	StoreDir string
+	// Reset logs on with ResetSeqNumFlag=Y even with a StoreDir: both sides
+	// start again from 1 (after a mismatch); the orders file is kept.
+	Reset bool
 	// Out receives every line the client prints (os.Stdout).
 	Out io.Writer
 	// Timeout bounds the wait for the answer to each request (default 10s).
@@ -133,7 +136,11 @@ func New(o Options) (*Client, error) {
 		if err := os.MkdirAll(o.StoreDir, 0o755); err != nil {
 			return nil, fmt.Errorf("fixclient: store: %w", err)
 		}
-		b.WriteString("ResetOnLogon=N\nFileStorePath=" + o.StoreDir + "\nFileStoreSync=N\n")
+		reset := "N"
+		if o.Reset {
+			reset = "Y"
+		}
+		b.WriteString("ResetOnLogon=" + reset + "\nFileStorePath=" + o.StoreDir + "\nFileStoreSync=N\n")
 	} else {
 		b.WriteString("ResetOnLogon=Y\nPersistMessages=N\n")
 	}
@@ -144,7 +151,7 @@ func New(o Options) (*Client, error) {
 	}
 	if o.StoreDir != "" {
 		stores = file.NewStoreFactory(settings)
-		c.orders, err = openOrders(filepath.Join(o.StoreDir, "orders-"+o.Sender+"-"+o.Target+".txt"))
+		c.orders, err = openOrders(filepath.Join(o.StoreDir, "orders-"+fileSafe(o.Sender)+"-"+fileSafe(o.Target)+".txt"))
 		if err != nil {
 			return nil, err
 		}
@@ -485,4 +492,16 @@ func (c *Client) Interrupt() bool {
 	default:
 	}
 	return true
+}
+
+// fileSafe keeps letters, digits, '.', '_' and '-' of a CompID for a file
+// name and replaces anything else (a '/', say) with '_'.
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		}
+		return '_'
+	}, s)
 }

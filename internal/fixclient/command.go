@@ -133,6 +133,7 @@ type ParseError struct {
 	Err error
 }
 
+// Error says "fixclient: SOURCE:LINE: what is wrong".
 func (e *ParseError) Error() string {
 	if e.Line == 0 {
 		return "fixclient: " + e.Err.Error()
@@ -140,6 +141,7 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("fixclient: %s:%d: %v", e.Source, e.Line, e.Err)
 }
 
+// Unwrap returns Err.
 func (e *ParseError) Unwrap() error { return e.Err }
 
 // Parse parses one command line. A blank line or a comment gives OpNone.

@@ -69,10 +69,16 @@
 //     report the server sent while the connection was dropping.
 //   - With StoreDir it keeps them in a QuickFIX file store there and logs on
 //     without a reset, so a gap is filled by a ResendRequest, and it keeps
-//     its orders in orders-SENDER-TARGET.txt there, so a later run can
-//     cancel them. If the server's numbers no longer match (its data
-//     directory was wiped), the logon is refused with a Text saying so:
-//     delete the directory, or run once without it. When the server asks
-//     for a resend, the client's old requests are not sent again (a gap
-//     fill replaces them), so a stale order is never entered twice.
+//     its orders in orders-SENDER-TARGET.txt there (one line per order,
+//     alias and replacement), so a later run can cancel them. When the
+//     server asks for a resend, the client's old requests are not sent
+//     again (a gap fill replaces them), so a stale order is never entered
+//     twice. If the numbers no longer match, the session fails with the
+//     reason printed: a new or deleted store directory while the server
+//     kept its numbers gets the logon refused ("MsgSeqNum too low,
+//     expecting 7 but received 1"); a server whose data directory was wiped
+//     sends numbers the client finds too low, and the client logs out
+//     ("MsgSeqNum too low" in the error). Either way, Reset (the binary's
+//     -reset) logs on once with ResetSeqNumFlag=Y: both sides start from 1
+//     again, and the orders file is kept.
 package fixclient

@@ -121,6 +121,23 @@ func TestStoreAcrossRuns(t *testing.T) {
 	if err := second.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// A new store directory starts from 1, behind the server: refused, with
+	// the server's reason; Reset starts both sides again.
+	other := t.TempDir()
+	c, err := New(Options{Host: "127.0.0.1", Port: port, Sender: "DAVE", StoreDir: other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Connect(context.Background())
+	c.Close()
+	if err == nil || !strings.Contains(err.Error(), "refused: MsgSeqNum too low") || !strings.Contains(err.Error(), "(see -reset)") {
+		t.Fatalf("new store directory: %v", err)
+	}
+	reset := connect(t, port, "DAVE", Options{StoreDir: other, Reset: true})
+	reset.run("buy 1 AAPL @1.00 id=s3\n")
+	if err := reset.Close(); err != nil {
+		t.Fatal(err)
+	}
 	third := connect(t, port, "DAVE", Options{})
 	if err := third.runErr("cancel s2\n"); err == nil || !strings.Contains(err.Error(), "unknown ClOrdID s2") {
 		t.Fatalf("without the store: %v", err)

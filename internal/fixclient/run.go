@@ -22,10 +22,12 @@ type ExecError struct {
 	Err  error
 }
 
+// Error says "fixclient: SOURCE:LINE: COMMAND: what went wrong".
 func (e *ExecError) Error() string {
 	return fmt.Sprintf("fixclient: %s: %s: %v", e.Line.where(), e.Line.Cmd.Line, e.Err)
 }
 
+// Unwrap returns Err.
 func (e *ExecError) Unwrap() error { return e.Err }
 
 // errQuit ends a run at a quit command.
