@@ -80,7 +80,7 @@ expect canceled
 
 // TestOfflineFillTeachesOrder: a fill that waited for ALICE's next logon
 // (a new run, without a store) teaches the client the order, so it can
-// cancel the rest; the ClOrdIDs of the two runs do not collide.
+// cancel the rest.
 func TestOfflineFillTeachesOrder(t *testing.T) {
 	t.Parallel()
 	port := startServer(t, "")
@@ -91,7 +91,6 @@ func TestOfflineFillTeachesOrder(t *testing.T) {
 	}
 	bob := connect(t, port, "OBOB", Options{})
 	bob.run("buy 40 TEST @10.00\nexpect filled\n")
-	time.Sleep(2 * time.Millisecond) // a later run: another run tag
 	again := connect(t, port, "OALICE", Options{})
 	again.run("expect trade o1\ncancel o1\nexpect canceled\n")
 	again.printed("ENGINE>OALICE exec trade sell 100 TEST @10.00 day id=o1 order=1 last=40@10.00 status=partial leaves=60 cum=40",
