@@ -13,23 +13,6 @@ import (
 	"github.com/openmatch/matchd/internal/fixtag"
 )
 
-// Market-data tags and MsgTypes (CONTRACT §6) the subscribers use.
-const (
-	tagNoRelatedSym            quickfix.Tag = 146
-	tagMDReqID                 quickfix.Tag = 262
-	tagSubscriptionRequestType quickfix.Tag = 263
-	tagMarketDepth             quickfix.Tag = 264
-	tagMDUpdateType            quickfix.Tag = 265
-	tagNoMDEntryTypes          quickfix.Tag = 267
-	tagNoMDEntries             quickfix.Tag = 268
-	tagMDEntryType             quickfix.Tag = 269
-
-	msgTypeMarketDataRequest       = "V"
-	msgTypeMarketDataSnapshot      = "W"
-	msgTypeMarketDataIncremental   = "X"
-	msgTypeMarketDataRequestReject = "Y"
-)
-
 // tradeEntry is how a trade entry (MDEntryType=2) appears on the wire.
 var tradeEntry = []byte("\x01269=2\x01")
 
@@ -92,17 +75,17 @@ func mdSenderID(prefix string, k int) string { return prefix + "MD" + strconv.It
 func (c *client) subscribe(s *mdSub) error {
 	n := s.reqs.Add(1)
 	m := quickfix.NewMessage()
-	m.Header.SetString(fixtag.MsgType, msgTypeMarketDataRequest)
-	m.Body.SetString(tagMDReqID, string(c.sessions[0].tag)+"md"+s.sid.SenderCompID+"."+strconv.FormatInt(n, 10))
-	m.Body.SetString(tagSubscriptionRequestType, "1")
-	m.Body.SetInt(tagMarketDepth, 0)
-	m.Body.SetString(tagMDUpdateType, "1")
-	types := quickfix.NewRepeatingGroup(tagNoMDEntryTypes, quickfix.GroupTemplate{quickfix.GroupElement(tagMDEntryType)})
+	m.Header.SetString(fixtag.MsgType, fixtag.MsgTypeMarketDataRequest)
+	m.Body.SetString(fixtag.MDReqID, string(c.sessions[0].tag)+"md"+s.sid.SenderCompID+"."+strconv.FormatInt(n, 10))
+	m.Body.SetString(fixtag.SubscriptionRequestType, "1")
+	m.Body.SetInt(fixtag.MarketDepth, 0)
+	m.Body.SetString(fixtag.MDUpdateType, "1")
+	types := quickfix.NewRepeatingGroup(fixtag.NoMDEntryTypes, quickfix.GroupTemplate{quickfix.GroupElement(fixtag.MDEntryType)})
 	for _, t := range []string{"0", "1", "2"} {
-		types.Add().SetString(tagMDEntryType, t)
+		types.Add().SetString(fixtag.MDEntryType, t)
 	}
 	m.Body.SetGroup(types)
-	syms := quickfix.NewRepeatingGroup(tagNoRelatedSym, quickfix.GroupTemplate{quickfix.GroupElement(fixtag.Symbol)})
+	syms := quickfix.NewRepeatingGroup(fixtag.NoRelatedSym, quickfix.GroupTemplate{quickfix.GroupElement(fixtag.Symbol)})
 	for _, sym := range c.o.Symbols {
 		syms.Add().SetString(fixtag.Symbol, sym)
 	}
@@ -149,20 +132,20 @@ func (c *client) mdFromApp(s *mdSub, m *quickfix.Message) {
 		return
 	}
 	switch mt[0] {
-	case msgTypeMarketDataSnapshot[0], msgTypeMarketDataIncremental[0]:
-		if n, err := m.Body.GetInt(tagNoMDEntries); err == nil {
+	case fixtag.MsgTypeMarketDataSnapshot[0], fixtag.MsgTypeMarketDataIncremental[0]:
+		if n, err := m.Body.GetInt(fixtag.NoMDEntries); err == nil {
 			s.entries.Add(int64(n))
 		}
 		s.trades.Add(int64(bytes.Count(m.Bytes(), tradeEntry)))
 		switch {
-		case mt[0] == msgTypeMarketDataIncremental[0]:
+		case mt[0] == fixtag.MsgTypeMarketDataIncremental[0]:
 			s.incrementals.Add(1)
 		case s.started.Load():
 			s.resyncs.Add(1)
 		default:
 			s.initial.Add(1)
 		}
-	case msgTypeMarketDataRequestReject[0], fixtag.MsgTypeBusinessMessageReject[0]:
+	case fixtag.MsgTypeMarketDataRequestReject[0], fixtag.MsgTypeBusinessMessageReject[0]:
 		s.rejects.Add(1)
 		c.noteText("md_reject", m)
 	}

@@ -30,9 +30,9 @@ type mdFakeApp struct {
 }
 
 func (a *mdFakeApp) FromApp(m *quickfix.Message, sid quickfix.SessionID) quickfix.MessageRejectError {
-	if m.IsMsgTypeOf(msgTypeMarketDataRequest) {
-		req, _ := m.Body.GetString(tagMDReqID)
-		if sub, _ := m.Body.GetString(tagSubscriptionRequestType); sub != "1" {
+	if m.IsMsgTypeOf(fixtag.MsgTypeMarketDataRequest) {
+		req, _ := m.Body.GetString(fixtag.MDReqID)
+		if sub, _ := m.Body.GetString(fixtag.SubscriptionRequestType); sub != "1" {
 			return quickfix.NewBusinessMessageRejectError("want 263=1", 0, nil)
 		}
 		a.mu2.Lock()
@@ -55,14 +55,14 @@ func (a *mdFakeApp) FromApp(m *quickfix.Message, sid quickfix.SessionID) quickfi
 		a.mu2.Unlock()
 		for i, s := range subs {
 			x := quickfix.NewMessage()
-			x.Header.SetString(fixtag.MsgType, msgTypeMarketDataIncremental)
-			x.Body.SetString(tagMDReqID, a.reqIDs[s])
-			g := quickfix.NewRepeatingGroup(tagNoMDEntries, quickfix.GroupTemplate{quickfix.GroupElement(279),
-				quickfix.GroupElement(tagMDEntryType), quickfix.GroupElement(fixtag.Symbol), quickfix.GroupElement(270), quickfix.GroupElement(271)})
+			x.Header.SetString(fixtag.MsgType, fixtag.MsgTypeMarketDataIncremental)
+			x.Body.SetString(fixtag.MDReqID, a.reqIDs[s])
+			g := quickfix.NewRepeatingGroup(fixtag.NoMDEntries, quickfix.GroupTemplate{quickfix.GroupElement(279),
+				quickfix.GroupElement(fixtag.MDEntryType), quickfix.GroupElement(fixtag.Symbol), quickfix.GroupElement(270), quickfix.GroupElement(271)})
 			for _, typ := range []string{"0", "2"} {
 				e := g.Add()
 				e.SetString(279, "0")
-				e.SetString(tagMDEntryType, typ)
+				e.SetString(fixtag.MDEntryType, typ)
 				e.SetString(fixtag.Symbol, sym)
 				e.SetString(270, "100.00")
 				e.SetString(271, "1")
@@ -79,13 +79,13 @@ func (a *mdFakeApp) FromApp(m *quickfix.Message, sid quickfix.SessionID) quickfi
 
 func (a *mdFakeApp) snapshot(req, sym string) *quickfix.Message {
 	w := quickfix.NewMessage()
-	w.Header.SetString(fixtag.MsgType, msgTypeMarketDataSnapshot)
-	w.Body.SetString(tagMDReqID, req)
+	w.Header.SetString(fixtag.MsgType, fixtag.MsgTypeMarketDataSnapshot)
+	w.Body.SetString(fixtag.MDReqID, req)
 	w.Body.SetString(fixtag.Symbol, sym)
-	g := quickfix.NewRepeatingGroup(tagNoMDEntries, quickfix.GroupTemplate{quickfix.GroupElement(tagMDEntryType),
+	g := quickfix.NewRepeatingGroup(fixtag.NoMDEntries, quickfix.GroupTemplate{quickfix.GroupElement(fixtag.MDEntryType),
 		quickfix.GroupElement(270), quickfix.GroupElement(271)})
 	e := g.Add()
-	e.SetString(tagMDEntryType, "0")
+	e.SetString(fixtag.MDEntryType, "0")
 	e.SetString(270, "99.00")
 	e.SetString(271, "5")
 	w.Body.SetGroup(g)

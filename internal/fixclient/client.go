@@ -354,7 +354,7 @@ func (c *Client) FromApp(qm *quickfix.Message, _ quickfix.SessionID) quickfix.Me
 // for the waiters.
 func (c *Client) receive(m *message) {
 	switch m.typ {
-	case msgTypeMarketDataSnapshot, msgTypeMarketDataIncremental:
+	case fixtag.MsgTypeMarketDataSnapshot, fixtag.MsgTypeMarketDataIncremental:
 		c.marketData(m)
 	default:
 		if m.typ == fixtag.MsgTypeExecutionReport {
@@ -377,7 +377,7 @@ func (c *Client) receive(m *message) {
 // marketData applies a W or X to the books and prints it (or redraws).
 func (c *Client) marketData(m *message) {
 	es := m.entries()
-	full := m.typ == msgTypeMarketDataSnapshot
+	full := m.typ == fixtag.MsgTypeMarketDataSnapshot
 	bySym := map[string][]mdEntry{}
 	var order []string
 	for _, e := range es {
@@ -426,9 +426,9 @@ func (c *Client) sendAndWait(ctx context.Context, m *quickfix.Message, refID str
 	got, err := c.waitFor(ctx, from, c.o.Timeout, false, func(r *message) bool {
 		switch r.typ {
 		case fixtag.MsgTypeReject:
-			return r.get(tagRefSeqNum) == seq
+			return r.get(fixtag.RefSeqNum) == seq
 		case fixtag.MsgTypeBusinessMessageReject:
-			return r.get(tagRefSeqNum) == seq || refID != "" && r.get(tagBusinessRejectRefID) == refID
+			return r.get(fixtag.RefSeqNum) == seq || refID != "" && r.get(fixtag.BusinessRejectRefID) == refID
 		}
 		return answer(r)
 	})

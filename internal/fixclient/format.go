@@ -161,7 +161,7 @@ func (w *lineWriter) order(m *message) {
 }
 
 // compIDs is "SENDER>TARGET" of a received message.
-func compIDs(m *message) string { return m.get(tagSenderCompID) + ">" + m.get(tagTargetCompID) }
+func compIDs(m *message) string { return m.get(fixtag.SenderCompID) + ">" + m.get(fixtag.TargetCompID) }
 
 // formatMessage is the line printed for a received application message
 // other than market data (W and X are printed by the book).
@@ -226,22 +226,22 @@ func formatMessage(m *message) string {
 		w.text(m)
 	case fixtag.MsgTypeReject:
 		w.word("reject")
-		w.kv("ref-seq", m.get(tagRefSeqNum))
-		w.kv("ref-type", m.get(tagRefMsgType))
-		w.kv("ref-tag", m.get(tagRefTagID))
-		w.kv("reason", m.get(tagSessionRejectReason))
+		w.kv("ref-seq", m.get(fixtag.RefSeqNum))
+		w.kv("ref-type", m.get(fixtag.RefMsgType))
+		w.kv("ref-tag", m.get(fixtag.RefTagID))
+		w.kv("reason", m.get(fixtag.SessionRejectReason))
 		w.text(m)
 	case fixtag.MsgTypeBusinessMessageReject:
 		w.word("business-reject")
-		w.kv("ref-seq", m.get(tagRefSeqNum))
-		w.kv("ref-type", m.get(tagRefMsgType))
-		w.kv("ref-id", m.get(tagBusinessRejectRefID))
-		w.kv("reason", m.get(tagBusinessRejectReason))
+		w.kv("ref-seq", m.get(fixtag.RefSeqNum))
+		w.kv("ref-type", m.get(fixtag.RefMsgType))
+		w.kv("ref-id", m.get(fixtag.BusinessRejectRefID))
+		w.kv("reason", m.get(fixtag.BusinessRejectReason))
 		w.text(m)
-	case msgTypeMarketDataRequestReject:
+	case fixtag.MsgTypeMarketDataRequestReject:
 		w.word("md-reject")
-		w.kv("req", m.get(tagMDReqID))
-		if r := m.get(tagMDReqRejReason); r != "" {
+		w.kv("req", m.get(fixtag.MDReqID))
+		if r := m.get(fixtag.MDReqRejReason); r != "" {
 			w.word("reason=" + r + " (" + mdRejReasonName(r) + ")")
 		}
 		w.text(m)
@@ -257,7 +257,7 @@ func formatMessage(m *message) string {
 		w.word("msg " + m.typ)
 		for _, f := range m.fields {
 			switch f.tag {
-			case 8, 9, 10, fixtag.MsgType, tagSenderCompID, tagTargetCompID, fixtag.MsgSeqNum, 52:
+			case 8, 9, 10, fixtag.MsgType, fixtag.SenderCompID, fixtag.TargetCompID, fixtag.MsgSeqNum, 52:
 				continue
 			}
 			w.word(strconv.Itoa(int(f.tag)) + "=" + f.val)

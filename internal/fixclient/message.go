@@ -89,7 +89,7 @@ func (m *message) entries() []mdEntry {
 		case !in && f.tag == fixtag.Symbol && top == "":
 			top = f.val
 			continue
-		case !in && f.tag == tagNoMDEntries:
+		case !in && f.tag == fixtag.NoMDEntries:
 			in = true
 			continue
 		case !in || f.tag == 10:
@@ -103,17 +103,17 @@ func (m *message) entries() []mdEntry {
 		}
 		e := &out[len(out)-1]
 		switch f.tag {
-		case tagMDUpdateAction:
+		case fixtag.MDUpdateAction:
 			e.action = first(f.val)
-		case tagMDEntryType:
+		case fixtag.MDEntryType:
 			e.typ = first(f.val)
 		case fixtag.Symbol:
 			e.symbol = f.val
-		case tagMDEntryPx:
+		case fixtag.MDEntryPx:
 			e.px = f.val
-		case tagMDEntrySize:
+		case fixtag.MDEntrySize:
 			e.size = f.val
-		case tagNumberOfOrders:
+		case fixtag.NumberOfOrders:
 			e.orders = f.val
 		}
 	}

@@ -306,17 +306,17 @@ func (c *Client) massCancel(ctx context.Context, cmd *Command) error {
 // trades, incremental updates (CONTRACT §6).
 func mdRequest(reqID, symbol string, subType byte, depth int) *quickfix.Message {
 	m := quickfix.NewMessage()
-	m.Header.SetString(fixtag.MsgType, msgTypeMarketDataRequest)
-	m.Body.SetString(tagMDReqID, reqID)
-	m.Body.SetString(tagSubscriptionRequestType, string(subType))
-	m.Body.SetInt(tagMarketDepth, depth)
-	m.Body.SetString(tagMDUpdateType, "1")
-	types := quickfix.NewRepeatingGroup(tagNoMDEntryTypes, quickfix.GroupTemplate{quickfix.GroupElement(tagMDEntryType)})
+	m.Header.SetString(fixtag.MsgType, fixtag.MsgTypeMarketDataRequest)
+	m.Body.SetString(fixtag.MDReqID, reqID)
+	m.Body.SetString(fixtag.SubscriptionRequestType, string(subType))
+	m.Body.SetInt(fixtag.MarketDepth, depth)
+	m.Body.SetString(fixtag.MDUpdateType, "1")
+	types := quickfix.NewRepeatingGroup(fixtag.NoMDEntryTypes, quickfix.GroupTemplate{quickfix.GroupElement(fixtag.MDEntryType)})
 	for _, t := range []string{"0", "1", "2"} {
-		types.Add().SetString(tagMDEntryType, t)
+		types.Add().SetString(fixtag.MDEntryType, t)
 	}
 	m.Body.SetGroup(types)
-	syms := quickfix.NewRepeatingGroup(tagNoRelatedSym, quickfix.GroupTemplate{quickfix.GroupElement(fixtag.Symbol)})
+	syms := quickfix.NewRepeatingGroup(fixtag.NoRelatedSym, quickfix.GroupTemplate{quickfix.GroupElement(fixtag.Symbol)})
 	syms.Add().SetString(fixtag.Symbol, symbol)
 	m.Body.SetGroup(syms)
 	return m
@@ -348,9 +348,9 @@ func (c *Client) book(ctx context.Context, cmd *Command) error {
 		c.outMu.Unlock()
 	}
 	got, err := c.sendAndWait(ctx, mdRequest(req, cmd.Symbol, '1', cmd.Depth), req, func(r *message) bool {
-		return (r.typ == msgTypeMarketDataSnapshot || r.typ == msgTypeMarketDataRequestReject) && r.get(tagMDReqID) == req
+		return (r.typ == fixtag.MsgTypeMarketDataSnapshot || r.typ == fixtag.MsgTypeMarketDataRequestReject) && r.get(fixtag.MDReqID) == req
 	})
-	if err == nil && got.typ != msgTypeMarketDataSnapshot {
+	if err == nil && got.typ != fixtag.MsgTypeMarketDataSnapshot {
 		err = errors.New("subscription refused")
 	}
 	if err != nil {
@@ -457,10 +457,10 @@ func (c *Client) expect(ctx context.Context, cmd *Command) error {
 	case cmd.Event == "business-reject":
 		ok = func(m *message) bool { return m.typ == fixtag.MsgTypeBusinessMessageReject }
 	case cmd.Event == "md-reject":
-		ok = func(m *message) bool { return m.typ == msgTypeMarketDataRequestReject }
+		ok = func(m *message) bool { return m.typ == fixtag.MsgTypeMarketDataRequestReject }
 	default: // book, md-trade
 		ok = func(m *message) bool {
-			if m.typ != msgTypeMarketDataSnapshot && m.typ != msgTypeMarketDataIncremental {
+			if m.typ != fixtag.MsgTypeMarketDataSnapshot && m.typ != fixtag.MsgTypeMarketDataIncremental {
 				return false
 			}
 			es := m.entries()

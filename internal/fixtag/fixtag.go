@@ -116,3 +116,23 @@ const (
 	// MsgTypeOrderMassCancelReport is OrderMassCancelReport (r).
 	MsgTypeOrderMassCancelReport = "r"
 )
+
+// Header and reject tags the test and people's clients read.
+const (
+	// RefSeqNum (45): the MsgSeqNum a Reject refers to.
+	RefSeqNum quickfix.Tag = 45
+	// SenderCompID (49).
+	SenderCompID quickfix.Tag = 49
+	// TargetCompID (56).
+	TargetCompID quickfix.Tag = 56
+	// RefTagID (371): the tag a Reject refers to.
+	RefTagID quickfix.Tag = 371
+	// RefMsgType (372): the MsgType a Reject refers to.
+	RefMsgType quickfix.Tag = 372
+	// SessionRejectReason (373).
+	SessionRejectReason quickfix.Tag = 373
+	// BusinessRejectRefID (379).
+	BusinessRejectRefID quickfix.Tag = 379
+	// BusinessRejectReason (380).
+	BusinessRejectReason quickfix.Tag = 380
+)
