@@ -76,6 +76,7 @@ type Feed struct {
 
 	// Per command scratch (Deliver only, under mu).
 	xs       []Refresh
+	fulls    []*Refresh
 	variants []variant
 
 	senders sync.WaitGroup
@@ -143,21 +144,26 @@ func (f *Feed) publish() {
 	f.xs = f.book.Flush(f.xs[:0])
 	clear(f.variants)
 	f.variants = f.variants[:0]
+	// Every view first: a resync while queuing takes a W of every symbol of
+	// the client, which the X that follow it must continue from.
+	f.fulls = f.fulls[:0]
 	for i := range f.xs {
 		x := &f.xs[i]
-		subs := f.bySym[x.Symbol]
-		if len(subs) == 0 && len(f.views[x.Symbol]) == 0 {
+		if len(f.bySym[x.Symbol]) == 0 {
 			continue
 		}
 		full := new(Refresh)
 		*full = *x
+		f.fulls = append(f.fulls, full)
 		for _, v := range f.views[x.Symbol] {
 			v.update(f.book, full)
 		}
-		for _, s := range subs {
+	}
+	for _, full := range f.fulls {
+		for _, s := range f.bySym[full.Symbol] {
 			r := full
 			if s.depth > 0 {
-				r = f.viewOf(x.Symbol, s.depth).x
+				r = f.viewOf(full.Symbol, s.depth).x
 			}
 			if r = f.filtered(r, s.types); r != nil {
 				f.enqueueX(s.c, s.reqID, r)
@@ -165,6 +171,7 @@ func (f *Feed) publish() {
 		}
 	}
 	clear(f.xs)
+	clear(f.fulls)
 }
 
 // filtered returns r restricted to types, nil when no entry is left; shared
