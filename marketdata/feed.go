@@ -124,7 +124,9 @@ func (f *Feed) Load(e *engine.Engine) {
 
 // Deliver implements pipeline.Reporter: called on the feed's own consumer
 // goroutine with every event in order, once its command is durable. It never
-// blocks on a client.
+// blocks on a client. It holds the feed's mutex from a command's first event
+// to its Last one, so it must be handed whole commands: Subscribe, View, Stats
+// and Close wait for the command in progress.
 func (f *Feed) Deliver(ev *engine.Event) {
 	if !f.inCmd { // only Deliver writes inCmd, and only while it holds mu
 		f.mu.Lock()
