@@ -85,7 +85,7 @@ func bid(a Action, px, size int64, n int32) Entry {
 func offer(a Action, px, size int64, n int32) Entry {
 	return Entry{Action: a, Type: Offer, Price: px, Size: size, Orders: n}
 }
-func trade(px, size int64) Entry { return Entry{Type: Trade, Price: px, Size: size} }
+func trade(px, size int64) Entry       { return Entry{Type: Trade, Price: px, Size: size} }
 func lv(px, size int64, n int32) Level { return Level{Price: px, Size: size, Orders: n} }
 
 func TestBookSequences(t *testing.T) {

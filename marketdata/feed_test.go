@@ -168,7 +168,7 @@ func TestFeedDisconnect(t *testing.T) {
 	old := r.feed.clientOf(7)
 	r.feed.Disconnect(7)
 	r.feed.Disconnect(7) // twice is harmless
-	old.waitIdle()        // returns: the sender has stopped
+	old.waitIdle()       // returns: the sender has stopped
 	if s := r.feed.Stats(); s.Clients != 0 || s.Subscriptions != 0 {
 		t.Fatalf("stats after Disconnect %+v", s)
 	}
