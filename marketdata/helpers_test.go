@@ -25,14 +25,14 @@ func testEngine() *engine.Engine {
 	return e
 }
 
-// mdBook is a subscriber's book rebuilt from the W and X it receives.
+// mdBook is one symbol of a subscriber's book, rebuilt from the W and X it receives.
 type mdBook struct {
 	bids, asks map[int64]Level
 	seq        uint64
 	trades     []Entry
 }
 
-// sideBook is one symbol's book as a client holds it.
+// clientBook is a subscriber's books, one per symbol.
 type clientBook struct {
 	syms   [testSymbols]mdBook
 	ws, xs int
