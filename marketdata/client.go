@@ -19,9 +19,12 @@ type client struct {
 	subs map[string]*subscription // kept subscriptions by ReqID (guarded by f.mu)
 
 	mu       sync.Mutex
-	cond     sync.Cond
+	cond     sync.Cond // the sender waits on it for work
+	idle     sync.Cond // waitIdle waits on it for an empty queue and no Send
 	q        []item
 	head     int
+	sending  bool
+	resynced uint64 // Seq of the last resync's W: later X of that command are covered by it
 	stopped  bool
 	episode  bool // resynced since the queue last ran empty (logged once)
 	loggedEr bool // a send error was logged
@@ -30,6 +33,7 @@ type client struct {
 func newClient(f *Feed, key uint32, conn Client) *client {
 	c := &client{f: f, key: key, conn: conn, subs: make(map[string]*subscription)}
 	c.cond.L = &c.mu
+	c.idle.L = &c.mu
 	return c
 }
 
@@ -51,7 +55,7 @@ func (c *client) enqueue(it item) {
 func (f *Feed) enqueueX(c *client, reqID string, r *Refresh) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.stopped {
+	if c.stopped || r.Seq <= c.resynced {
 		return
 	}
 	if c.queued() < f.opts.QueueLimit {
@@ -76,6 +80,7 @@ func (f *Feed) enqueueX(c *client, reqID string, r *Refresh) {
 			c.q = append(c.q, item{reqID: sub.reqID, r: &w})
 		}
 	}
+	c.resynced = f.book.Seq()
 	c.cond.Signal()
 	f.resyncs.Add(1)
 	if !c.episode {
@@ -99,6 +104,16 @@ func (c *client) dropQueued(reqID string) {
 	c.mu.Unlock()
 }
 
+// waitIdle returns once the queue is empty and no Send is in progress (or the
+// sender stopped): a sync point for tests.
+func (c *client) waitIdle() {
+	c.mu.Lock()
+	for (c.queued() > 0 || c.sending) && !c.stopped {
+		c.idle.Wait()
+	}
+	c.mu.Unlock()
+}
+
 // stop empties the queue and ends the sender.
 func (c *client) stop() {
 	c.mu.Lock()
@@ -114,14 +129,18 @@ func (c *client) run() {
 	defer c.f.senders.Done()
 	for {
 		c.mu.Lock()
+		c.sending = false
 		for c.queued() == 0 && !c.stopped {
 			c.episode = false
+			c.idle.Broadcast()
 			c.cond.Wait()
 		}
 		if c.stopped {
+			c.idle.Broadcast()
 			c.mu.Unlock()
 			return
 		}
+		c.sending = true
 		it := c.q[c.head]
 		c.q[c.head] = item{}
 		if c.head++; c.head == len(c.q) {

@@ -76,6 +76,7 @@ type Feed struct {
 
 	// Per command scratch (Deliver only, under mu).
 	xs       []Refresh
+	fulls    []*Refresh
 	variants []variant
 
 	senders sync.WaitGroup
@@ -123,7 +124,9 @@ func (f *Feed) Load(e *engine.Engine) {
 
 // Deliver implements pipeline.Reporter: called on the feed's own consumer
 // goroutine with every event in order, once its command is durable. It never
-// blocks on a client.
+// blocks on a client. It holds the feed's mutex from a command's first event
+// to its Last one, so it must be handed whole commands: Subscribe, View, Stats
+// and Close wait for the command in progress.
 func (f *Feed) Deliver(ev *engine.Event) {
 	if !f.inCmd { // only Deliver writes inCmd, and only while it holds mu
 		f.mu.Lock()
@@ -143,21 +146,26 @@ func (f *Feed) publish() {
 	f.xs = f.book.Flush(f.xs[:0])
 	clear(f.variants)
 	f.variants = f.variants[:0]
+	// Every view first: a resync while queuing takes a W of every symbol of
+	// the client, which the X that follow it must continue from.
+	f.fulls = f.fulls[:0]
 	for i := range f.xs {
 		x := &f.xs[i]
-		subs := f.bySym[x.Symbol]
-		if len(subs) == 0 && len(f.views[x.Symbol]) == 0 {
+		if len(f.bySym[x.Symbol]) == 0 {
 			continue
 		}
 		full := new(Refresh)
 		*full = *x
+		f.fulls = append(f.fulls, full)
 		for _, v := range f.views[x.Symbol] {
 			v.update(f.book, full)
 		}
-		for _, s := range subs {
+	}
+	for _, full := range f.fulls {
+		for _, s := range f.bySym[full.Symbol] {
 			r := full
 			if s.depth > 0 {
-				r = f.viewOf(x.Symbol, s.depth).x
+				r = f.viewOf(full.Symbol, s.depth).x
 			}
 			if r = f.filtered(r, s.types); r != nil {
 				f.enqueueX(s.c, s.reqID, r)
@@ -165,6 +173,7 @@ func (f *Feed) publish() {
 		}
 	}
 	clear(f.xs)
+	clear(f.fulls)
 }
 
 // filtered returns r restricted to types, nil when no entry is left; shared
