@@ -238,6 +238,22 @@ func (g *cmdGen) next() engine.Command {
 		c.Kind = engine.KindEndOfDay
 		g.live = g.live[:0]
 		return c
+	case x < 3:
+		// Mass cancel of one owner: by symbol or all, one side or both, now and
+		// then on disconnect; and order status requests, which change nothing.
+		// g.live may keep canceled orders: a later cancel of one is a reject.
+		c.Kind = engine.KindMassCancel
+		c.Type = []engine.OrdType{engine.MassBySymbol, engine.MassAll, engine.MassOnDisconnect}[r.Intn(3)]
+		c.Side = engine.Side(r.Intn(3))
+		if c.Type == engine.MassOnDisconnect {
+			c.ClOrdID = engine.ID{}
+		}
+		return c
+	case x < 4 && len(g.live) > 0:
+		l := g.live[r.Intn(len(g.live))]
+		c.Kind, c.Owner, c.Side, c.Symbol = engine.KindStatus, l.owner, l.side, l.sym
+		c.OrigClOrdID, _ = engine.MakeID(l.id)
+		return c
 	case x < 15 && len(g.live) > 0:
 		l := g.live[r.Intn(len(g.live))]
 		c.Kind, c.Owner, c.Side, c.Symbol = engine.KindCancel, l.owner, l.side, l.sym
