@@ -30,11 +30,15 @@ type Request struct {
 	Updates bool
 }
 
+// DefaultQueueLimit is the per-client queue bound when Options.QueueLimit is 0:
+// about 0.4 s of full-depth updates at 10k orders/s before a resync.
+const DefaultQueueLimit = 4096
+
 // Options configure a Feed.
 type Options struct {
 	// Symbols is the number of configured symbols.
 	Symbols int
-	// QueueLimit is the per-client queue bound, in refreshes (0: 4096).
+	// QueueLimit is the per-client queue bound, in refreshes (0: DefaultQueueLimit).
 	QueueLimit int
 	// Log receives resyncs and send errors.
 	Log zerolog.Logger
@@ -103,7 +107,7 @@ type variant struct {
 // NewFeed returns a feed with an empty book.
 func NewFeed(opts Options) *Feed {
 	if opts.QueueLimit <= 0 {
-		opts.QueueLimit = 4096
+		opts.QueueLimit = DefaultQueueLimit
 	}
 	return &Feed{opts: opts, book: NewBook(opts.Symbols), clients: make(map[uint32]*client),
 		bySym: make([][]*subscription, opts.Symbols), views: make([][]*view, opts.Symbols)}

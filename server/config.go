@@ -16,6 +16,7 @@ import (
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/gateway"
 	"github.com/openmatch/matchd/journal"
+	"github.com/openmatch/matchd/marketdata"
 	"github.com/openmatch/matchd/ringbuffer"
 )
 
@@ -56,6 +57,9 @@ type Options struct {
 	RateLimit, RateBurst int
 	// OfflineReports bounds the reports kept for one offline session.
 	OfflineReports int
+	// MarketDataQueue bounds each session's market-data queue, in refreshes;
+	// past it the session is resynced with fresh snapshots.
+	MarketDataQueue int
 	// GC holds the garbage collector's settings.
 	GC GCSettings
 	// EndOfDay is the UTC time of day, as an offset from midnight, at which the
@@ -218,6 +222,10 @@ var keys = [...]keySpec{
 	}},
 	{"OfflineReports", strconv.Itoa(gateway.DefaultPendingLimit), func(o *Options, v string) (err error) {
 		o.OfflineReports, err = intIn(v, 1, 1<<30)
+		return err
+	}},
+	{"MarketDataQueue", strconv.Itoa(marketdata.DefaultQueueLimit), func(o *Options, v string) (err error) {
+		o.MarketDataQueue, err = intIn(v, 1, 1<<24)
 		return err
 	}},
 	{"GOGC", strconv.Itoa(DefaultGCPercent), func(o *Options, v string) (err error) {

@@ -76,6 +76,7 @@ MaxSessions=10
 RateLimit=100
 RateBurst=7
 OfflineReports=50
+MarketDataQueue=64
 GOGC=off
 MemoryLimit=2GiB
 EndOfDay=21:30
@@ -99,7 +100,7 @@ SocketAcceptPort=6000
 		o.Engine.MaxQty != 1000000 || o.Durability != journal.PolicyEvery || o.Wait != ringbuffer.SpinYield ||
 		o.MatcherCPU != 1 || o.SnapshotEvery != -1 || o.CheckpointEvery != 5000 || o.InboundRing != 1024 ||
 		o.OutboundRing != 4096 || o.StageTiming || o.MetricsAddr != "" || o.MaxSessions != 10 || o.RateLimit != 100 ||
-		o.RateBurst != 7 || o.OfflineReports != 50 || o.GC.Percent != -1 || !o.GC.PercentSet || o.GC.MemoryLimit != 2<<30 ||
+		o.RateBurst != 7 || o.OfflineReports != 50 || o.MarketDataQueue != 64 || o.GC.Percent != -1 || !o.GC.PercentSet || o.GC.MemoryLimit != 2<<30 ||
 		!o.GC.MemoryLimitSet || o.EndOfDay != 21*time.Hour+30*time.Minute || o.LogLevel != zerolog.DebugLevel || o.Port != 6000 {
 		t.Fatalf("parsed %+v", o)
 	}
@@ -165,6 +166,7 @@ func TestParseErrors(t *testing.T) {
 		{"RateLimit=off\nRateBurst=10", "RateBurst", 3, "needs a RateLimit"},
 		{"RateBurst=0", "RateBurst", 2, "from 1 to"},
 		{"OfflineReports=0", "OfflineReports", 2, "from 1 to"},
+		{"MarketDataQueue=0", "MarketDataQueue", 2, "from 1 to"},
 		{"GOGC=0", "GOGC", 2, "from 1 to"},
 		{"GOGC=off", "MemoryLimit", 0, "GOGC=off needs a MemoryLimit"},
 		{"MemoryLimit=4GB", "MemoryLimit", 2, "want a positive size"},

@@ -91,7 +91,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.pipe, s.rec = pipe, rec
 	s.logRecovery(rec, time.Since(t0))
-	s.feed = marketdata.NewFeed(marketdata.Options{Symbols: len(opts.Engine.Symbols),
+	s.feed = marketdata.NewFeed(marketdata.Options{Symbols: len(opts.Engine.Symbols), QueueLimit: opts.MarketDataQueue,
 		Log: opts.Logger.With().Str("component", "marketdata").Logger()})
 	// The recovered resting orders, before the matcher runs: from here on the
 	// feed's book follows the events.
