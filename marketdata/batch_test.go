@@ -141,6 +141,16 @@ func TestTakeLimits(t *testing.T) {
 	if want := []int{MaxBatchRefreshes, 4, 2, 1, 1, 2}; !reflect.DeepEqual(sizes, want) {
 		t.Fatalf("batch sizes %v, want %v", sizes, want)
 	}
+	// Taking a batch reuses the client's slice: no allocation.
+	four := []item{x(1), x(1), x(1), x(1)}
+	if n := testing.AllocsPerRun(100, func() {
+		c.q = append(c.q[:0], four...)
+		if _, _, batch := c.take(); len(batch) != 4 {
+			t.Fatalf("batch of %d", len(batch))
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per take", n)
+	}
 	p := newClient(NewFeed(Options{Symbols: 1}), 2, &testClient{})
 	p.q = append(p.q, x(1), x(1))
 	if _, r, batch := p.take(); batch != nil || r == nil || p.queued() != 1 {
