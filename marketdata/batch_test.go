@@ -141,6 +141,20 @@ func TestTakeLimits(t *testing.T) {
 	if want := []int{MaxBatchRefreshes, 4, 2, 1, 1, 2}; !reflect.DeepEqual(sizes, want) {
 		t.Fatalf("batch sizes %v, want %v", sizes, want)
 	}
+	// A W of the same ReqID (which the feed never queues right after X of its
+	// subscription, but take must not rely on that) and a snapshot answer
+	// cut a run.
+	w := item{reqID: "a", r: &Refresh{Full: true}}
+	once := item{reqID: "a", r: &Refresh{Full: true}, once: true}
+	c.q = append(c.q[:0], x(1), x(1), w, x(1), x(1), once, x(1))
+	sizes = sizes[:0]
+	for c.queued() > 0 {
+		_, _, batch := c.take()
+		sizes = append(sizes, max(1, len(batch)))
+	}
+	if want := []int{2, 1, 2, 1, 1}; !reflect.DeepEqual(sizes, want) {
+		t.Fatalf("around a W: batch sizes %v, want %v", sizes, want)
+	}
 	// Taking a batch reuses the client's slice: no allocation.
 	four := []item{x(1), x(1), x(1), x(1)}
 	if n := testing.AllocsPerRun(100, func() {
