@@ -9,12 +9,16 @@ import (
 	"github.com/openmatch/matchd/marketdata"
 )
 
-// mdClient is one session's marketdata.Client: the feed's sender goroutine for
-// the session calls Send with each refresh in order.
+// mdClient is one session's marketdata.BatchClient: the feed's sender
+// goroutine for the session calls Send with each refresh in order, or
+// SendBatch with a run of X of one subscription (a backlog), which goes out as
+// one X.
 type mdClient struct {
 	g   *Gateway
 	sid quickfix.SessionID
 }
+
+var _ marketdata.BatchClient = (*mdClient)(nil)
 
 // Send formats r as a W or an X and hands it to QuickFIX for the session.
 func (c *mdClient) Send(reqID string, r *marketdata.Refresh) error {
@@ -23,6 +27,17 @@ func (c *mdClient) Send(reqID string, r *marketdata.Refresh) error {
 		return errors.New("gateway: market data for unknown symbol index")
 	}
 	return quickfix.SendToTarget(buildRefresh(reqID, r, sc), c.sid)
+}
+
+// SendBatch formats rs (incremental refreshes of reqID, in order) as ONE X
+// holding every entry of every refresh in order, and hands it to QuickFIX.
+func (c *mdClient) SendBatch(reqID string, rs []*marketdata.Refresh) error {
+	for _, r := range rs {
+		if r.Full || c.g.syms.config(r.Symbol) == nil {
+			return errors.New("gateway: market-data batch with a snapshot or an unknown symbol index")
+		}
+	}
+	return quickfix.SendToTarget(buildIncremental(reqID, rs, c.g.syms.config), c.sid)
 }
 
 // marketDataRequest answers a MarketDataRequest (V) of session s: a Reject(3)

@@ -32,46 +32,61 @@ var (
 // MarketDataSnapshotFullRefresh (W) when r.Full, else a
 // MarketDataIncrementalRefresh (X). NumberOfOrders is left out of trade entries.
 func buildRefresh(reqID string, r *marketdata.Refresh, sym *engine.SymbolConfig) *quickfix.Message {
+	if !r.Full {
+		rs := [1]*marketdata.Refresh{r}
+		return buildIncremental(reqID, rs[:], func(uint32) *engine.SymbolConfig { return sym })
+	}
 	m := quickfix.NewMessage()
 	m.Body.SetString(fixtag.MDReqID, reqID)
+	m.Header.SetString(fixtag.MsgType, fixtag.MsgTypeMarketDataSnapshot)
+	m.Body.SetString(fixtag.Symbol, sym.Name)
 	var buf []byte
-	px := func(ticks int64) string {
-		buf = appendPrice(buf[:0], ticks, sym)
-		return string(buf)
+	g := quickfix.NewRepeatingGroup(fixtag.NoMDEntries, snapshotTemplate)
+	for i := range r.Entries {
+		e := &r.Entries[i]
+		it := g.Add()
+		it.SetString(fixtag.MDEntryType, string(rune(e.Type)))
+		buf = appendPrice(buf[:0], e.Price, sym)
+		it.SetString(fixtag.MDEntryPx, string(buf))
+		it.SetString(fixtag.MDEntrySize, strconv.FormatInt(e.Size, 10))
+		if e.Type != marketdata.Trade {
+			it.SetString(fixtag.NumberOfOrders, strconv.FormatInt(int64(e.Orders), 10))
+		}
 	}
-	if r.Full {
-		m.Header.SetString(fixtag.MsgType, fixtag.MsgTypeMarketDataSnapshot)
-		m.Body.SetString(fixtag.Symbol, sym.Name)
-		g := quickfix.NewRepeatingGroup(fixtag.NoMDEntries, snapshotTemplate)
+	m.Body.SetGroup(g)
+	return m
+}
+
+// buildIncremental formats refreshes rs (none Full) of the subscription reqID
+// as ONE MarketDataIncrementalRefresh (X): NoMDEntries holds every entry of
+// every refresh, in order, each with the Symbol of its refresh (sym resolves
+// a symbol index; it never returns nil for the indexes given). Applied in
+// order the entries mean what the refreshes sent one by one do: one X may
+// cover several commands and symbols (a batch, see marketdata.BatchClient).
+func buildIncremental(reqID string, rs []*marketdata.Refresh, sym func(uint32) *engine.SymbolConfig) *quickfix.Message {
+	m := quickfix.NewMessage()
+	m.Body.SetString(fixtag.MDReqID, reqID)
+	m.Header.SetString(fixtag.MsgType, fixtag.MsgTypeMarketDataIncremental)
+	var buf []byte
+	g := quickfix.NewRepeatingGroup(fixtag.NoMDEntries, incrementalTemplate)
+	for _, r := range rs {
+		sc := sym(r.Symbol)
 		for i := range r.Entries {
 			e := &r.Entries[i]
 			it := g.Add()
+			action := e.Action
+			if action == 0 { // a trade carries no action in the Refresh: it is news
+				action = marketdata.New
+			}
+			it.SetString(fixtag.MDUpdateAction, string(rune(action)))
 			it.SetString(fixtag.MDEntryType, string(rune(e.Type)))
-			it.SetString(fixtag.MDEntryPx, px(e.Price))
+			it.SetString(fixtag.Symbol, sc.Name)
+			buf = appendPrice(buf[:0], e.Price, sc)
+			it.SetString(fixtag.MDEntryPx, string(buf))
 			it.SetString(fixtag.MDEntrySize, strconv.FormatInt(e.Size, 10))
 			if e.Type != marketdata.Trade {
 				it.SetString(fixtag.NumberOfOrders, strconv.FormatInt(int64(e.Orders), 10))
 			}
-		}
-		m.Body.SetGroup(g)
-		return m
-	}
-	m.Header.SetString(fixtag.MsgType, fixtag.MsgTypeMarketDataIncremental)
-	g := quickfix.NewRepeatingGroup(fixtag.NoMDEntries, incrementalTemplate)
-	for i := range r.Entries {
-		e := &r.Entries[i]
-		it := g.Add()
-		action := e.Action
-		if action == 0 { // a trade carries no action in the Refresh: it is news
-			action = marketdata.New
-		}
-		it.SetString(fixtag.MDUpdateAction, string(rune(action)))
-		it.SetString(fixtag.MDEntryType, string(rune(e.Type)))
-		it.SetString(fixtag.Symbol, sym.Name)
-		it.SetString(fixtag.MDEntryPx, px(e.Price))
-		it.SetString(fixtag.MDEntrySize, strconv.FormatInt(e.Size, 10))
-		if e.Type != marketdata.Trade {
-			it.SetString(fixtag.NumberOfOrders, strconv.FormatInt(int64(e.Orders), 10))
 		}
 	}
 	m.Body.SetGroup(g)

@@ -412,7 +412,7 @@ func (sc *scenario) collect(t *testing.T, first string) string {
 			if sc.md[n] {
 				mdOut[n] = append(mdOut[n], sc.mdProbe(t, n)...)
 			}
-			for _, m := range mdOut[n] {
+			for _, m := range mergeX(mdOut[n]) {
 				b.WriteString(n + " " + sc.format(m) + "\n")
 			}
 		}

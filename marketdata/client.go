@@ -2,6 +2,29 @@ package marketdata
 
 import "sync"
 
+// BatchClient is a Client that can send several incremental refreshes of one
+// subscription as one message. When a client's sender finds more than one X
+// of the same ReqID next in its queue (a backlog), it hands them to SendBatch
+// together, in queue order, at most MaxBatchRefreshes refreshes and
+// MaxBatchEntries entries (a single X over that limit goes alone, to Send);
+// a W, and a lone X, always go to Send. The refreshes may be of different
+// symbols and commands: sending every entry of every refresh in order (one
+// MarketDataIncrementalRefresh with Symbol per entry) means exactly what
+// sending them one by one does. rs is reused after SendBatch returns: do not
+// keep it (the Refreshes themselves are shared and immutable, as for Send).
+type BatchClient interface {
+	Client
+	SendBatch(reqID string, rs []*Refresh) error
+}
+
+// Batch limits (see BatchClient): enough to turn a backlog into few messages,
+// small enough to keep one FIX message about 10 KB at most and a batch's
+// latency bounded.
+const (
+	MaxBatchRefreshes = 64
+	MaxBatchEntries   = 256
+)
+
 // item is one queued refresh.
 type item struct {
 	reqID string
@@ -28,10 +51,19 @@ type client struct {
 	stopped  bool
 	episode  bool // resynced since the queue last ran empty (logged once)
 	loggedEr bool // a send error was logged
+
+	// batch is the sender's reusable slice of the refreshes of one SendBatch
+	// call (sender goroutine only).
+	batch []*Refresh
+	bc    BatchClient // conn as a BatchClient, nil when it is not one
 }
 
 func newClient(f *Feed, key uint32, conn Client) *client {
 	c := &client{f: f, key: key, conn: conn, subs: make(map[string]*subscription)}
+	if bc, ok := conn.(BatchClient); ok {
+		c.bc = bc
+		c.batch = make([]*Refresh, 0, MaxBatchRefreshes)
+	}
 	c.cond.L = &c.mu
 	c.idle.L = &c.mu
 	return c
@@ -124,7 +156,50 @@ func (c *client) stop() {
 	c.mu.Unlock()
 }
 
-// run is the sender: it calls Send with each queued refresh, in order.
+// batchable reports whether it may go in a batch: an incremental refresh of
+// a kept subscription (a W always goes alone).
+func (it *item) batchable() bool { return !it.r.Full && !it.once }
+
+// take removes the next message's refreshes from the queue (mu held, queue not
+// empty): the head item, and when conn is a BatchClient and the head is an X,
+// the X of the same ReqID right after it, up to MaxBatchRefreshes refreshes
+// and MaxBatchEntries entries (a single X over that limit goes alone). It
+// returns the ReqID and the refresh of a single item, or the batch in c.batch.
+func (c *client) take() (reqID string, r *Refresh, batch []*Refresh) {
+	it := c.q[c.head]
+	n := 1
+	if c.bc != nil && it.batchable() {
+		entries := len(it.r.Entries)
+		for i := c.head + 1; i < len(c.q) && n < MaxBatchRefreshes; i++ {
+			next := &c.q[i]
+			if next.reqID != it.reqID || !next.batchable() || entries+len(next.r.Entries) > MaxBatchEntries {
+				break
+			}
+			entries += len(next.r.Entries)
+			n++
+		}
+	}
+	if n > 1 {
+		batch = c.batch[:0]
+		for i := c.head; i < c.head+n; i++ {
+			batch = append(batch, c.q[i].r)
+		}
+	}
+	clear(c.q[c.head : c.head+n])
+	if c.head += n; c.head == len(c.q) {
+		c.q, c.head = c.q[:0], 0
+	} else if c.head >= 64 && 2*c.head >= len(c.q) {
+		// A client always behind never empties its queue: compact it so
+		// appends reuse the consumed prefix.
+		k := copy(c.q, c.q[c.head:])
+		clear(c.q[k:])
+		c.q, c.head = c.q[:k], 0
+	}
+	return it.reqID, it.r, batch
+}
+
+// run is the sender: it calls Send with each queued refresh, in order, or
+// SendBatch with consecutive X of one ReqID (see take).
 func (c *client) run() {
 	defer c.f.senders.Done()
 	for {
@@ -141,27 +216,27 @@ func (c *client) run() {
 			return
 		}
 		c.sending = true
-		it := c.q[c.head]
-		c.q[c.head] = item{}
-		if c.head++; c.head == len(c.q) {
-			c.q, c.head = c.q[:0], 0
-		} else if c.head >= 64 && 2*c.head >= len(c.q) {
-			// A client always behind never empties its queue: compact it so
-			// appends reuse the consumed prefix.
-			n := copy(c.q, c.q[c.head:])
-			clear(c.q[n:])
-			c.q, c.head = c.q[:n], 0
-		}
+		reqID, r, batch := c.take()
 		c.mu.Unlock()
-		if err := c.conn.Send(it.reqID, it.r); err != nil {
+		var err error
+		refreshes := 1
+		if batch != nil {
+			refreshes = len(batch)
+			err = c.bc.SendBatch(reqID, batch)
+			clear(batch) // keep no refresh alive
+		} else {
+			err = c.conn.Send(reqID, r)
+		}
+		if err != nil {
 			c.f.sendErrors.Add(1)
 			if !c.loggedEr {
 				c.loggedEr = true
-				c.f.opts.Log.Warn().Err(err).Uint32("client", c.key).Str("req", it.reqID).
+				c.f.opts.Log.Warn().Err(err).Uint32("client", c.key).Str("req", reqID).Int("refreshes", refreshes).
 					Msg("marketdata: send failed (further errors of this client are counted, not logged)")
 			}
 			continue
 		}
-		c.f.refreshes.Add(1)
+		c.f.messages.Add(1)
+		c.f.refreshes.Add(uint64(refreshes))
 	}
 }

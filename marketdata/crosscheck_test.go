@@ -17,7 +17,8 @@ var seedFlag = flag.Int64("md.seed", 0, "seed of TestFeedCrossCheck (0: a fixed 
 // command every subscriber's book, rebuilt only from the W and X it received,
 // must equal the engine's own book aggregated by price (top N where
 // subscribed). One client blocks now and then so that its queue overflows: it
-// must be resynced and then be consistent again.
+// must be resynced and then be consistent again. That client and top5 are
+// BatchClients: the slow one's backlog must reach it in batches.
 func TestFeedCrossCheck(t *testing.T) {
 	seeds := []int64{1, 2, 3}
 	if *seedFlag != 0 {
@@ -38,6 +39,7 @@ type subscriber struct {
 	key   uint32
 	reqs  []Request
 	slow  bool
+	batch bool           // subscribe as a BatchClient
 	depth map[uint32]int // per symbol subscribed: the depth of its book view
 	types Types
 }
@@ -55,9 +57,9 @@ func crossCheck(t *testing.T, seed int64, n int) {
 	subs := []*subscriber{
 		{name: "full", key: 1, reqs: []Request{{ReqID: "f", Symbols: all, Types: AllTypes, Updates: true}}},
 		{name: "top1", key: 2, reqs: []Request{{ReqID: "t1", Symbols: all, Depth: 1, Types: AllTypes, Updates: true}}},
-		{name: "top5", key: 3, reqs: []Request{{ReqID: "t5", Symbols: all, Depth: 5, Types: TypeBid | TypeOffer, Updates: true}}},
+		{name: "top5", key: 3, batch: true, reqs: []Request{{ReqID: "t5", Symbols: all, Depth: 5, Types: TypeBid | TypeOffer, Updates: true}}},
 		{name: "trades", key: 4, reqs: []Request{{ReqID: "tr", Symbols: all, Types: TypeTrade, Updates: true}}},
-		{name: "slow", key: 5, slow: true, reqs: []Request{
+		{name: "slow", key: 5, slow: true, batch: true, reqs: []Request{
 			{ReqID: "s-full", Symbols: []uint32{0, 1}, Types: AllTypes, Updates: true},
 			{ReqID: "s-top2", Symbols: []uint32{2}, Depth: 2, Types: TypeBid | TypeOffer, Updates: true}}},
 	}
@@ -69,10 +71,17 @@ func crossCheck(t *testing.T, seed int64, n int) {
 	}()
 	var wantTrades [testSymbols][]Entry
 	subscribe := func(s *subscriber) {
-		s.c = &testClient{}
+		s.c = &testClient{reqSyms: map[string][]uint32{}}
+		for _, q := range s.reqs { // before the sender starts reading it
+			s.c.reqSyms[q.ReqID] = q.Symbols
+		}
 		s.depth = map[uint32]int{}
+		var c Client = s.c
+		if s.batch {
+			c = batchTestClient{s.c}
+		}
 		for _, q := range s.reqs {
-			if err := feed.Subscribe(s.key, s.c, q); err != nil {
+			if err := feed.Subscribe(s.key, c, q); err != nil {
 				fail("%s: Subscribe: %v", s.name, err)
 			}
 			for _, sym := range q.Symbols {
@@ -158,10 +167,19 @@ func crossCheck(t *testing.T, seed int64, n int) {
 	if slow.c.book.ws <= len(slow.reqs[0].Symbols)+len(slow.reqs[1].Symbols) {
 		fail("the slow client received %d W, no more than its first ones", slow.c.book.ws)
 	}
+	if slow.c.batches == 0 || st.Messages >= st.Refreshes {
+		fail("the slow client's backlog never came as a batch (%d batches, stats %+v)", slow.c.batches, st)
+	}
+	for _, s := range subs {
+		if !s.batch && s.c.batches != 0 {
+			fail("client %s is no BatchClient but got %d batches", s.name, s.c.batches)
+		}
+	}
 	if st.Clients != len(subs) || st.Subscriptions != 6 || st.SendErrors != 0 {
 		fail("stats %+v", st)
 	}
-	t.Logf("seed %d: %d commands, %d checks, %d resyncs, %d refreshes sent", seed, n, checks, st.Resyncs, st.Refreshes)
+	t.Logf("seed %d: %d commands, %d checks, %d resyncs, %d refreshes sent in %d messages (slow client: %d batches, top5: %d)",
+		seed, n, checks, st.Resyncs, st.Refreshes, st.Messages, slow.c.batches, subs[2].c.batches)
 }
 
 // collectTrades appends the trades of one command's events: each match is a

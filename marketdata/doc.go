@@ -16,12 +16,25 @@
 //	                     |  filtered per entry-type set, shared by every subscriber of the same view
 //	                     v
 //	                    per-client bounded queue --> sender goroutine --> Client.Send
+//	                                                                 (or BatchClient.SendBatch)
 //
 // # Decisions
 //
-//   - One Refresh per symbol: a request for several symbols gets one W per
-//     symbol and then X messages per symbol (FIX allows several symbols in one
-//     X; one per message keeps every message about one book).
+//   - One Refresh per symbol and command: a request for several symbols gets
+//     one W per symbol, and an X per command and symbol that changed its view.
+//   - One X may cover several commands (and symbols): under backlog the feed
+//     packs consecutive updates of one subscription into one message. When a
+//     client's sender wakes and finds several X of the same ReqID next in its
+//     queue, it hands up to MaxBatchRefreshes of them (MaxBatchEntries entries)
+//     to BatchClient.SendBatch at once, in queue order; the gateway sends them
+//     as ONE MarketDataIncrementalRefresh whose entries are those of every
+//     refresh in order, each with its Symbol. Entries are never reordered,
+//     merged or dropped, so applying them in order yields the book after the
+//     last command covered, exactly as the separate X would. A W always goes
+//     alone, refreshes of different ReqIDs are never mixed, and a client with
+//     no backlog gets one X per command and symbol as before. Stats.Refreshes
+//     counts refreshes, Stats.Messages the messages (batches count once). A
+//     Client that is not a BatchClient gets every refresh by Send.
 //   - An X carries the command's trades first, in match order (one entry per
 //     match, at the resting order's price, for the matched quantity; Orders 0),
 //     then the level changes, bids then offers, each best first. A level's New

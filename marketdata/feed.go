@@ -55,9 +55,14 @@ type BookView struct {
 // Stats are the feed's counters.
 type Stats struct {
 	Clients, Subscriptions int
-	// Refreshes handed to Client.Send successfully.
-	Refreshes  uint64
-	Resyncs    uint64
+	// Refreshes handed to Client.Send or BatchClient.SendBatch successfully
+	// (a batch counts each of its refreshes).
+	Refreshes uint64
+	// Messages counts the successful Send and SendBatch calls (a batch counts
+	// once): Refreshes minus Messages is what batching saved.
+	Messages uint64
+	Resyncs  uint64
+	// SendErrors counts failed Send and SendBatch calls.
 	SendErrors uint64
 }
 
@@ -85,7 +90,7 @@ type Feed struct {
 
 	senders sync.WaitGroup
 
-	refreshes, resyncs, sendErrors atomic.Uint64
+	refreshes, messages, resyncs, sendErrors atomic.Uint64
 }
 
 // subscription is one kept (Updates) MarketDataRequest.
@@ -371,6 +376,7 @@ func (f *Feed) Stats() Stats {
 	s := Stats{Clients: len(f.clients), Subscriptions: f.subs}
 	f.mu.Unlock()
 	s.Refreshes = f.refreshes.Load()
+	s.Messages = f.messages.Load()
 	s.Resyncs = f.resyncs.Load()
 	s.SendErrors = f.sendErrors.Load()
 	return s

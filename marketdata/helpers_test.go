@@ -155,38 +155,99 @@ func engineLevels(orders []engine.OrderView, side engine.Side, depth int) []Leve
 }
 
 // testClient records what it is sent into a clientBook. With gate set, a Send
-// blocks while hold is set, until release.
+// blocks while hold is set, until release. It is a plain Client; batchTestClient
+// makes it a BatchClient.
 type testClient struct {
-	mu     sync.Mutex
-	book   clientBook
-	err    error
-	sent   []*Refresh
-	reqIDs []string
-	keep   bool // keep every refresh in sent
+	mu      sync.Mutex
+	book    clientBook
+	err     error
+	sent    []*Refresh
+	reqIDs  []string
+	msgs    []sentMsg // with keep: one per Send or SendBatch
+	keep    bool      // keep every refresh in sent (and every message in msgs)
+	batches int       // SendBatch calls
+	// reqSyms, when set, are the symbols of each ReqID: a refresh of another
+	// symbol under a ReqID is an error (a batch mixing subscriptions).
+	reqSyms map[string][]uint32
 
 	gate    sync.Mutex
 	held    bool
 	release chan struct{}
 }
 
+// sentMsg is one Send or SendBatch call.
+type sentMsg struct {
+	reqID string
+	batch bool
+	rs    []*Refresh
+}
+
 func (c *testClient) Send(reqID string, r *Refresh) error {
+	c.wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.record(reqID, r)
+	if c.keep {
+		c.msgs = append(c.msgs, sentMsg{reqID: reqID, rs: []*Refresh{r}})
+	}
+	return nil
+}
+
+// sendBatch is SendBatch (see batchTestClient): it checks what BatchClient
+// promises (two or more X of one ReqID, within the limits) and applies the
+// refreshes in order.
+func (c *testClient) sendBatch(reqID string, rs []*Refresh) error {
+	c.wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.batches++
+	entries := 0
+	for _, r := range rs {
+		entries += len(r.Entries)
+		if r.Full && c.err == nil {
+			c.err = fmt.Errorf("req %s: a W (symbol %d seq %d) in a batch", reqID, r.Symbol, r.Seq)
+		}
+	}
+	if (len(rs) < 2 || len(rs) > MaxBatchRefreshes || entries > MaxBatchEntries) && c.err == nil {
+		c.err = fmt.Errorf("req %s: a batch of %d refreshes, %d entries", reqID, len(rs), entries)
+	}
+	for _, r := range rs {
+		c.record(reqID, r)
+	}
+	if c.keep {
+		c.msgs = append(c.msgs, sentMsg{reqID: reqID, batch: true, rs: slices.Clone(rs)})
+	}
+	return nil
+}
+
+// wait blocks while the client is held.
+func (c *testClient) wait() {
 	c.gate.Lock()
 	held, ch := c.held, c.release
 	c.gate.Unlock()
 	if held {
 		<-ch
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+}
+
+// record applies one refresh (c.mu held).
+func (c *testClient) record(reqID string, r *Refresh) {
 	if c.keep {
 		c.sent = append(c.sent, r)
 		c.reqIDs = append(c.reqIDs, reqID)
 	}
+	if c.reqSyms != nil && !slices.Contains(c.reqSyms[reqID], r.Symbol) && c.err == nil {
+		c.err = fmt.Errorf("req %s: a refresh of symbol %d, not one of %v", reqID, r.Symbol, c.reqSyms[reqID])
+	}
 	if err := c.book.apply(r); err != nil && c.err == nil {
 		c.err = fmt.Errorf("req %s: %w", reqID, err)
 	}
-	return nil
 }
+
+// batchTestClient is a testClient as a BatchClient.
+type batchTestClient struct{ *testClient }
+
+func (c batchTestClient) SendBatch(reqID string, rs []*Refresh) error { return c.sendBatch(reqID, rs) }
 
 // hold makes the next Send block until unhold.
 func (c *testClient) hold() {

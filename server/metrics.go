@@ -46,7 +46,7 @@ type collector struct {
 	failed, pinned                                      *prometheus.Desc
 	stageLatency, stageMax                              *prometheus.Desc
 	mdClients, mdSubscriptions, mdRefreshes, mdResyncs  *prometheus.Desc
-	mdSendErrors, mdRequests, mdRejects                 *prometheus.Desc
+	mdSendErrors, mdRequests, mdRejects, mdMessages     *prometheus.Desc
 }
 
 func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, feed *marketdata.Feed, opts *Options) *collector {
@@ -79,7 +79,8 @@ func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, feed *marketdata
 
 		mdClients:       d("md_clients", "Sessions with market-data subscriptions now."),
 		mdSubscriptions: d("md_subscriptions", "Market-data subscriptions (MDReqIDs with updates) now."),
-		mdRefreshes:     d("md_refreshes_total", "Market-data messages (W and X) handed to QuickFIX for sending."),
+		mdRefreshes:     d("md_refreshes_total", "Market-data refreshes (a W, or one command's X of one symbol) handed to QuickFIX for sending."),
+		mdMessages:      d("md_messages_total", "Market-data messages (W and X) handed to QuickFIX: an X may hold several refreshes of one subscription (a backlog batched)."),
 		mdResyncs:       d("md_resyncs_total", "Subscribers that fell behind and were sent fresh snapshots (W) instead of their queued updates."),
 		mdSendErrors:    d("md_send_errors_total", "Market-data messages QuickFIX refused (session gone)."),
 		mdRequests:      d("md_requests_total", "MarketDataRequests (V) served: subscriptions, snapshots and unsubscribes."),
@@ -93,7 +94,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 		c.messageRejects, c.orderRejects, c.cancelRejects, c.logons, c.logonsRefused, c.sessions, c.cod,
 		c.ringUsed, c.ringCapacity, c.lastSeq, c.journalLag, c.matchLag, c.releaseLag, c.failed, c.pinned,
 		c.stageLatency, c.stageMax, c.mdClients, c.mdSubscriptions, c.mdRefreshes, c.mdResyncs, c.mdSendErrors,
-		c.mdRequests, c.mdRejects} {
+		c.mdRequests, c.mdRejects, c.mdMessages} {
 		ch <- d
 	}
 }
@@ -129,6 +130,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.mdClients, float64(md.Clients))
 	gauge(c.mdSubscriptions, float64(md.Subscriptions))
 	counter(c.mdRefreshes, md.Refreshes)
+	counter(c.mdMessages, md.Messages)
 	counter(c.mdResyncs, md.Resyncs)
 	counter(c.mdSendErrors, md.SendErrors)
 

@@ -57,8 +57,10 @@
 // load). The load starts once each has its snapshot (W) of every symbol; a
 // subscription refused (MarketDataRequestReject, or any reject) fails the
 // run. From then on they read everything they receive and count it: X
-// messages, the MDEntries of every W and X (NoMDEntries) and the trade
-// entries among them, snapshots during the load (the server resynced a
+// messages and their MDEntries (one X may cover several commands and
+// symbols: the server packs a subscriber's backlog into one message, so
+// messages and entries are counted apart), the MDEntries of every W and X
+// (NoMDEntries) and the trade entries among them, snapshots during the load (the server resynced a
 // subscriber that fell behind, or answered a subscription renewed after a
 // logout), rejects and logouts (a subscriber logged out logs on again and
 // subscribes anew). The counts are in Result.MD and in the fix-ack run's

@@ -28,7 +28,7 @@ type mdSub struct {
 	// (or the answer to a subscription renewed after a logout).
 	started atomic.Bool
 
-	initial, resyncs, incrementals, entries, trades, rejects, logouts atomic.Int64
+	initial, resyncs, incrementals, xEntries, entries, trades, rejects, logouts atomic.Int64
 }
 
 // MDStats is what the market-data subscribers received, summed over them.
@@ -42,8 +42,13 @@ type MDStats struct {
 	// a subscriber that fell behind, or answered a subscription renewed after
 	// a logout.
 	Resyncs int64
-	// Incrementals counts MarketDataIncrementalRefresh (X) messages.
+	// Incrementals counts MarketDataIncrementalRefresh (X) messages. One X
+	// may cover several commands and symbols (the server packs a backlog of
+	// one subscription into one X), so this is no count of updates:
+	// IncrementalEntries is the volume, Incrementals what it cost in messages.
 	Incrementals int64
+	// IncrementalEntries counts the MDEntries of the X messages alone.
+	IncrementalEntries int64
 	// Entries counts the MDEntries of every W and X (NoMDEntries); Trades
 	// those with MDEntryType=2.
 	Entries, Trades int64
@@ -60,6 +65,7 @@ const (
 	CounterMDInitial      = "md_snapshots_initial"
 	CounterMDResyncs      = "md_resyncs"
 	CounterMDIncrementals = "md_incrementals"
+	CounterMDXEntries     = "md_incremental_entries"
 	CounterMDEntries      = "md_entries"
 	CounterMDTrades       = "md_trade_entries"
 	CounterMDRejects      = "md_rejects"
@@ -133,13 +139,17 @@ func (c *client) mdFromApp(s *mdSub, m *quickfix.Message) {
 	}
 	switch mt[0] {
 	case fixtag.MsgTypeMarketDataSnapshot[0], fixtag.MsgTypeMarketDataIncremental[0]:
-		if n, err := m.Body.GetInt(fixtag.NoMDEntries); err == nil {
+		n, err := m.Body.GetInt(fixtag.NoMDEntries)
+		if err == nil {
 			s.entries.Add(int64(n))
 		}
 		s.trades.Add(int64(bytes.Count(m.Bytes(), tradeEntry)))
 		switch {
 		case mt[0] == fixtag.MsgTypeMarketDataIncremental[0]:
 			s.incrementals.Add(1)
+			if err == nil {
+				s.xEntries.Add(int64(n))
+			}
 		case s.started.Load():
 			s.resyncs.Add(1)
 		default:
@@ -158,6 +168,7 @@ func (c *client) mdStats() MDStats {
 		st.Initial += s.initial.Load()
 		st.Resyncs += s.resyncs.Load()
 		st.Incrementals += s.incrementals.Load()
+		st.IncrementalEntries += s.xEntries.Load()
 		st.Entries += s.entries.Load()
 		st.Trades += s.trades.Load()
 		st.Rejects += s.rejects.Load()
@@ -171,6 +182,7 @@ func (st MDStats) counters(into map[string]int64) {
 	into[CounterMDInitial] = st.Initial
 	into[CounterMDResyncs] = st.Resyncs
 	into[CounterMDIncrementals] = st.Incrementals
+	into[CounterMDXEntries] = st.IncrementalEntries
 	into[CounterMDEntries] = st.Entries
 	into[CounterMDTrades] = st.Trades
 	into[CounterMDRejects] = st.Rejects

@@ -17,11 +17,14 @@ import (
 // known output: each MarketDataRequest gets one W per symbol (one bid
 // entry), each NewOrderSingle first one X to every subscriber (a bid level
 // and a trade: two entries) and then its ExecutionReport New; the
-// resyncAt-th order also sends the first subscriber another W.
+// resyncAt-th order also sends the first subscriber another W, and the
+// batchAt-th order's X also carries a bid and a trade of another symbol (as
+// the server's batched X of a backlog does).
 type mdFakeApp struct {
 	bareApp
 	symbols  []string
 	resyncAt int
+	batchAt  int
 
 	mu2    sync.Mutex
 	subs   []quickfix.SessionID
@@ -50,7 +53,7 @@ func (a *mdFakeApp) FromApp(m *quickfix.Message, sid quickfix.SessionID) quickfi
 		sym, _ := m.Body.GetString(fixtag.Symbol)
 		a.mu2.Lock()
 		a.orders++
-		resync := a.orders == a.resyncAt
+		resync, batch := a.orders == a.resyncAt, a.orders == a.batchAt
 		subs := append([]quickfix.SessionID(nil), a.subs...)
 		a.mu2.Unlock()
 		for i, s := range subs {
@@ -59,13 +62,19 @@ func (a *mdFakeApp) FromApp(m *quickfix.Message, sid quickfix.SessionID) quickfi
 			x.Body.SetString(fixtag.MDReqID, a.reqIDs[s])
 			g := quickfix.NewRepeatingGroup(fixtag.NoMDEntries, quickfix.GroupTemplate{quickfix.GroupElement(279),
 				quickfix.GroupElement(fixtag.MDEntryType), quickfix.GroupElement(fixtag.Symbol), quickfix.GroupElement(270), quickfix.GroupElement(271)})
-			for _, typ := range []string{"0", "2"} {
-				e := g.Add()
-				e.SetString(279, "0")
-				e.SetString(fixtag.MDEntryType, typ)
-				e.SetString(fixtag.Symbol, sym)
-				e.SetString(270, "100.00")
-				e.SetString(271, "1")
+			syms := []string{sym}
+			if batch {
+				syms = append(syms, "OTHER")
+			}
+			for _, sym := range syms {
+				for _, typ := range []string{"0", "2"} {
+					e := g.Add()
+					e.SetString(279, "0")
+					e.SetString(fixtag.MDEntryType, typ)
+					e.SetString(fixtag.Symbol, sym)
+					e.SetString(270, "100.00")
+					e.SetString(271, "1")
+				}
 			}
 			x.Body.SetGroup(g)
 			quickfix.SendToTarget(x, s)
@@ -93,7 +102,7 @@ func (a *mdFakeApp) snapshot(req, sym string) *quickfix.Message {
 }
 
 // startMDFake runs mdFakeApp on a free port until the end of the test.
-func startMDFake(t *testing.T, symbols []string, resyncAt int) int {
+func startMDFake(t *testing.T, symbols []string, resyncAt, batchAt int) int {
 	t.Helper()
 	port := fixtest.FreePort(t)
 	settings, err := quickfix.ParseSettings(strings.NewReader("[DEFAULT]\nSenderCompID=ENGINE\nSocketAcceptHost=127.0.0.1\nSocketAcceptPort=" +
@@ -101,7 +110,7 @@ func startMDFake(t *testing.T, symbols []string, resyncAt int) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := &mdFakeApp{bareApp: bareApp{msgs: map[quickfix.SessionID]*quickfix.Message{}}, symbols: symbols, resyncAt: resyncAt,
+	app := &mdFakeApp{bareApp: bareApp{msgs: map[quickfix.SessionID]*quickfix.Message{}}, symbols: symbols, resyncAt: resyncAt, batchAt: batchAt,
 		reqIDs: map[quickfix.SessionID]string{}}
 	acc, err := quickfix.NewAcceptor(app, quickfix.NewMemoryStoreFactory(), settings, quickfix.NewNullLogFactory())
 	if err != nil {
@@ -116,10 +125,11 @@ func startMDFake(t *testing.T, symbols []string, resyncAt int) int {
 
 // TestMDSubscribersCount: against a server of known market-data output,
 // every W, X, entry and trade entry each subscriber received is counted,
-// and a snapshot during the load counts as a resync.
+// a snapshot during the load counts as a resync, and an X that carries two
+// commands' entries counts as one message with all its entries.
 func TestMDSubscribersCount(t *testing.T) {
 	symbols := []string{"AAPL", "MSFT", "TEST"}
-	port := startMDFake(t, symbols, 50)
+	port := startMDFake(t, symbols, 50, 70)
 	o := DefaultOptions()
 	o.Port, o.Metrics, o.SenderPrefix, o.Symbols, o.Cross, o.PassiveDay, o.Grace = port, "", "MDC", symbols, 0, true, 10*time.Second
 	o.Rate, o.Count, o.MDSubscribers = 1000, 200, 3
@@ -127,13 +137,15 @@ func TestMDSubscribersCount(t *testing.T) {
 	if c := res.Ack.Counters; c[CounterAcked] != 200 || c[CounterLost] != 0 || c[CounterForeign] != 0 {
 		t.Fatalf("orders: counters %v", c)
 	}
-	want := MDStats{Subscribers: 3, Initial: 3 * 3, Resyncs: 1, Incrementals: 3 * 200, Entries: 3*3 + 3*200*2 + 1, Trades: 3 * 200}
+	xEntries := int64(3*200*2 + 3*2)
+	want := MDStats{Subscribers: 3, Initial: 3 * 3, Resyncs: 1, Incrementals: 3 * 200, IncrementalEntries: xEntries,
+		Entries: 3*3 + xEntries + 1, Trades: 3*200 + 3}
 	if res.MD == nil || *res.MD != want {
 		t.Fatalf("md stats %+v, want %+v", res.MD, want)
 	}
 	c := res.Ack.Counters
-	if c[CounterMDInitial] != 9 || c[CounterMDResyncs] != 1 || c[CounterMDIncrementals] != 600 || c[CounterMDEntries] != want.Entries ||
-		c[CounterMDTrades] != 600 || c[CounterMDRejects] != 0 || c[CounterMDLogouts] != 0 {
+	if c[CounterMDInitial] != 9 || c[CounterMDResyncs] != 1 || c[CounterMDIncrementals] != 600 || c[CounterMDXEntries] != xEntries ||
+		c[CounterMDEntries] != want.Entries || c[CounterMDTrades] != want.Trades || c[CounterMDRejects] != 0 || c[CounterMDLogouts] != 0 {
 		t.Errorf("ack counters %v", c)
 	}
 	if s := res.Ack.Settings["md_subscribers"]; !strings.HasPrefix(s, "3 ") {

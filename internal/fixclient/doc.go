@@ -27,7 +27,10 @@
 // CompIDs ("ENGINE>ALICE"): ExecutionReports, OrderCancelRejects,
 // OrderMassCancelReports, Rejects, BusinessMessageRejects,
 // MarketDataRequestRejects and News; every W or X as "book SYMBOL
-// snapshot/update" with its entries and the top of the book after it.
+// snapshot/update" with its entries and the top of the book after it. An X
+// may hold entries of several symbols and commands (the server batches a
+// backlog): each entry goes to the book of its own Symbol, in order, and the
+// X prints one line per symbol it touches.
 // Requests the client sends are printed the same way ("ALICE>ENGINE"),
 // with the ClOrdID it chose.
 //

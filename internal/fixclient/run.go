@@ -459,27 +459,39 @@ func (c *Client) expect(ctx context.Context, cmd *Command) error {
 	case cmd.Event == "md-reject":
 		ok = func(m *message) bool { return m.typ == fixtag.MsgTypeMarketDataRequestReject }
 	default: // book, md-trade
-		ok = func(m *message) bool {
-			if m.typ != fixtag.MsgTypeMarketDataSnapshot && m.typ != fixtag.MsgTypeMarketDataIncremental {
-				return false
-			}
-			es := m.entries()
-			if cmd.Event == "book" && (cmd.Symbol == "" || m.get(fixtag.Symbol) == cmd.Symbol) {
-				return true
-			}
-			for _, e := range es {
-				if (cmd.Symbol == "" || e.symbol == cmd.Symbol) && (cmd.Event == "book" || e.typ == '2') {
-					return true
-				}
-			}
-			return false
-		}
+		ok = func(m *message) bool { return mdMatches(m, cmd.Event == "book", cmd.Symbol) }
 	}
 	_, err := c.waitFor(ctx, 0, timeout, true, ok)
 	if errors.Is(err, errNoAnswer) {
 		return fmt.Errorf("not seen within %v", timeout)
 	}
 	return err
+}
+
+// mdMatches says whether m is market data that an expect "book" (book) or
+// "md-trade" (not book) of symbol ("" any) waits for: a W of symbol (with
+// entries or not), or an X with an entry of symbol (for md-trade a trade
+// entry). An X may hold entries of several symbols and commands (the server
+// batches a backlog): every entry's own Symbol counts, not the first one's.
+func mdMatches(m *message, book bool, symbol string) bool {
+	switch m.typ {
+	case fixtag.MsgTypeMarketDataSnapshot:
+		if book && (symbol == "" || m.get(fixtag.Symbol) == symbol) {
+			return true
+		}
+	case fixtag.MsgTypeMarketDataIncremental:
+		if book && symbol == "" {
+			return true
+		}
+	default:
+		return false
+	}
+	for _, e := range m.entries() {
+		if (symbol == "" || e.symbol == symbol) && (book || e.typ == '2') {
+			return true
+		}
+	}
+	return false
 }
 
 // execMatches says whether ExecutionReport m is the expected event.
