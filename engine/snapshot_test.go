@@ -403,12 +403,18 @@ func TestSnapshotHistoryStatus(t *testing.T) {
 		}
 	}
 
-	for _, st := range []byte{0, '5', 'C', 'x'} {
+	for _, st := range []byte{0, '5', 'x'} {
 		bad := append([]byte(nil), snap...)
 		bad[p+4+4] = st
 		if _, err := Restore(e.Config(), bad); err == nil || !strings.Contains(err.Error(), "history 0: bad status") {
 			t.Errorf("history status %q: err = %v", st, err)
 		}
+	}
+	// C is a status only an expired entry (kind 2) holds.
+	bad := append([]byte(nil), snap...)
+	bad[p+4+4] = 'C'
+	if _, err := Restore(e.Config(), bad); err == nil || !strings.Contains(err.Error(), "history 0: status C without the expired kind") {
+		t.Errorf("history status C on an order entry: err = %v", err)
 	}
 }
 
@@ -477,7 +483,8 @@ func TestSnapshotRequestEntry(t *testing.T) {
 		edit func(b []byte)
 		msg  string
 	}{
-		{"kind 2", func(b []byte) { b[last] = 2 }, "history 1: bad kind 2"},
+		{"kind 3", func(b []byte) { b[last] = 3 }, "history 1: bad kind 3"},
+		{"a request entry marked expired", func(b []byte) { b[last] = 2 }, "history 1: status C without the expired kind, or the reverse"},
 		{"an order entry marked as a request", func(b []byte) { b[first] = 1 }, "history 0: request entry with a status or details"},
 		{"a request entry with status 4", func(b []byte) { b[p+snapHistSize+4] = byte(StatusCanceled) },
 			"history 1: request entry with a status or details"},
