@@ -74,7 +74,6 @@ func TestDifferential(t *testing.T) {
 var cancelRejectCases = []string{
 	"cancel: side differs", "cancel: symbol differs", "replace: side differs", "replace: symbol differs",
 	"too late: status 0", "too late: status 1", "too late: status 2", "too late: status 4",
-	"too late: status C",
 }
 
 // cancelRejectCase names the case of a cancel reject for cancelRejectCases.
@@ -100,7 +99,7 @@ func cancelRejectCase(e *engine.Event) string {
 // statusMassCases are the status answers and mass cancel outcomes every
 // default run must produce, as statusMassCase names them.
 var statusMassCases = []string{
-	"status: new", "status: partial", "status: filled", "status: canceled", "status: expired",
+	"status: new", "status: partial", "status: filled", "status: canceled",
 	"status: unknown", "status: side differs", "status: symbol differs",
 	"mass: canceled some", "mass: canceled none", "mass: not supported", "mass: bad side", "mass: unknown symbol",
 	"mass: duplicate", "disconnect: canceled",
