@@ -261,8 +261,9 @@ func statusMassCase(e *engine.Event) string {
 
 // runDifferential runs one seed; it returns the number of commands applied and
 // a description of the first disagreement, or "". It counts the reference's
-// cancel rejects, status answers and mass cancels in seen by cancelRejectCase
-// and statusMassCase.
+// cancel rejects, status answers, mass cancels and uses of request entries,
+// expired entries and cleared ClOrdIDs in seen by cancelRejectCase,
+// statusMassCase, requestIDCase and expiredCase.
 func runDifferential(seed int64, cmds int, seen map[string]int) (int, string) {
 	r := rand.New(rand.NewSource(seed))
 	cfg := randomConfig(r)
