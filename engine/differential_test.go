@@ -55,6 +55,12 @@ func TestDifferential(t *testing.T) {
 	// cancel rules, or the comparison above proves nothing about them.
 	if *flagSeed == 0 {
 		cases := append(append(append([]string(nil), cancelRejectCases...), statusMassCases...), requestIDCases...)
+		if !testing.Short() {
+			// Expired entries exist only between an end of day (0.4% of
+			// commands) and the uses that drop them: the short run is too
+			// short to meet every use.
+			cases = append(cases, expiredCases...)
+		}
 		for _, k := range cases {
 			if seen[k] == 0 {
 				t.Errorf("no %q over the default seeds: the command generator no longer produces it", k)
@@ -150,6 +156,79 @@ func requestIDCase(st *engine.State, c *engine.Command, first *engine.Event) str
 	return ""
 }
 
+// expiredCases are the uses of an order that expired at the last end of day
+// (an expired entry in the history) and of the ClOrdIDs that end of day
+// cleared, every default run must produce, as expiredCase names them.
+var expiredCases = []string{
+	"expired named: cancel", "expired named: replace", "expired named: status",
+	"expired reused: new", "expired reused: cancel", "expired reused: replace", "expired reused: mass",
+	"cleared reused: new",
+}
+
+// expiredCase names, for expiredCases, what command c does with an expired
+// entry of st (the state before c), or with a ClOrdID in cleared (owner's
+// history entries that the last end of day cleared, other than expired ones):
+// "" when nothing. It returns "?" when the reference's first event is not
+// what the rules give: named by a cancel or replace, too late with OrdStatus
+// C (unless the command's own ClOrdID is a duplicate, checked first); named by
+// a status request, C with its details (unless Side or Symbol differs);
+// reused as the command's own ClOrdID, anything but a duplicate reject.
+func expiredCase(st *engine.State, cleared map[historyKey]bool, c *engine.Command, first *engine.Event) string {
+	expired := func(id engine.ID) bool {
+		for i := range st.History {
+			h := &st.History[i]
+			if !h.Expired {
+				return false // expired entries are the oldest
+			}
+			if h.Owner == c.Owner && h.ClOrdID == id {
+				return true
+			}
+		}
+		return false
+	}
+	kind := map[engine.Kind]string{engine.KindNew: "new", engine.KindCancel: "cancel", engine.KindReplace: "replace",
+		engine.KindStatus: "status", engine.KindMassCancel: "mass"}[c.Kind]
+	accepted := first.Kind == engine.EvAccepted || first.Kind == engine.EvCanceled || first.Kind == engine.EvReplaced ||
+		first.Kind == engine.EvMassCancelReport && first.Status == engine.StatusCanceled
+	switch {
+	case kind == "" || c.Kind == engine.KindMassCancel && c.Type == engine.MassOnDisconnect:
+		return ""
+	case c.Kind != engine.KindStatus && expired(c.ClOrdID):
+		switch {
+		case first.Text == engine.TextDuplicateClOrdID:
+			return "?"
+		case accepted:
+			return "expired reused: " + kind
+		}
+		return ""
+	case (c.Kind == engine.KindCancel || c.Kind == engine.KindReplace) && expired(c.OrigClOrdID):
+		if first.Kind == engine.EvCancelRejected && first.Reason == engine.ReasonTooLate && first.Status == engine.StatusExpired {
+			return "expired named: " + kind
+		}
+		if first.Text == engine.TextDuplicateClOrdID {
+			return ""
+		}
+		return "?"
+	case c.Kind == engine.KindStatus && expired(c.OrigClOrdID):
+		switch {
+		case first.Status == engine.StatusExpired && first.LeavesQty == 0 && first.OrderID != 0:
+			return "expired named: status"
+		case first.Text == engine.TextSideDiffers || first.Text == engine.TextSymbolDiffers:
+			return ""
+		}
+		return "?"
+	case c.Kind == engine.KindNew && cleared[historyKey{c.Owner, c.ClOrdID}] && first.Kind == engine.EvAccepted:
+		return "cleared reused: new"
+	}
+	return ""
+}
+
+// historyKey is an owner's ClOrdID.
+type historyKey struct {
+	owner uint32
+	id    engine.ID
+}
+
 // statusMassCase names the case of a status answer or mass cancel event for
 // statusMassCases.
 func statusMassCase(e *engine.Event) string {
@@ -182,8 +261,9 @@ func statusMassCase(e *engine.Event) string {
 
 // runDifferential runs one seed; it returns the number of commands applied and
 // a description of the first disagreement, or "". It counts the reference's
-// cancel rejects, status answers and mass cancels in seen by cancelRejectCase
-// and statusMassCase.
+// cancel rejects, status answers, mass cancels and uses of request entries,
+// expired entries and cleared ClOrdIDs in seen by cancelRejectCase,
+// statusMassCase, requestIDCase and expiredCase.
 func runDifferential(seed int64, cmds int, seen map[string]int) (int, string) {
 	r := rand.New(rand.NewSource(seed))
 	cfg := randomConfig(r)
@@ -198,6 +278,9 @@ func runDifferential(seed int64, cmds int, seen map[string]int) (int, string) {
 	g := newCommandGen(r, cfg)
 	var rs, es engine.State
 	var recent []string
+	// cleared holds the history entries (other than expired ones) the last end
+	// of day cleared, for expiredCase.
+	cleared := make(map[historyKey]bool)
 	for i := 0; i < cmds; i++ {
 		c := g.next(&rs)
 		line := formatCommand(&cfg, &c)
@@ -207,6 +290,14 @@ func runDifferential(seed int64, cmds int, seen map[string]int) (int, string) {
 		fail := func(what string) (int, string) {
 			return i + 1, fmt.Sprintf("config: %s\ncommand %d: %s\n%s\nlast commands:\n  %s",
 				formatConfig(&cfg), i, line, what, strings.Join(recent, "\n  "))
+		}
+		if c.Kind == engine.KindEndOfDay {
+			clear(cleared)
+			for _, h := range rs.History {
+				if !h.Expired {
+					cleared[historyKey{h.Owner, h.ClOrdID}] = true
+				}
+			}
 		}
 		got := eng.apply(&c)
 		want := ref.apply(&c)
@@ -219,6 +310,13 @@ func runDifferential(seed int64, cmds int, seen map[string]int) (int, string) {
 			case "":
 			case "?":
 				return fail("the reference answered a use of a mass cancel's ClOrdID with " + formatEvent(&cfg, &want[0]))
+			default:
+				seen[k]++
+			}
+			switch k := expiredCase(&rs, cleared, &c, &want[0]); k {
+			case "":
+			case "?":
+				return fail("the reference answered a use of an expired order's ClOrdID with " + formatEvent(&cfg, &want[0]))
 			default:
 				seen[k]++
 			}
@@ -282,7 +380,8 @@ func randomConfig(r *rand.Rand) engine.Config {
 // unknown ClOrdIDs, or an order with the wrong Side or Symbol; of mass
 // cancels of every scope and side, some of them invalid; and of ClOrdIDs
 // reused across kinds (a mass cancel's by a later order, cancel, replace or
-// mass cancel, or named by a cancel, replace or status request).
+// mass cancel, or named by a cancel, replace or status request), and of the
+// ClOrdIDs of orders that expired at the last end of day, reused or named.
 type commandGen struct {
 	r      *rand.Rand
 	cfg    engine.Config
@@ -293,6 +392,8 @@ type commandGen struct {
 	// those it sent on a mass cancel.
 	used, mass [][]engine.ID
 	n          int
+	// st is the reference's state before the command being made.
+	st *engine.State
 }
 
 func newCommandGen(r *rand.Rand, cfg engine.Config) *commandGen {
@@ -317,6 +418,11 @@ func (g *commandGen) id(s string) engine.ID {
 // small shared pool.
 func (g *commandGen) clOrdID(owner uint32) engine.ID {
 	used, mass := g.used[owner], g.mass[owner]
+	if g.chance(0.05) {
+		if id, ok := g.expiredID(owner); ok {
+			return id
+		}
+	}
 	switch {
 	case len(mass) > 0 && g.chance(0.04):
 		return mass[len(mass)-1-g.r.Intn(min(len(mass), 3))]
@@ -327,6 +433,21 @@ func (g *commandGen) clOrdID(owner uint32) engine.ID {
 	}
 	g.n++
 	return g.id(fmt.Sprintf("o%d", g.n))
+}
+
+// expiredID is one of the owner's orders that expired at the last end of day
+// (expired entries are the oldest in the history), if it has one.
+func (g *commandGen) expiredID(owner uint32) (engine.ID, bool) {
+	var exp []engine.ID
+	for i := 0; g.st != nil && i < len(g.st.History) && g.st.History[i].Expired; i++ {
+		if g.st.History[i].Owner == owner {
+			exp = append(exp, g.st.History[i].ClOrdID)
+		}
+	}
+	if len(exp) == 0 {
+		return engine.ID{}, false
+	}
+	return exp[g.r.Intn(len(exp))], true
 }
 
 func (g *commandGen) price(sym int) int64 {
@@ -368,6 +489,7 @@ func (g *commandGen) invalid() engine.Invalid {
 // next makes the next command; st is the reference's current state, used to
 // find live orders.
 func (g *commandGen) next(st *engine.State) engine.Command {
+	g.st = st
 	g.seq += 1 + uint64(g.r.Intn(2))
 	c := engine.Command{Seq: g.seq, Time: timeBase + int64(g.seq)*1000}
 	for i := range g.mid {
@@ -553,6 +675,10 @@ func (g *commandGen) fillMass(c *engine.Command, st *engine.State) {
 		c.ClOrdID = mass[len(mass)-1] // the owner's last mass cancel's
 	case len(used) > 0 && g.chance(0.1):
 		c.ClOrdID = used[g.r.Intn(len(used))]
+	case g.chance(0.2):
+		if id, ok := g.expiredID(c.Owner); ok {
+			c.ClOrdID = id
+		}
 	}
 	switch x := g.r.Float64(); {
 	case x < 0.4:

@@ -24,7 +24,8 @@
 //  4. LIMIT price: decoder-flagged off-tick or unparseable, missing (0), <= 0, or
 //     outside the symbol's band [MinPrice, MaxPrice]: 99. MARKET ignores Price.
 //  5. ClOrdID already used by this owner (a live order's current ClOrdID or one in
-//     the history, which includes accepted mass cancels' ClOrdIDs): 6.
+//     the history, which includes accepted mass cancels' ClOrdIDs, but not an
+//     order that expired at the last end of day, see End of day): 6.
 //  6. Capacity, for LIMIT DAY/GTC only (the kinds that may rest): the engine
 //     already holds MaxOrders resting orders, or the order's price has no level
 //     and MaxLevels levels are in use: 99. The check is made before matching and
@@ -42,9 +43,10 @@
 //
 // # Cancel (KindCancel)
 //
-// Checks, in this order: ClOrdID already used: reject 6. OrigClOrdID not the
+// Checks, in this order: ClOrdID already used (as for new orders, check 5):
+// reject 6. OrigClOrdID not the
 // current ClOrdID of one of this owner's live orders: 0 if it is in the history
-// (filled, canceled, replaced away), else 1 (another owner's order is unknown,
+// (filled, canceled, replaced away, expired at the last end of day), else 1 (another owner's order is unknown,
 // and so is a mass cancel's ClOrdID, which names no order).
 // Side, then Symbol, of the request not the order's: 99 (TextSideDiffers,
 // TextSymbolDiffers; an unknown symbol differs too), and the order stays as it
@@ -74,7 +76,29 @@
 //
 // Every resting DAY order expires (EvExpired, ExecType C) in canonical book order
 // (symbol, bids best first, asks best first, time), and the ClOrdID history is
-// forgotten: a new trading day may reuse ClOrdIDs. GTC orders stay. The engine
+// forgotten: a new trading day may reuse ClOrdIDs. GTC orders stay. Then each
+// order that expired is recorded, in that order, as an expired entry of the
+// history (HistoryEntry.Expired: OrdStatus C and the order's details, LeavesQty
+// 0), so that the contract's OrdStatus C is what a client hears about it on the
+// next day (CONTRACT §4 and §7):
+//
+//   - A cancel or replace naming it as OrigClOrdID is rejected as too late
+//     (CxlRejReason 0) with OrdStatus C.
+//   - A status request naming it reports OrdStatus C with its details.
+//   - It does not make its ClOrdID a duplicate: a new order, cancel, replace or
+//     mass cancel that uses it as its own ClOrdID is checked as if it were
+//     unused and, once accepted (after every check of its own, before it
+//     records anything), drops the expired entry and takes the key: from then
+//     on the ClOrdID names the new order (or request). A request that is
+//     rejected leaves the expired entry as it was.
+//   - The next end of day clears these entries like all others, then records
+//     that day's expired orders.
+//
+// Expired entries live in the same bounded ring as the others and are evicted
+// oldest first; being recorded first after the clear, they are always the
+// oldest entries. Dropping one moves the oldest entry (itself expired) into
+// its slot, so the drop costs O(1); this reorders only entries recorded by the
+// same end of day, and the order is part of State like any other. The engine
 // remembers when the current day opened (DayOpened: the Time of the first command
 // since the last end of day, kept in snapshots) so that a server restarted after
 // a scheduled end of day it missed can tell, and run it.
@@ -93,7 +117,8 @@
 //     Symbol, Side, Type, TIF, Price, OrderQty, CumQty, LeavesQty, Notional.
 //   - A ClOrdID in the history: its Status and the order's details as the
 //     entry holds them, LeavesQty 0 for a finished order (2 filled, 4
-//     canceled, including IOC, MARKET and FOK remainders and mass cancels; a
+//     canceled, including IOC, MARKET and FOK remainders and mass cancels, C
+//     expired at the last end of day; a
 //     cancel request's own ClOrdID names the canceled order, while a mass
 //     cancel request's names none and is unknown, below). A ClOrdID
 //     replaced away reports the order as that replace left it: the status
@@ -110,8 +135,9 @@
 //     prices, Type and TIF 0, Symbol and Side as sent.
 //
 // The history is bounded and cleared at end of day, so a ClOrdID evicted from
-// it, and every order that expired at end of day (and every order finished
-// the day before), is unknown: a status request never reports C. A history
+// it, every order finished the day before (other than by expiring at the last
+// end of day), and an order that expired at an earlier end of day, is
+// unknown. A history
 // entry restored from a version 3 snapshot has no details: it reports its
 // Status with OrderID 0, zero quantities and prices, Symbol and Side as sent
 // (they cannot be compared); one restored from version 1 or 2 (Status 8, not
@@ -127,7 +153,8 @@
 // nothing is canceled and nothing is recorded:
 //
 //  1. ClOrdID already used by this owner (a live order's current ClOrdID or
-//     one in the history, as for a cancel), else Reason ReasonOther
+//     one in the history other than an expired entry, as for a cancel), else
+//     Reason ReasonOther
 //     (MassCancelRejectReason 99), TextDuplicateClOrdID. As for cancels and
 //     replaces it comes first, so a reused ClOrdID is reported as such
 //     whatever else is wrong with the request.
@@ -191,19 +218,26 @@
 // done; for a cancel, the order's ClOrdID then the request's; for a mass cancel,
 // each canceled order's ClOrdID in the order canceled, then the request's (a
 // request entry, see Mass cancel); for a replace, the old ClOrdID at the moment of
-// the replace (and the new one if the order is done).
-// Bounding it keeps memory fixed; end of day clears it, so a DAY order's ClOrdID
-// is unknown (1, OrdStatus 8) once it has expired, never reported as C.
+// the replace (and the new one if the order is done); at end of day, after it is
+// cleared, each order it expired (an expired entry, see End of day, which does
+// not count for duplicate detection).
+// Bounding it keeps memory fixed; end of day clears it, so a ClOrdID of the
+// day before is unknown (1, OrdStatus 8), except that of an order that expired
+// at the last end of day (0, OrdStatus C).
 //
 // Each entry keeps the OrdStatus a cancel reject naming it reports:
 // 2 for an order that finished filled (also by a replace down to CumQty), 4 for
 // one canceled (IOC, MARKET and FOK remainders too) and for a cancel request's
 // own ClOrdID, and for a ClOrdID replaced away the order's status right after
-// that replace (0, 1, or 2 when the replace finished it), and 8 for a request
-// entry (with reason 1, unknown, rather than 0). The entry is not
+// that replace (0, 1, or 2 when the replace finished it), C for an expired
+// entry, and 8 for a request entry (with reason 1, unknown, rather than 0).
+// The entry is not
 // updated when the order trades or finishes later under a newer ClOrdID. With
 // it the entry keeps the order's details at that moment (OrderID, Symbol,
 // Side, Type, TIF, Price, OrderQty, CumQty, Notional) for status requests.
 // Status and details are part of State, of its hash and of snapshots (version
-// 5, which also marks request entries; a version 4 snapshot restores with none).
+// 5, which also marks request entries and expired entries with a kind byte; a
+// version 4 snapshot restores with neither). The hash gives request and expired
+// entries their own tags ('R', 'X'), so a state without them hashes as before
+// they existed.
 package engine

@@ -55,6 +55,9 @@ type Engine struct {
 	hist  []HistoryEntry // ring of finished ClOrdIDs
 	hHead int            // oldest entry
 	hLen  int
+	// hExpired is how many of the history's entries are Expired: always the
+	// oldest hExpired (recorded first after the end of day cleared the ring).
+	hExpired int
 
 	lastSeq    uint64
 	nextExecID uint64
@@ -246,7 +249,7 @@ func (e *Engine) newOrder(cmd *Command, out *Events) {
 		e.rejectNew(cmd, out, r, t)
 		return
 	}
-	if e.find(cmd.Owner, &cmd.ClOrdID) >= 0 {
+	if e.taken(cmd.Owner, &cmd.ClOrdID) {
 		e.rejectNew(cmd, out, ReasonDuplicate, TextDuplicateClOrdID)
 		return
 	}
@@ -256,6 +259,7 @@ func (e *Engine) newOrder(cmd *Command, out *Events) {
 		e.rejectNew(cmd, out, ReasonOther, TextBookFull)
 		return
 	}
+	e.reclaim(cmd.Owner, &cmd.ClOrdID)
 
 	oi := e.freeOrder
 	o := &e.orders[oi]
@@ -348,6 +352,9 @@ func (e *Engine) pushHistory(h *HistoryEntry) {
 		slot = e.hHead
 		old := &e.hist[slot]
 		e.index.remove(e.find(old.Owner, &old.ClOrdID))
+		if old.Expired {
+			e.hExpired--
+		}
 		e.hHead++
 		if e.hHead == len(e.hist) {
 			e.hHead = 0
@@ -362,11 +369,59 @@ func (e *Engine) pushHistory(h *HistoryEntry) {
 	p := e.find(owner, id)
 	e.hist[slot] = *h
 	e.hLen++
+	if h.Expired {
+		e.hExpired++
+	}
 	if p >= 0 {
 		e.index.slots[p].ref = histRef(int32(slot))
 	} else {
 		e.insert(owner, id, histRef(int32(slot)))
 	}
+}
+
+// taken reports whether owner's ClOrdID id is in use, so that a new request
+// may not use it as its own: a live order's, or a history entry's other than
+// an Expired one.
+func (e *Engine) taken(owner uint32, id *ID) bool {
+	p := e.find(owner, id)
+	if p < 0 {
+		return false
+	}
+	ref := e.index.slots[p].ref
+	return ref >= 0 || !e.hist[-ref-1].Expired
+}
+
+// reclaim drops the Expired history entry of (owner, id), if there is one, so
+// that an accepted request can take the key. The oldest history entry (itself
+// Expired, since those are the oldest) moves into the dropped entry's slot, so
+// that the ring stays contiguous in O(1); this reorders only entries recorded
+// by the same end of day.
+func (e *Engine) reclaim(owner uint32, id *ID) {
+	if e.hExpired == 0 {
+		return
+	}
+	p := e.find(owner, id)
+	if p < 0 {
+		return
+	}
+	ref := e.index.slots[p].ref
+	if ref >= 0 || !e.hist[-ref-1].Expired {
+		return
+	}
+	slot := int(-ref - 1)
+	e.index.remove(p)
+	if slot != e.hHead {
+		head := &e.hist[e.hHead]
+		e.index.slots[e.find(head.Owner, &head.ClOrdID)].ref = ref
+		e.hist[slot] = *head
+	}
+	e.hist[e.hHead] = HistoryEntry{}
+	e.hHead++
+	if e.hHead == len(e.hist) {
+		e.hHead = 0
+	}
+	e.hLen--
+	e.hExpired--
 }
 
 // available sums the opposite side's quantity the order could trade against, up
@@ -575,7 +630,7 @@ func (e *Engine) cancelReject(cmd *Command, out *Events, r *origRef, to uint8, r
 
 func (e *Engine) cancel(cmd *Command, out *Events) {
 	r := e.lookupOrig(cmd)
-	if e.find(cmd.Owner, &cmd.ClOrdID) >= 0 {
+	if e.taken(cmd.Owner, &cmd.ClOrdID) {
 		e.cancelReject(cmd, out, &r, 1, ReasonDuplicate, TextDuplicateClOrdID)
 		return
 	}
@@ -588,6 +643,7 @@ func (e *Engine) cancel(cmd *Command, out *Events) {
 		e.cancelReject(cmd, out, &r, 1, ReasonOther, t)
 		return
 	}
+	e.reclaim(cmd.Owner, &cmd.ClOrdID)
 	e.remove(oi)
 	o := &e.orders[oi]
 	o.leaves = 0
@@ -604,7 +660,7 @@ func (e *Engine) cancel(cmd *Command, out *Events) {
 
 func (e *Engine) replace(cmd *Command, out *Events) {
 	r := e.lookupOrig(cmd)
-	if e.find(cmd.Owner, &cmd.ClOrdID) >= 0 {
+	if e.taken(cmd.Owner, &cmd.ClOrdID) {
 		e.cancelReject(cmd, out, &r, 2, ReasonDuplicate, TextDuplicateClOrdID)
 		return
 	}
@@ -632,6 +688,7 @@ func (e *Engine) replace(cmd *Command, out *Events) {
 		e.cancelReject(cmd, out, &r, 2, ReasonOther, text)
 		return
 	}
+	e.reclaim(cmd.Owner, &cmd.ClOrdID)
 
 	old := o.id
 	keep := cmd.Price == o.price && cmd.Qty < o.qty && cmd.Qty > o.cum
@@ -668,7 +725,23 @@ func (e *Engine) replace(cmd *Command, out *Events) {
 	e.rest(b, oi)
 }
 
+// endOfDay expires every resting DAY order (see "End of day" in the package
+// doc). Clearing the history first and then recording each expired order as it
+// goes is the same as expiring, clearing and recording, since clearing emits
+// nothing; it lets the orders go to the history like any finished order.
 func (e *Engine) endOfDay(cmd *Command, out *Events) {
+	// A new trading day: finished ClOrdIDs may be used again.
+	for e.hLen > 0 {
+		h := &e.hist[e.hHead]
+		e.index.remove(e.find(h.Owner, &h.ClOrdID))
+		e.hHead++
+		if e.hHead == len(e.hist) {
+			e.hHead = 0
+		}
+		e.hLen--
+	}
+	e.hHead = 0
+	e.hExpired = 0
 	for s := range e.books {
 		b := &e.books[s]
 		for off := b.bid; off >= 0; {
@@ -682,17 +755,6 @@ func (e *Engine) endOfDay(cmd *Command, out *Events) {
 			off = nextOff
 		}
 	}
-	// A new trading day: finished ClOrdIDs may be used again.
-	for e.hLen > 0 {
-		h := &e.hist[e.hHead]
-		e.index.remove(e.find(h.Owner, &h.ClOrdID))
-		e.hHead++
-		if e.hHead == len(e.hist) {
-			e.hHead = 0
-		}
-		e.hLen--
-	}
-	e.hHead = 0
 	e.dayOpened = 0
 }
 
@@ -706,9 +768,10 @@ func (e *Engine) expireLevel(cmd *Command, out *Events, li int32) {
 			ev := e.orderEvent(out, cmd, EvExpired, o)
 			ev.Status = StatusExpired
 			ev.Text = TextEndOfDay
-			if p := e.find(o.owner, &o.id); p >= 0 {
-				e.index.remove(p)
-			}
+			h := HistoryEntry{Owner: o.owner, Expired: true, Status: StatusExpired, ClOrdID: o.id, OrderID: o.orderID,
+				Symbol: o.sym, Side: o.side, Type: o.typ, TIF: o.tif, Price: o.price, OrderQty: o.qty, CumQty: o.cum,
+				Notional: o.notional}
+			e.pushHistory(&h)
 			o.next = e.freeOrder
 			e.freeOrder = oi
 		}

@@ -179,6 +179,23 @@ func FuzzApply(f *testing.F) {
 		13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // end of day
 		14, 1, 0, 0, 3, 0, 0, 0, 0, 5, 0, // mass owner1 id f: a new day, accepted
 	})
+	f.Add([]byte{
+		0xff,
+		0, 1, 0, 0, 0, 0, 0, 0, 5, 0, 0, // new owner1 AAPL buy limit day 100 x5 id a
+		0, 1, 0, 1, 0, 1, 0, 9, 5, 1, 0, // new owner1 AAPL sell limit gtc 103 x5 id b
+		0, 2, 0, 1, 0, 0, 0, 0, 2, 2, 0, // new owner2 AAPL sell day 100 x2 id c: a partial
+		0, 1, 1, 0, 0, 0, 0, 0, 3, 3, 0, // new owner1 MSFT buy limit day 20 x3 id d
+		13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // end of day: a and d expire, b stays
+		7, 1, 0, 0, 0, 0, 0, 0, 0, 4, 0, // cancel owner1 orig a (id e): too late, C
+		10, 1, 1, 0, 0, 0, 0, 3, 3, 4, 3, // replace owner1 orig d (id e): too late, C
+		12, 1, 0, 0, 0, 0, 0, 0, 0, 12, 0, // status owner1 a: C
+		0, 1, 0, 0, 0, 0, 0, 253, 1, 0, 0, // new owner1 AAPL buy 99 x1 id a: reuse accepted
+		7, 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, // cancel owner1 orig a, id d (expired too): cancels the new a
+		12, 1, 0, 0, 0, 0, 0, 0, 0, 12, 0, // status owner1 a: canceled
+		0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, // new owner1 id a: duplicate
+		13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // end of day: nothing expires
+		12, 1, 0, 0, 0, 0, 0, 0, 0, 12, 0, // status owner1 a: unknown
+	})
 	r := rand.New(rand.NewSource(1))
 	for range 8 {
 		b := make([]byte, 1+fuzzChunk*(20+r.Intn(60)))

@@ -9,7 +9,8 @@ import (
 // every occupied price has a level and a bit, bids lie below asks and the best
 // prices are right, level links, counts and quantities add up, every resting order
 // is consistent, the ClOrdID index holds exactly the live orders and the history
-// (each with a status it can hold and details that fit it), and the free lists account for everything else. It is for tests: it walks all
+// (each with a status it can hold and details that fit it, the expired entries
+// first), and the free lists account for everything else. It is for tests: it walks all
 // the state and allocates.
 func (e *Engine) CheckInvariants() error {
 	fail := func(msg string) error { return errors.New("engine: invariant: " + msg) }
@@ -100,7 +101,16 @@ func (e *Engine) CheckInvariants() error {
 		return fail("level free list does not account for every level")
 	}
 	bad := ""
+	nExpired, other := 0, false
 	e.eachHistory(func(h *HistoryEntry) {
+		if h.Expired {
+			nExpired++
+			if other && bad == "" {
+				bad = "expired history entry " + h.ClOrdID.String() + " after an entry of another kind"
+			}
+		} else {
+			other = true
+		}
 		p := e.find(h.Owner, &h.ClOrdID)
 		switch {
 		case p < 0 || e.index.slots[p].ref >= 0:
@@ -115,6 +125,9 @@ func (e *Engine) CheckInvariants() error {
 	})
 	if bad != "" {
 		return fail(bad)
+	}
+	if nExpired != e.hExpired {
+		return fail("history holds " + itoa(int64(nExpired)) + " expired entries, counted " + itoa(int64(e.hExpired)))
 	}
 	if e.index.count != resting+e.hLen {
 		return fail("index holds " + itoa(int64(e.index.count)) + " keys, want " + itoa(int64(resting+e.hLen)))

@@ -18,7 +18,7 @@ func (e *Engine) massCancel(cmd *Command, out *Events) {
 		ev.Symbol, ev.Side = cmd.Symbol, cmd.Side
 		ev.Status = StatusRejected
 		switch {
-		case e.find(cmd.Owner, &cmd.ClOrdID) >= 0:
+		case e.taken(cmd.Owner, &cmd.ClOrdID):
 			ev.Reason, ev.Text = ReasonOther, TextDuplicateClOrdID
 			return
 		case cmd.Type != MassBySymbol && cmd.Type != MassAll:
@@ -32,6 +32,7 @@ func (e *Engine) massCancel(cmd *Command, out *Events) {
 			return
 		}
 		ev.Status = StatusCanceled
+		e.reclaim(cmd.Owner, &cmd.ClOrdID)
 		text, side = TextMassCanceled, cmd.Side
 		if cmd.Type == MassBySymbol {
 			lo, hi = int(cmd.Symbol), int(cmd.Symbol)+1

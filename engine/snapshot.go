@@ -20,7 +20,13 @@ import (
 // Orders are in canonical order (see State), so restoring them in sequence rebuilds
 // each level's time priority. The snapshot file adds its own checksum (journal).
 // kind is 0 for an order's ClOrdID, 1 for a Request entry (a mass cancel's
-// ClOrdID: status 8 and every detail zero); nothing else is valid.
+// ClOrdID: status 8 and every detail zero), 2 for an Expired entry (an order
+// that expired at the last end of day: status C, a resting DAY LIMIT order's
+// details; these come before every other entry); nothing else is valid.
+// Kind 2 was added without a new version: a snapshot without Expired entries
+// is byte for byte what an engine without them wrote, so older version 5
+// readers still read it, and one with them is refused by those readers with
+// their "bad kind 2" error rather than misread.
 // Restore also reads the older versions:
 //   - Version 4 is version 5 without kind: every entry is an order's ClOrdID
 //     (engines of that version did not remember a mass cancel's ClOrdID).
@@ -79,6 +85,8 @@ func (e *Engine) AppendSnapshot(dst []byte) []byte {
 		kind := byte(0)
 		if h.Request {
 			kind = 1
+		} else if h.Expired {
+			kind = 2
 		}
 		dst = append(dst, kind)
 	})
@@ -199,6 +207,8 @@ func Restore(cfg Config, data []byte) (*Engine, error) {
 			case 0:
 			case 1:
 				h.Request = true
+			case 2:
+				h.Expired = true
 			default:
 				return fail("history " + strconv.Itoa(i) + ": bad kind " + strconv.Itoa(int(data[q])))
 			}
@@ -206,6 +216,9 @@ func Restore(cfg Config, data []byte) (*Engine, error) {
 		p += histSize
 		if msg := e.historyProblem(&h); msg != "" {
 			return fail("history " + strconv.Itoa(i) + ": " + msg)
+		}
+		if h.Expired && e.hExpired != e.hLen {
+			return fail("history " + strconv.Itoa(i) + ": expired entry after an entry of another kind")
 		}
 		if e.find(h.Owner, &h.ClOrdID) >= 0 {
 			return fail("history " + strconv.Itoa(i) + ": duplicate ClOrdID")
@@ -219,7 +232,7 @@ func Restore(cfg Config, data []byte) (*Engine, error) {
 // HistoryEntry.Status).
 func historyStatus(st OrdStatus) bool {
 	switch st {
-	case StatusNew, StatusPartiallyFilled, StatusFilled, StatusCanceled, StatusRejected:
+	case StatusNew, StatusPartiallyFilled, StatusFilled, StatusCanceled, StatusRejected, StatusExpired:
 		return true
 	}
 	return false
@@ -229,8 +242,14 @@ func historyStatus(st OrdStatus) bool {
 // and its status, for Restore and CheckInvariants. It returns a problem
 // description or "".
 func (e *Engine) historyProblem(h *HistoryEntry) string {
-	if h.Request && (h.Status != StatusRejected || h.Known()) {
+	if h.Request && (h.Status != StatusRejected || h.Known() || h.Expired) {
 		return "request entry with a status or details"
+	}
+	if h.Expired != (h.Status == StatusExpired) {
+		return "status C without the expired kind, or the reverse"
+	}
+	if h.Expired && (!h.Known() || h.Type != Limit || h.TIF != Day) {
+		return "expired entry that is not a DAY LIMIT order with details"
 	}
 	if !h.Known() {
 		if h.OrderID != 0 || h.Symbol != 0 || h.Side != 0 || h.Type != 0 || h.TIF != 0 || h.Price != 0 || h.CumQty != 0 || h.Notional != 0 {
@@ -264,7 +283,7 @@ func (e *Engine) historyProblem(h *HistoryEntry) string {
 		ok = h.CumQty > 0 && h.CumQty < h.OrderQty
 	case StatusFilled:
 		ok = h.CumQty > 0 && h.CumQty >= h.OrderQty
-	case StatusCanceled:
+	case StatusCanceled, StatusExpired:
 		ok = h.CumQty < h.OrderQty
 	}
 	if !ok {

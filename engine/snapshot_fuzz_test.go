@@ -5,7 +5,8 @@ import "testing"
 // FuzzRestore: Restore on arbitrary bytes either fails with an error or builds
 // an engine whose invariants hold, which snapshots to bytes that restore to
 // the same state, and which keeps its invariants while it trades on (status
-// requests and mass cancels among its commands). Never a
+// requests, mass cancels, end of day and reuse of expired ClOrdIDs among its
+// commands). Never a
 // panic. Seeds are snapshots of busy engines, so mutations reach every field.
 //
 //	go test ./engine -run '^$' -fuzz FuzzRestore -fuzztime 1000000x -fuzzminimizetime 1000x
@@ -19,6 +20,14 @@ func FuzzRestore(f *testing.F) {
 		cfg = e.Config()
 		f.Add(e.AppendSnapshot(nil))
 	}
+	// One with expired entries (kind 2), some of them dropped by reuse.
+	e, apply, _ := randomBusyEngine(f, 4, 60)
+	apply(Command{Kind: KindEndOfDay})
+	for i := range 60 {
+		apply(Command{Kind: KindNew, Owner: uint32(i % 3), Symbol: uint32(i % 3), Side: Side(1 + i%2), Type: Limit,
+			Price: 150, Qty: 1, ClOrdID: counterID('n', i)})
+	}
+	f.Add(e.AppendSnapshot(nil))
 	empty, _, _ := randomBusyEngine(f, 9, 0)
 	f.Add(empty.AppendSnapshot(nil))
 	f.Add([]byte("MESN"))
@@ -60,6 +69,9 @@ func checkRestore(t testing.TB, cfg Config, data []byte) {
 					ClOrdID: counterID('x', i), OrigClOrdID: counterID('n', i*37)}
 			case 7:
 				c = Command{Kind: KindEndOfDay, Seq: seq, Time: int64(seq)}
+			case 4:
+				// A seed's ClOrdID: a duplicate, an expired one to reclaim, or free.
+				c.ClOrdID = counterID('n', i*37)
 			}
 			out.Reset()
 			e.Apply(&c, out)

@@ -403,12 +403,18 @@ func TestSnapshotHistoryStatus(t *testing.T) {
 		}
 	}
 
-	for _, st := range []byte{0, '5', 'C', 'x'} {
+	for _, st := range []byte{0, '5', 'x'} {
 		bad := append([]byte(nil), snap...)
 		bad[p+4+4] = st
 		if _, err := Restore(e.Config(), bad); err == nil || !strings.Contains(err.Error(), "history 0: bad status") {
 			t.Errorf("history status %q: err = %v", st, err)
 		}
+	}
+	// C is a status only an expired entry (kind 2) holds.
+	bad := append([]byte(nil), snap...)
+	bad[p+4+4] = 'C'
+	if _, err := Restore(e.Config(), bad); err == nil || !strings.Contains(err.Error(), "history 0: status C without the expired kind") {
+		t.Errorf("history status C on an order entry: err = %v", err)
 	}
 }
 
@@ -477,10 +483,109 @@ func TestSnapshotRequestEntry(t *testing.T) {
 		edit func(b []byte)
 		msg  string
 	}{
-		{"kind 2", func(b []byte) { b[last] = 2 }, "history 1: bad kind 2"},
+		{"kind 3", func(b []byte) { b[last] = 3 }, "history 1: bad kind 3"},
+		{"a request entry marked expired", func(b []byte) { b[last] = 2 }, "history 1: status C without the expired kind, or the reverse"},
 		{"an order entry marked as a request", func(b []byte) { b[first] = 1 }, "history 0: request entry with a status or details"},
 		{"a request entry with status 4", func(b []byte) { b[p+snapHistSize+4] = byte(StatusCanceled) },
 			"history 1: request entry with a status or details"},
+	} {
+		bad := append([]byte(nil), snap...)
+		c.edit(bad)
+		if _, err := Restore(e.Config(), bad); err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: err = %v, want %q", c.what, err, c.msg)
+		}
+	}
+}
+
+// TestSnapshotExpiredEntry: the orders that expired at the last end of day
+// (expired entries, kind 2) survive a snapshot: the restored engine rejects a
+// cancel naming one as too late with OrdStatus C, reports C on a status
+// request, and lets a new order take its ClOrdID. A kind 2 on an entry without
+// status C, status C on an entry of kind 0, or an expired entry after an entry
+// of another kind, is refused.
+func TestSnapshotExpiredEntry(t *testing.T) {
+	e, apply, _ := randomBusyEngine(t, 5, 0)
+	id := func(s string) ID { v, _ := MakeID(s); return v }
+	apply(Command{Kind: KindNew, Owner: 1, Side: Buy, Type: Limit, TIF: Day, Price: 100, Qty: 4, ClOrdID: id("d1")})
+	apply(Command{Kind: KindNew, Owner: 2, Side: Sell, Type: Limit, TIF: Day, Price: 100, Qty: 1, ClOrdID: id("s1")})
+	apply(Command{Kind: KindNew, Owner: 1, Symbol: 1, Side: Sell, Type: Limit, TIF: Day, Price: 120, Qty: 2, ClOrdID: id("d2")})
+	apply(Command{Kind: KindNew, Owner: 1, Side: Sell, Type: Limit, TIF: GTC, Price: 130, Qty: 2, ClOrdID: id("g1")})
+	if out := apply(Command{Kind: KindEndOfDay}); out.Len() != 2 {
+		t.Fatalf("end of day: %d events, want 2 expiries", out.Len())
+	}
+	// A DAY order of the new day, canceled: two ordinary entries after the
+	// expired ones.
+	apply(Command{Kind: KindNew, Owner: 1, Side: Buy, Type: Limit, TIF: Day, Price: 90, Qty: 1, ClOrdID: id("z")})
+	apply(Command{Kind: KindCancel, Owner: 1, Side: Buy, ClOrdID: id("zc"), OrigClOrdID: id("z")})
+	var st State
+	e.State(&st)
+	want := []HistoryEntry{
+		{Owner: 1, Expired: true, Status: StatusExpired, ClOrdID: id("d1"), OrderID: 1, Side: Buy, Type: Limit, TIF: Day,
+			Price: 100, OrderQty: 4, CumQty: 1, Notional: 100},
+		{Owner: 1, Expired: true, Status: StatusExpired, ClOrdID: id("d2"), OrderID: 3, Symbol: 1, Side: Sell, Type: Limit,
+			TIF: Day, Price: 120, OrderQty: 2},
+	}
+	if len(st.History) != 4 || st.History[0] != want[0] || st.History[1] != want[1] {
+		t.Fatalf("history %+v, want %+v then z and zc", st.History, want)
+	}
+
+	snap := e.AppendSnapshot(nil)
+	r, err := Restore(e.Config(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.StateHash() != e.StateHash() {
+		t.Fatal("restored state hash differs")
+	}
+	if err := r.CheckInvariants(); err != nil {
+		t.Fatal(err)
+	}
+	one := func(c Command) Event {
+		c.Seq = r.LastSeq() + 1
+		out := NewEvents(4)
+		r.Apply(&c, out)
+		if out.Len() != 1 {
+			t.Fatalf("%+v: %d events, want 1", c, out.Len())
+		}
+		return *out.At(0)
+	}
+	if ev := one(Command{Kind: KindCancel, Owner: 1, Side: Buy, ClOrdID: id("c1"), OrigClOrdID: id("d1")}); ev.Kind != EvCancelRejected ||
+		ev.Reason != ReasonTooLate || ev.Status != StatusExpired {
+		t.Errorf("restored: cancel naming d1: %+v, want too late (0, OrdStatus C)", ev)
+	}
+	if ev := one(Command{Kind: KindStatus, Owner: 1, Symbol: 1, Side: Sell, OrigClOrdID: id("d2")}); ev.Kind != EvStatus ||
+		ev.Status != StatusExpired || ev.OrderID != 3 || ev.OrderQty != 2 || ev.LeavesQty != 0 {
+		t.Errorf("restored: status of d2: %+v, want C with its details", ev)
+	}
+	if ev := one(Command{Kind: KindNew, Owner: 1, Side: Buy, Type: Limit, TIF: Day, Price: 50, Qty: 1, ClOrdID: id("d1")}); ev.Kind != EvAccepted {
+		t.Errorf("restored: new order reusing d1: %+v, want accepted", ev)
+	}
+	if err := r.CheckInvariants(); err != nil {
+		t.Fatal(err)
+	}
+	r.State(&st)
+	if len(st.History) != 3 || st.History[0].ClOrdID != id("d2") || !st.History[0].Expired {
+		t.Errorf("restored history after reusing d1: %+v, want d2 (expired), z, zc", st.History)
+	}
+
+	// The kind byte ends each entry: d1, d2, z, zc.
+	const header = 34
+	p := header + 4 + int(binary.LittleEndian.Uint32(snap[header:]))*snapOrderSize + 4
+	kind := func(i int) int { return p + (i+1)*snapHistSize - 1 }
+	status := func(i int) int { return p + i*snapHistSize + 4 }
+	if len(snap) != p+4*snapHistSize || snap[kind(0)] != 2 || snap[kind(1)] != 2 || snap[kind(2)] != 0 || snap[kind(3)] != 0 {
+		t.Fatalf("kind bytes %v, snapshot length %d: not the layout expected", []byte{snap[kind(0)], snap[kind(1)], snap[kind(2)], snap[kind(3)]}, len(snap))
+	}
+	for _, c := range []struct {
+		what string
+		edit func(b []byte)
+		msg  string
+	}{
+		{"an expired entry marked as an order", func(b []byte) { b[kind(0)] = 0 }, "history 0: status C without the expired kind"},
+		{"a canceled entry marked expired", func(b []byte) { b[kind(2)] = 2 }, "history 2: status C without the expired kind"},
+		{"an expired entry after an order entry", func(b []byte) { b[kind(3)], b[status(3)] = 2, byte(StatusExpired) },
+			"history 3: expired entry after an entry of another kind"},
+		{"an expired entry of a GTC order", func(b []byte) { b[kind(0)-33] = byte(GTC) }, "history 0: expired entry that is not a DAY LIMIT order"},
 	} {
 		bad := append([]byte(nil), snap...)
 		c.edit(bad)

@@ -28,10 +28,21 @@ type HistoryEntry struct {
 	// answered as for an unknown ClOrdID. Such an entry has Status
 	// StatusRejected (what a cancel reject naming it reports) and no details.
 	Request bool
+	// Expired marks an order that expired at the last end of day (Status
+	// StatusExpired, with the order's details, LeavesQty 0). The end of day
+	// clears the history so that ClOrdIDs may be used again, then records one
+	// such entry per order it expired, in canonical book order. A cancel or
+	// replace naming it is rejected as too late with OrdStatus C, a status
+	// request reports it; but it does not make its ClOrdID a duplicate: the
+	// first accepted request that uses the ClOrdID as its own drops the entry
+	// and takes the key (see "End of day" in the package doc). Expired entries
+	// are always the oldest in the history.
+	Expired bool
 	// Status is the OrdStatus a cancel reject naming ClOrdID reports: the order's
 	// final status (StatusFilled, StatusCanceled) when the ClOrdID finished with
 	// the order, or the order's status right after the replace that moved it to
-	// a new ClOrdID (StatusNew, StatusPartiallyFilled, StatusFilled).
+	// a new ClOrdID (StatusNew, StatusPartiallyFilled, StatusFilled);
+	// StatusExpired exactly for an Expired entry.
 	// StatusRejected means not known: the entry was restored from a snapshot
 	// older than version 3 (or, with Request, that it names no order).
 	Status  OrdStatus
@@ -141,6 +152,8 @@ func (s *stateHasher) history(e *HistoryEntry) {
 		// A distinct tag rather than a new field, so that the hash of every
 		// state without request entries is what it was before they existed.
 		tag = 'R'
+	} else if e.Expired {
+		tag = 'X'
 	}
 	b = append(b, tag)
 	b = binary.LittleEndian.AppendUint32(b, e.Owner)

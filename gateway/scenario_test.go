@@ -127,10 +127,7 @@ func TestFIXScenarios(t *testing.T) {
 
 // awaitingFix lists files whose expectations are the contract's but not yet the
 // engine's, with the fix they wait for. Empty once the fixes are in.
-var awaitingFix = map[string]string{
-	"cancel_reject_expired": "the engine forgets ClOrdIDs at end of day, so a cancel of an expired order " +
-		"gets CxlRejReason=1/OrdStatus=8, not 0/C",
-}
+var awaitingFix = map[string]string{}
 
 // scenarioSymbols are the contract's default symbols, tick 0.01, with a price
 // band of 0.01 to 1,000.00 to keep the books small.

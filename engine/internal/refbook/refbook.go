@@ -33,6 +33,13 @@
 //     accepted request's ClOrdID after them, as a request entry: it blocks
 //     reuse, and a cancel, replace or status request naming it is answered
 //     as for an unknown ClOrdID.
+//   - End of day forgets the whole history, then remembers every order it
+//     expired, in canonical order, as an expired entry (status C, the order's
+//     details). A cancel or replace naming one is too late, a status request
+//     reports it, but it does not block reuse: the first accepted new order,
+//     cancel, replace or mass cancel using its ClOrdID as its own drops it
+//     before remembering anything, and the oldest entry (expired too) takes
+//     its place in the history (engine.HistoryEntry.Expired).
 package refbook
 
 import (
@@ -262,10 +269,23 @@ func (b *Book) historyEntry(owner uint32, id engine.ID) *engine.HistoryEntry {
 	return nil
 }
 
-// used reports whether owner may not use id for a new request.
+// used reports whether owner may not use id for a new request: an expired
+// entry does not count.
 func (b *Book) used(owner uint32, id engine.ID) bool {
-	_, done := b.inHistory(owner, id)
-	return b.live(owner, id) != nil || done
+	h := b.historyEntry(owner, id)
+	return b.live(owner, id) != nil || (h != nil && !h.Expired)
+}
+
+// reclaim drops owner's expired entry for id, if any, moving the oldest entry
+// into its place: an accepted request takes its ClOrdID.
+func (b *Book) reclaim(owner uint32, id engine.ID) {
+	for i := range b.history {
+		if h := &b.history[i]; h.Owner == owner && h.ClOrdID == id && h.Expired {
+			b.history[i] = b.history[0]
+			b.history = b.history[1:]
+			return
+		}
+	}
 }
 
 // rememberRequest pushes the ClOrdID of an accepted request that names no
@@ -282,10 +302,10 @@ func (b *Book) rememberRequest(owner uint32, id engine.ID) {
 
 // remember pushes a finished ClOrdID id of order o with the status a reject
 // naming it reports and o's details as they stand, forgetting the oldest beyond
-// cfg.History.
+// cfg.History. Status C makes it an expired entry.
 func (b *Book) remember(o *order, id engine.ID, status engine.OrdStatus) {
 	b.history = append(b.history, engine.HistoryEntry{
-		Owner: o.owner, Status: status, ClOrdID: id,
+		Owner: o.owner, Status: status, ClOrdID: id, Expired: status == engine.StatusExpired,
 		OrderID: o.orderID, Symbol: o.symbol, Side: o.side, Type: o.typ, TIF: o.tif,
 		Price: o.price, OrderQty: o.qty, CumQty: o.cum, Notional: o.notional,
 	})
@@ -502,6 +522,7 @@ func (b *Book) newOrder() {
 			return
 		}
 	}
+	b.reclaim(c.Owner, c.ClOrdID)
 
 	o := &order{
 		orderID: c.Seq,
@@ -590,6 +611,7 @@ func (b *Book) cancel() {
 	if o == nil || !b.sameOrder(o) {
 		return
 	}
+	b.reclaim(b.cmd.Owner, b.cmd.ClOrdID)
 	b.remove(o)
 	o.closed = true
 	e := orderEvent(engine.EvCanceled, engine.StatusCanceled, o)
@@ -628,6 +650,7 @@ func (b *Book) replace() {
 		rej(engine.TextBookFull)
 		return
 	}
+	b.reclaim(c.Owner, c.ClOrdID)
 
 	keepPriority := c.Price == o.price && c.Qty < o.qty
 	old := o.clOrdID
@@ -766,6 +789,7 @@ func (b *Book) massCancel() {
 			return
 		}
 		report = len(b.out) - 1
+		b.reclaim(c.Owner, c.ClOrdID)
 		text, side = engine.TextMassCanceled, c.Side
 		for s := range b.bids {
 			if c.Type == engine.MassAll || uint32(s) == c.Symbol {
@@ -804,6 +828,7 @@ func (b *Book) massCancel() {
 // --- end of day ---
 
 func (b *Book) endOfDay() {
+	var expired []*order
 	for s := range b.bids {
 		for _, book := range []*[]*order{&b.bids[s], &b.asks[s]} {
 			kept := (*book)[:0]
@@ -816,12 +841,16 @@ func (b *Book) endOfDay() {
 				e := orderEvent(engine.EvExpired, engine.StatusExpired, o)
 				e.Text = engine.TextEndOfDay
 				b.emit(e)
+				expired = append(expired, o)
 			}
 			clear((*book)[len(kept):])
 			*book = kept
 		}
 	}
 	b.history = nil
+	for _, o := range expired {
+		b.remember(o, o.clOrdID, engine.StatusExpired)
+	}
 }
 
 // --- state ---
