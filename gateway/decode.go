@@ -108,20 +108,16 @@ func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeErro
 	body := &msg.Body
 
 	// ClOrdID(11), all three.
-	v, ok := required(body, fixtag.ClOrdID)
-	if !ok {
-		return missing(fixtag.ClOrdID, "required tag missing: ClOrdID(11)"), false
-	}
-	if cmd.ClOrdID, ok = engine.MakeIDBytes(v); !ok {
-		return decodeError{kind: RejectIDTooLong, tag: fixtag.ClOrdID, text: "ClOrdID(11) longer than 39 characters"}, false
+	var de decodeError
+	var ok bool
+	if cmd.ClOrdID, de, ok = requiredClOrdID(body); !ok {
+		return de, false
 	}
 	// OrigClOrdID(41), cancel and replace.
 	if cmd.Kind != engine.KindNew {
-		if v, ok = required(body, fixtag.OrigClOrdID); !ok {
-			return missing(fixtag.OrigClOrdID, "required tag missing: OrigClOrdID(41)"), false
-		}
-		if cmd.OrigClOrdID, ok = engine.MakeIDBytes(v); !ok {
-			return decodeError{kind: RejectIDTooLong, tag: fixtag.OrigClOrdID, text: "OrigClOrdID(41) longer than 39 characters"}, false
+		if cmd.OrigClOrdID, de, ok = requiredID(body, fixtag.OrigClOrdID,
+			"required tag missing: OrigClOrdID(41)", "OrigClOrdID(41) longer than 39 characters"); !ok {
+			return de, false
 		}
 	}
 	// Symbol(55), all three. Only a new order needs the name of an unknown symbol
@@ -137,18 +133,16 @@ func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeErro
 		cmd.Symbol = d.knownSymbol(sym)
 	}
 	// Side(54), all three.
-	if v, ok = required(body, fixtag.Side); !ok {
-		return missing(fixtag.Side, "required tag missing: Side(54)"), false
-	}
-	if cmd.Side, ok = parseSide(v); !ok {
-		return badSide(v), false
+	if cmd.Side, de, ok = requiredSide(body); !ok {
+		return de, false
 	}
 	if cmd.Kind == engine.KindCancel {
 		return decodeError{}, true
 	}
 
 	// New and replace: OrderQty(38), OrdType(40), TimeInForce(59), Price(44).
-	if v, ok = required(body, fixtag.OrderQty); !ok {
+	v, ok := required(body, fixtag.OrderQty)
+	if !ok {
 		return missing(fixtag.OrderQty, "required tag missing: OrderQty(38)"), false
 	}
 	qty, inv, ok := parseQty(v)
@@ -199,12 +193,44 @@ func missing(tag quickfix.Tag, text string) decodeError {
 	return decodeError{kind: RejectMissingTag, tag: tag, text: text}
 }
 
+// requiredID reads a required identifier field: missingText when it is absent
+// or empty, longText when it is longer than engine.MaxIDLen (both constants).
+func requiredID(body *quickfix.Body, tag quickfix.Tag, missingText, longText string) (engine.ID, decodeError, bool) {
+	v, ok := required(body, tag)
+	if !ok {
+		return engine.ID{}, missing(tag, missingText), false
+	}
+	id, ok := engine.MakeIDBytes(v)
+	if !ok {
+		return engine.ID{}, decodeError{kind: RejectIDTooLong, tag: tag, text: longText}, false
+	}
+	return id, decodeError{}, true
+}
+
+// requiredClOrdID reads ClOrdID(11), required on every message the gateway decodes.
+func requiredClOrdID(body *quickfix.Body) (engine.ID, decodeError, bool) {
+	return requiredID(body, fixtag.ClOrdID, "required tag missing: ClOrdID(11)", "ClOrdID(11) longer than 39 characters")
+}
+
 // parseSide reads Side(54): 1 (Buy) or 2 (Sell).
 func parseSide(v []byte) (engine.Side, bool) {
 	if len(v) != 1 || (v[0] != '1' && v[0] != '2') {
 		return 0, false
 	}
 	return engine.Side(v[0] - '0'), true
+}
+
+// requiredSide reads Side(54), required on D, F, G and H.
+func requiredSide(body *quickfix.Body) (engine.Side, decodeError, bool) {
+	v, ok := required(body, fixtag.Side)
+	if !ok {
+		return 0, missing(fixtag.Side, "required tag missing: Side(54)"), false
+	}
+	side, ok := parseSide(v)
+	if !ok {
+		return 0, badSide(v), false
+	}
+	return side, decodeError{}, true
 }
 
 func badSide(v []byte) decodeError {

@@ -28,14 +28,13 @@ const maxMassCancelType = 99
 func (d *decoder) decodeMassCancel(body *quickfix.Body, cmd *engine.Command) (decodeError, bool) {
 	cmd.Kind = engine.KindMassCancel
 	cmd.Symbol = engine.NoSymbol
-	v, ok := required(body, fixtag.ClOrdID)
+	var de decodeError
+	var ok bool
+	if cmd.ClOrdID, de, ok = requiredClOrdID(body); !ok {
+		return de, false
+	}
+	v, ok := required(body, fixtag.MassCancelRequestType)
 	if !ok {
-		return missing(fixtag.ClOrdID, "required tag missing: ClOrdID(11)"), false
-	}
-	if cmd.ClOrdID, ok = engine.MakeIDBytes(v); !ok {
-		return decodeError{kind: RejectIDTooLong, tag: fixtag.ClOrdID, text: "ClOrdID(11) longer than 39 characters"}, false
-	}
-	if v, ok = required(body, fixtag.MassCancelRequestType); !ok {
 		return missing(fixtag.MassCancelRequestType, "required tag missing: MassCancelRequestType(530)"), false
 	}
 	typ, ok := parseSmallUint(v)

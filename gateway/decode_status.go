@@ -16,15 +16,13 @@ import (
 // to the session. A present but empty OrdStatusReqID is refused (reason 5).
 func (d *decoder) decodeStatus(body *quickfix.Body, cmd *engine.Command) (decodeError, bool) {
 	cmd.Kind = engine.KindStatus
-	v, ok := required(body, fixtag.ClOrdID)
-	if !ok {
-		return missing(fixtag.ClOrdID, "required tag missing: ClOrdID(11)"), false
-	}
-	if cmd.OrigClOrdID, ok = engine.MakeIDBytes(v); !ok {
-		return decodeError{kind: RejectIDTooLong, tag: fixtag.ClOrdID, text: "ClOrdID(11) longer than 39 characters"}, false
+	var de decodeError
+	var ok bool
+	if cmd.OrigClOrdID, de, ok = requiredClOrdID(body); !ok {
+		return de, false
 	}
 	if body.Has(fixtag.OrdStatusReqID) {
-		v, _ = body.GetBytes(fixtag.OrdStatusReqID)
+		v, _ := body.GetBytes(fixtag.OrdStatusReqID)
 		if len(v) == 0 {
 			return decodeError{kind: RejectBadValue, tag: fixtag.OrdStatusReqID, text: "OrdStatusReqID(790) is empty"}, false
 		}
@@ -37,11 +35,8 @@ func (d *decoder) decodeStatus(body *quickfix.Body, cmd *engine.Command) (decode
 		return missing(fixtag.Symbol, "required tag missing: Symbol(55)"), false
 	}
 	cmd.Symbol = d.knownSymbol(sym)
-	if v, ok = required(body, fixtag.Side); !ok {
-		return missing(fixtag.Side, "required tag missing: Side(54)"), false
-	}
-	if cmd.Side, ok = parseSide(v); !ok {
-		return badSide(v), false
+	if cmd.Side, de, ok = requiredSide(body); !ok {
+		return de, false
 	}
 	return decodeError{}, true
 }
