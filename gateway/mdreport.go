@@ -45,13 +45,7 @@ func buildRefresh(reqID string, r *marketdata.Refresh, sym *engine.SymbolConfig)
 	for i := range r.Entries {
 		e := &r.Entries[i]
 		it := g.Add()
-		it.SetString(fixtag.MDEntryType, string(rune(e.Type)))
-		buf = appendPrice(buf[:0], e.Price, sym)
-		it.SetString(fixtag.MDEntryPx, string(buf))
-		it.SetString(fixtag.MDEntrySize, strconv.FormatInt(e.Size, 10))
-		if e.Type != marketdata.Trade {
-			it.SetString(fixtag.NumberOfOrders, strconv.FormatInt(int64(e.Orders), 10))
-		}
+		buf = setEntry(it, e, sym, buf)
 	}
 	m.Body.SetGroup(g)
 	return m
@@ -79,18 +73,27 @@ func buildIncremental(reqID string, rs []*marketdata.Refresh, sym func(uint32) *
 				action = marketdata.New
 			}
 			it.SetString(fixtag.MDUpdateAction, string(rune(action)))
-			it.SetString(fixtag.MDEntryType, string(rune(e.Type)))
 			it.SetString(fixtag.Symbol, sc.Name)
-			buf = appendPrice(buf[:0], e.Price, sc)
-			it.SetString(fixtag.MDEntryPx, string(buf))
-			it.SetString(fixtag.MDEntrySize, strconv.FormatInt(e.Size, 10))
-			if e.Type != marketdata.Trade {
-				it.SetString(fixtag.NumberOfOrders, strconv.FormatInt(int64(e.Orders), 10))
-			}
+			buf = setEntry(it, e, sc, buf)
 		}
 	}
 	m.Body.SetGroup(g)
 	return m
+}
+
+// setEntry sets the fields an entry of a W and of an X share: MDEntryType,
+// MDEntryPx, MDEntrySize and, except on trades, NumberOfOrders. buf is scratch
+// for the price; the grown buffer is returned. The group template, not the
+// order of these calls, decides the order on the wire.
+func setEntry(it *quickfix.Group, e *marketdata.Entry, sym *engine.SymbolConfig, buf []byte) []byte {
+	it.SetString(fixtag.MDEntryType, string(rune(e.Type)))
+	buf = appendPrice(buf[:0], e.Price, sym)
+	it.SetString(fixtag.MDEntryPx, string(buf))
+	it.SetString(fixtag.MDEntrySize, strconv.FormatInt(e.Size, 10))
+	if e.Type != marketdata.Trade {
+		it.SetString(fixtag.NumberOfOrders, strconv.FormatInt(int64(e.Orders), 10))
+	}
+	return buf
 }
 
 // buildMDReject formats a MarketDataRequestReject (Y).
