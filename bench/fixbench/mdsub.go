@@ -10,6 +10,7 @@ import (
 
 	"github.com/quickfixgo/quickfix"
 
+	"github.com/openmatch/matchd/internal/fixclient"
 	"github.com/openmatch/matchd/internal/fixtag"
 )
 
@@ -80,23 +81,8 @@ func mdSenderID(prefix string, k int) string { return prefix + "MD" + strconv.It
 // symbol of the load, under a new MDReqID.
 func (c *client) subscribe(s *mdSub) error {
 	n := s.reqs.Add(1)
-	m := quickfix.NewMessage()
-	m.Header.SetString(fixtag.MsgType, fixtag.MsgTypeMarketDataRequest)
-	m.Body.SetString(fixtag.MDReqID, string(c.sessions[0].tag)+"md"+s.sid.SenderCompID+"."+strconv.FormatInt(n, 10))
-	m.Body.SetString(fixtag.SubscriptionRequestType, "1")
-	m.Body.SetInt(fixtag.MarketDepth, 0)
-	m.Body.SetString(fixtag.MDUpdateType, "1")
-	types := quickfix.NewRepeatingGroup(fixtag.NoMDEntryTypes, quickfix.GroupTemplate{quickfix.GroupElement(fixtag.MDEntryType)})
-	for _, t := range []string{"0", "1", "2"} {
-		types.Add().SetString(fixtag.MDEntryType, t)
-	}
-	m.Body.SetGroup(types)
-	syms := quickfix.NewRepeatingGroup(fixtag.NoRelatedSym, quickfix.GroupTemplate{quickfix.GroupElement(fixtag.Symbol)})
-	for _, sym := range c.o.Symbols {
-		syms.Add().SetString(fixtag.Symbol, sym)
-	}
-	m.Body.SetGroup(syms)
-	return quickfix.SendToTarget(m, s.sid)
+	req := string(c.sessions[0].tag) + "md" + s.sid.SenderCompID + "." + strconv.FormatInt(n, 10)
+	return quickfix.SendToTarget(fixclient.MarketDataRequest(req, '1', 0, c.o.Symbols...), s.sid)
 }
 
 // subscribeAll logs the subscribers' requests and waits until each has its

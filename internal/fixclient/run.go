@@ -302,9 +302,11 @@ func (c *Client) massCancel(ctx context.Context, cmd *Command) error {
 	return err
 }
 
-// mdRequest builds a MarketDataRequest for one symbol, bids, offers and
-// trades, incremental updates (CONTRACT §6).
-func mdRequest(reqID, symbol string, subType byte, depth int) *quickfix.Message {
+// MarketDataRequest builds a MarketDataRequest (V) for symbols: bids, offers
+// and trades, incremental updates, SubscriptionRequestType subType ('0'
+// snapshot, '1' snapshot + updates, '2' unsubscribe) and MarketDepth depth (0:
+// full book) (CONTRACT §6). The bench's subscribers send it too.
+func MarketDataRequest(reqID string, subType byte, depth int, symbols ...string) *quickfix.Message {
 	m := quickfix.NewMessage()
 	m.Header.SetString(fixtag.MsgType, fixtag.MsgTypeMarketDataRequest)
 	m.Body.SetString(fixtag.MDReqID, reqID)
@@ -317,7 +319,9 @@ func mdRequest(reqID, symbol string, subType byte, depth int) *quickfix.Message 
 	}
 	m.Body.SetGroup(types)
 	syms := quickfix.NewRepeatingGroup(fixtag.NoRelatedSym, quickfix.GroupTemplate{quickfix.GroupElement(fixtag.Symbol)})
-	syms.Add().SetString(fixtag.Symbol, symbol)
+	for _, s := range symbols {
+		syms.Add().SetString(fixtag.Symbol, s)
+	}
 	m.Body.SetGroup(syms)
 	return m
 }
@@ -347,7 +351,7 @@ func (c *Client) book(ctx context.Context, cmd *Command) error {
 		c.recent = nil
 		c.outMu.Unlock()
 	}
-	got, err := c.sendAndWait(ctx, mdRequest(req, cmd.Symbol, '1', cmd.Depth), req, func(r *message) bool {
+	got, err := c.sendAndWait(ctx, MarketDataRequest(req, '1', cmd.Depth, cmd.Symbol), req, func(r *message) bool {
 		return (r.typ == fixtag.MsgTypeMarketDataSnapshot || r.typ == fixtag.MsgTypeMarketDataRequestReject) && r.get(fixtag.MDReqID) == req
 	})
 	if err == nil && got.typ != fixtag.MsgTypeMarketDataSnapshot {
@@ -416,7 +420,7 @@ func (c *Client) drawLadder(ctx context.Context, v *view, req string) error {
 	delete(c.subs, req)
 	c.mu.Unlock()
 	c.printf("book %s: stopped", v.symbol)
-	if err := quickfix.SendToTarget(mdRequest(req, v.symbol, '2', v.depth), c.sid); err != nil {
+	if err := quickfix.SendToTarget(MarketDataRequest(req, '2', v.depth, v.symbol), c.sid); err != nil {
 		return fmt.Errorf("unsubscribing: %w", err)
 	}
 	return nil
