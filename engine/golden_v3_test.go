@@ -44,20 +44,18 @@ func goldenV3Commands() []Command {
 	}
 }
 
-// TestRestoreGoldenV3: a version 3 snapshot written by the engine of that
-// version restores to the state the current engine reaches on the same
-// commands, except that its history entries have no details; a status
-// request naming one of them reports its status with OrderID 0 and zero
-// quantities (8, unknown, only for the v1/v2 "not known" status); live orders
-// answer in full. Written back, the snapshot is the current version and keeps
-// the entries without details.
-func TestRestoreGoldenV3(t *testing.T) {
-	data, err := os.ReadFile("testdata/snapshot-v3.bin")
+// restoreGolden restores the golden snapshot file, which must have the given
+// version and was written after goldenV3Commands, and returns its bytes, the
+// restored engine (its invariants checked) and a current engine that applied
+// the same commands.
+func restoreGolden(t *testing.T, file string, version uint16) (data []byte, restored, replayed *Engine) {
+	t.Helper()
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := binary.LittleEndian.Uint16(data[4:]); v != 3 {
-		t.Fatalf("golden snapshot has version %d, want 3", v)
+	if v := binary.LittleEndian.Uint16(data[4:]); v != version {
+		t.Fatalf("golden snapshot has version %d, want %d", v, version)
 	}
 	cfg := goldenV3Config()
 	r, err := Restore(cfg, data)
@@ -77,6 +75,19 @@ func TestRestoreGoldenV3(t *testing.T) {
 		out.Reset()
 		e.Apply(&c, out)
 	}
+	return data, r, e
+}
+
+// TestRestoreGoldenV3: a version 3 snapshot written by the engine of that
+// version restores to the state the current engine reaches on the same
+// commands, except that its history entries have no details; a status
+// request naming one of them reports its status with OrderID 0 and zero
+// quantities (8, unknown, only for the v1/v2 "not known" status); live orders
+// answer in full. Written back, the snapshot is the current version and keeps
+// the entries without details.
+func TestRestoreGoldenV3(t *testing.T) {
+	_, r, e := restoreGolden(t, "testdata/snapshot-v3.bin", 3)
+	out := NewEvents(64)
 	var want, got State
 	e.State(&want)
 	r.State(&got)
@@ -141,7 +152,7 @@ func TestRestoreGoldenV3(t *testing.T) {
 	if v := binary.LittleEndian.Uint16(snap[4:]); v != snapVersion {
 		t.Fatalf("written back as version %d", v)
 	}
-	again, err := Restore(cfg, snap)
+	again, err := Restore(goldenV3Config(), snap)
 	if err != nil {
 		t.Fatal(err)
 	}

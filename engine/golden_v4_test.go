@@ -2,7 +2,6 @@ package engine
 
 import (
 	"encoding/binary"
-	"os"
 	"testing"
 )
 
@@ -13,31 +12,7 @@ import (
 // include no mass cancel), details and all, with no request entries; written
 // back it is version 5 and round-trips.
 func TestRestoreGoldenV4(t *testing.T) {
-	data, err := os.ReadFile("testdata/snapshot-v4.bin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v := binary.LittleEndian.Uint16(data[4:]); v != 4 {
-		t.Fatalf("golden snapshot has version %d, want 4", v)
-	}
-	cfg := goldenV3Config()
-	r, err := Restore(cfg, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.CheckInvariants(); err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := NewEvents(64)
-	for i, c := range goldenV3Commands() {
-		c.Seq, c.Time = uint64(i+1), int64(1000+i)
-		out.Reset()
-		e.Apply(&c, out)
-	}
+	data, r, e := restoreGolden(t, "testdata/snapshot-v4.bin", 4)
 	var want, got State
 	e.State(&want)
 	r.State(&got)
@@ -58,7 +33,7 @@ func TestRestoreGoldenV4(t *testing.T) {
 		t.Fatalf("written back as version %d, %d bytes; want %d, %d (one kind byte per history entry)", v, len(snap),
 			snapVersion, len(data)+len(got.History))
 	}
-	again, err := Restore(cfg, snap)
+	again, err := Restore(goldenV3Config(), snap)
 	if err != nil {
 		t.Fatal(err)
 	}
