@@ -6,6 +6,7 @@ import (
 	"github.com/quickfixgo/quickfix"
 
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/decimal"
 	"github.com/openmatch/matchd/internal/fixtag"
 	"github.com/openmatch/matchd/marketdata"
 )
@@ -87,7 +88,7 @@ func buildIncremental(reqID string, rs []*marketdata.Refresh, sym func(uint32) *
 // order of these calls, decides the order on the wire.
 func setEntry(it *quickfix.Group, e *marketdata.Entry, sym *engine.SymbolConfig, buf []byte) []byte {
 	it.SetString(fixtag.MDEntryType, string(rune(e.Type)))
-	buf = appendPrice(buf[:0], e.Price, sym)
+	buf = decimal.AppendPrice(buf[:0], e.Price, sym)
 	it.SetString(fixtag.MDEntryPx, string(buf))
 	it.SetString(fixtag.MDEntrySize, strconv.FormatInt(e.Size, 10))
 	if e.Type != marketdata.Trade {

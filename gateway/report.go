@@ -7,6 +7,7 @@ import (
 	"github.com/quickfixgo/quickfix"
 
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/decimal"
 	"github.com/openmatch/matchd/internal/fixtag"
 )
 
@@ -150,7 +151,7 @@ func (w *reportBuilder) id(tag quickfix.Tag, id *engine.ID) {
 
 func (w *reportBuilder) price(tag quickfix.Tag, ticks int64, sc *engine.SymbolConfig) {
 	start := len(w.buf)
-	w.buf = appendPrice(w.buf, ticks, sc)
+	w.buf = decimal.AppendPrice(w.buf, ticks, sc)
 	w.set(tag, start)
 }
 
@@ -255,7 +256,7 @@ func (b *reportBuilder) build(ev *engine.Event, fix42 bool, syms *symbolTable) *
 	w.int(fixtag.CumQty, ev.CumQty)
 	start := len(w.buf)
 	if sc != nil {
-		w.buf = appendAvgPx(w.buf, ev.Notional, ev.CumQty, sc)
+		w.buf = decimal.AppendAvgPx(w.buf, ev.Notional, ev.CumQty, sc)
 	} else {
 		w.buf = append(w.buf, '0')
 	}

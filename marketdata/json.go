@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/decimal"
 )
 
 // AppendJSON appends r as one line of JSON (with the trailing newline), the
@@ -43,7 +44,7 @@ func AppendJSON(dst []byte, r *Refresh, sym *engine.SymbolConfig) []byte {
 		dst = append(dst, `"type":"`...)
 		dst = append(dst, typeName(e.Type)...)
 		dst = append(dst, `","px":"`...)
-		dst = AppendPrice(dst, e.Price, sym)
+		dst = decimal.AppendPrice(dst, e.Price, sym)
 		dst = append(dst, `","size":`...)
 		dst = strconv.AppendInt(dst, e.Size, 10)
 		dst = append(dst, `,"orders":`...)
@@ -75,32 +76,6 @@ func typeName(t EntryType) string {
 		return "trade"
 	}
 	return "unknown"
-}
-
-// AppendPrice appends ticks of sym as a decimal with exactly TickDecimals
-// decimals (the gateway's rule for every price it sends). sym must have passed
-// the engine's configuration checks (MaxPrice*TickSize fits in int64).
-func AppendPrice(dst []byte, ticks int64, sym *engine.SymbolConfig) []byte {
-	units := ticks * sym.TickSize
-	if units < 0 {
-		dst = append(dst, '-')
-	}
-	u := uint64(units)
-	if units < 0 {
-		u = -u
-	}
-	var digits [24]byte
-	s := strconv.AppendUint(digits[:0], u, 10)
-	dec := sym.TickDecimals
-	for len(s) <= dec { // at least one digit before the point
-		s = append([]byte{'0'}, s...)
-	}
-	dst = append(dst, s[:len(s)-dec]...)
-	if dec > 0 {
-		dst = append(dst, '.')
-		dst = append(dst, s[len(s)-dec:]...)
-	}
-	return dst
 }
 
 // appendJSONString appends s as a JSON string.

@@ -40,19 +40,3 @@ func TestAppendJSON(t *testing.T) {
 		t.Errorf("escaping:\n got %s\nwant %s", got, want)
 	}
 }
-
-func TestAppendPrice(t *testing.T) {
-	for _, tc := range []struct {
-		ticks, size int64
-		dec         int
-		want        string
-	}{
-		{10001, 1, 2, "100.01"}, {1, 1, 2, "0.01"}, {0, 1, 2, "0.00"}, {-3, 1, 2, "-0.03"},
-		{7, 5, 3, "0.035"}, {12, 25, 0, "300"}, {123456789, 1, 4, "12345.6789"},
-	} {
-		sym := &engine.SymbolConfig{TickDecimals: tc.dec, TickSize: tc.size}
-		if got := string(AppendPrice(nil, tc.ticks, sym)); got != tc.want {
-			t.Errorf("AppendPrice(%d, size %d, dec %d) = %s, want %s", tc.ticks, tc.size, tc.dec, got, tc.want)
-		}
-	}
-}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/decimal"
 	"github.com/openmatch/matchd/marketdata"
 )
 
@@ -77,7 +78,7 @@ func bookHandler(feed *marketdata.Feed, symbols []engine.SymbolConfig) http.Hand
 			Trades: make([]bookTrade, 0, len(v.Trades))}
 		for _, t := range v.Trades {
 			body.Trades = append(body.Trades, bookTrade{Seq: t.Seq, Time: time.Unix(0, t.Time).UTC().Format(time.RFC3339Nano),
-				Px: string(marketdata.AppendPrice(nil, t.Price, sc)), Size: t.Size})
+				Px: string(decimal.AppendPrice(nil, t.Price, sc)), Size: t.Size})
 		}
 		out, err := json.Marshal(body)
 		if err != nil {
@@ -92,7 +93,7 @@ func bookHandler(feed *marketdata.Feed, symbols []engine.SymbolConfig) http.Hand
 func levels(ls []marketdata.Level, sc *engine.SymbolConfig) []bookLevel {
 	out := make([]bookLevel, 0, len(ls))
 	for _, l := range ls {
-		out = append(out, bookLevel{Px: string(marketdata.AppendPrice(nil, l.Price, sc)), Size: l.Size, Orders: l.Orders})
+		out = append(out, bookLevel{Px: string(decimal.AppendPrice(nil, l.Price, sc)), Size: l.Size, Orders: l.Orders})
 	}
 	return out
 }
