@@ -241,6 +241,9 @@ func TestBookLines(t *testing.T) {
 		t.Fatal("not subscribed after book")
 	}
 	alice.run("sell 100 AAPL @150.00\n")
+	// The feed batches a backlog into one X: wait for the ask's own X
+	// before the trade, so each prints as its own update line.
+	w.run("expect book AAPL\n")
 	bob.run("buy 100 AAPL @150.00\nexpect filled\n")
 	w.run("expect md-trade AAPL\n")
 	w.printed("BWATCH>ENGINE book AAPL depth=0 req=",
