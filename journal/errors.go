@@ -69,11 +69,31 @@ type TornTailError struct {
 	Dropped int64
 	// Reason says what was wrong with the first bad record.
 	Reason string
+	// Format is the segment's format version: 2 and later carry commit
+	// marks, 1 does not (a torn tail of a format 1 segment may then have
+	// been acknowledged: format 1 cannot tell).
+	Format uint16
+	// Marked is, for Format 2, the index of the last record a commit mark
+	// before Offset covers (0: none in this segment). The dropped bytes come
+	// after every commit mark the segment holds: see the package doc for
+	// what that does and does not prove.
+	Marked uint64
 }
 
 // Error implements error.
 func (e *TornTailError) Error() string {
-	return fmt.Sprintf("journal: torn tail at segment %d offset %d (%d bytes): %s", e.Segment, e.Offset, e.Dropped, e.Reason)
+	return fmt.Sprintf("journal: torn tail at segment %d offset %d (%d bytes): %s; %s", e.Segment, e.Offset, e.Dropped, e.Reason, e.Marks())
+}
+
+// Marks says in words what the commit marks tell about the dropped bytes.
+func (e *TornTailError) Marks() string {
+	if e.Format < formatVersion {
+		return fmt.Sprintf("format %d segment, without commit marks", e.Format)
+	}
+	if e.Marked == 0 {
+		return "no commit mark in the segment before it: nothing dropped was marked synced"
+	}
+	return fmt.Sprintf("after the last commit mark (records through %d were synced): nothing dropped was marked synced", e.Marked)
 }
 
 // Unwrap returns ErrTornTail.

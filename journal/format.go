@@ -25,6 +25,10 @@ const (
 	// MaxUserType are free for future use; readers hand them back unchanged.
 	MaxUserType RecordType = 127
 
+	// typeMark is a commit mark (format 2): its 8-byte payload is the index
+	// of the last record before it, written after the fsync that made the
+	// records up to it durable. It is never returned by a Reader.
+	typeMark RecordType = 254
 	// typeFooter seals a segment. It is never returned by a Reader.
 	typeFooter RecordType = 255
 )
@@ -36,6 +40,8 @@ func (t RecordType) String() string {
 		return "command"
 	case TypeCheckpoint:
 		return "checkpoint"
+	case typeMark:
+		return "commit mark"
 	case typeFooter:
 		return "footer"
 	}
@@ -45,8 +51,12 @@ func (t RecordType) String() string {
 const (
 	// segmentMagic opens every segment file: "MJNL" read as bytes.
 	segmentMagic = "MJNL"
-	// formatVersion is the segment format version written in the header.
-	formatVersion = 1
+	// formatVersion is the segment format version the Writer writes in the
+	// header: 2, with commit marks.
+	formatVersion = 2
+	// formatV1 is the first format, without commit marks; such segments are
+	// still read, with its rules, and never appended to.
+	formatV1 = 1
 
 	// headerSize is the length of a segment header:
 	// magic(4) version(2) reserved(2) segment(8) firstIndex(8) crc(4).
@@ -58,6 +68,10 @@ const (
 
 	// footerPayloadSize is the footer's payload: record count(8) chain crc(4).
 	footerPayloadSize = 12
+	// markPayloadSize is a commit mark's payload: last record index(8).
+	markPayloadSize = 8
+	// markSize is a commit mark's whole frame.
+	markSize = frameHeaderSize + markPayloadSize
 
 	// MaxPayload is the largest payload a record may carry. A length field
 	// above it is an impossible length, reported as damage.
@@ -70,6 +84,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // segmentHeader is the decoded header of a segment file.
 type segmentHeader struct {
+	version    uint16
 	segment    uint64
 	firstIndex uint64
 }
@@ -78,7 +93,7 @@ type segmentHeader struct {
 func appendHeader(dst []byte, h segmentHeader) []byte {
 	n := len(dst)
 	dst = append(dst, segmentMagic...)
-	dst = binary.LittleEndian.AppendUint16(dst, formatVersion)
+	dst = binary.LittleEndian.AppendUint16(dst, h.version)
 	dst = binary.LittleEndian.AppendUint16(dst, 0)
 	dst = binary.LittleEndian.AppendUint64(dst, h.segment)
 	dst = binary.LittleEndian.AppendUint64(dst, h.firstIndex)
@@ -96,10 +111,12 @@ func parseHeader(b []byte) (segmentHeader, string) {
 	if crc32.Checksum(b[:headerSize-4], castagnoli) != binary.LittleEndian.Uint32(b[headerSize-4:]) {
 		return segmentHeader{}, "segment header checksum mismatch"
 	}
-	if v := binary.LittleEndian.Uint16(b[4:]); v != formatVersion {
+	v := binary.LittleEndian.Uint16(b[4:])
+	if v != formatV1 && v != formatVersion {
 		return segmentHeader{}, fmt.Sprintf("unsupported format version %d", v)
 	}
 	h := segmentHeader{
+		version:    v,
 		segment:    binary.LittleEndian.Uint64(b[8:]),
 		firstIndex: binary.LittleEndian.Uint64(b[16:]),
 	}
@@ -109,9 +126,9 @@ func parseHeader(b []byte) (segmentHeader, string) {
 	return h, ""
 }
 
-// validType reports whether t may appear in a segment.
-func validType(t RecordType) bool {
-	return (t >= 1 && t <= MaxUserType) || t == typeFooter
+// validType reports whether t may appear in a segment of format version v.
+func validType(t RecordType, v uint16) bool {
+	return (t >= 1 && t <= MaxUserType) || t == typeFooter || (t == typeMark && v >= formatVersion)
 }
 
 // chainCRC folds a record's checksum into a segment's chain checksum, which

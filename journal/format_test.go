@@ -11,10 +11,11 @@ import (
 	"testing"
 )
 
-// TestSegmentBytesUnchanged builds a sealed segment by hand in the format the
-// journal has always written (header, crc(4) length(4) type(1) frames, footer)
-// and checks that the Writer writes exactly those bytes, so journals written
-// before the frame moved to internal/record read unchanged.
+// TestSegmentBytesUnchanged builds a sealed segment by hand in the documented
+// format 2 (header, crc(4) length(4) type(1) frames as the journal has always
+// framed them, a commit mark after the group's fsync, the footer) and checks
+// that the Writer writes exactly those bytes. Format 1, the same without
+// commit marks, is read from testdata/v1 (TestGoldenV1).
 func TestSegmentBytesUnchanged(t *testing.T) {
 	le := binary.LittleEndian
 	tab := crc32.MakeTable(crc32.Castagnoli)
@@ -27,7 +28,7 @@ func TestSegmentBytesUnchanged(t *testing.T) {
 		le.PutUint32(b[start:], crc32.Checksum(b[start+4:], tab))
 		return b, b[start : start+4]
 	}
-	want := []byte("MJNL\x01\x00\x00\x00")
+	want := []byte("MJNL\x02\x00\x00\x00")
 	want = le.AppendUint64(want, 1)
 	want = le.AppendUint64(want, 1)
 	want = le.AppendUint32(want, crc32.Checksum(want, tab))
@@ -37,10 +38,11 @@ func TestSegmentBytesUnchanged(t *testing.T) {
 	chain = crc32.Update(chain, tab, sum)
 	want, sum = frame(want, 2, []byte("checkpoint"))
 	chain = crc32.Update(chain, tab, sum)
+	want, _ = frame(want, 254, le.AppendUint64(nil, 2)) // records up to 2 fsynced
 	want, _ = frame(want, 255, le.AppendUint32(le.AppendUint64(nil, 2), chain))
 
 	dir := t.TempDir()
-	w, _, err := Open(Options{Dir: dir, Policy: PolicyNone, SegmentSize: 1})
+	w, _, err := Open(Options{Dir: dir, Policy: PolicyBatch, SegmentSize: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

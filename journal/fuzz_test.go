@@ -22,7 +22,7 @@ func refParse(segs [][]byte) []Record {
 	var next uint64
 	for i, b := range segs {
 		if len(b) < 28 || string(b[:4]) != "MJNL" || sum(b[:24]) != le.Uint32(b[24:]) ||
-			le.Uint16(b[4:]) != 1 || le.Uint64(b[8:]) != uint64(i+1) || le.Uint64(b[16:]) == 0 {
+			(le.Uint16(b[4:]) != 1 && le.Uint16(b[4:]) != 2) || le.Uint64(b[8:]) != uint64(i+1) || le.Uint64(b[16:]) == 0 {
 			return out
 		}
 		if first := le.Uint64(b[16:]); i == 0 {
@@ -30,6 +30,7 @@ func refParse(segs [][]byte) []Record {
 		} else if first != next {
 			return out
 		}
+		version := le.Uint16(b[4:])
 		var count uint64
 		var chain uint32
 		sealed := false
@@ -39,8 +40,15 @@ func refParse(segs [][]byte) []Record {
 				break
 			}
 			end := off + 9 + int(n)
-			if sum(b[off+4:end]) != le.Uint32(b[off:]) || typ == 0 || (typ > 127 && typ != 255) {
+			if sum(b[off+4:end]) != le.Uint32(b[off:]) || typ == 0 || (typ > 127 && typ != 255 && (typ != 254 || version < 2)) {
 				break
+			}
+			if typ == 254 { // a commit mark covers exactly the records before it
+				if n != 8 || count == 0 || le.Uint64(b[off+9:]) != next-1 {
+					break
+				}
+				off = end
+				continue
 			}
 			if typ == 255 {
 				p := b[off+9 : end]

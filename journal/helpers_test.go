@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/openmatch/matchd/internal/record"
 )
 
 // commandSize is engine.CommandSize; bench_test.go checks they agree.
@@ -174,37 +176,59 @@ func asTorn(t testing.TB, err error, seg uint64, off, dropped int64) {
 	}
 }
 
-// frame is a frame's place in a segment file, footers included.
+// frame is a frame's place in a segment file, footers and commit marks
+// included.
 type frame struct {
 	seg        uint64
 	off, end   int64
 	footer     bool
-	firstIndex uint64 // index of the record, 0 for a footer
+	mark       bool
+	firstIndex uint64 // index of the record, 0 for a footer or a mark
 }
 
-// layout lists every frame of a clean journal in order, using the Reader for
-// records and the file sizes for footers.
+// layout lists every frame of a clean journal in order, walking each
+// segment's frames (record.Decode) and numbering the records from the Reader.
 func layout(t testing.TB, dir string) ([]frame, map[uint64]int64) {
 	t.Helper()
 	recs := mustReadAll(t, dir)
 	sizes := map[uint64]int64{}
 	fs := loadFiles(t, dir)
+	var segs []uint64
 	for name, b := range fs {
 		if n, ok := parseSegmentName(name); ok {
 			sizes[n] = int64(len(b))
+			segs = append(segs, n)
 		}
 	}
+	slices.Sort(segs)
 	var out []frame
-	for i, r := range recs {
-		end := r.Offset + frameHeaderSize + int64(len(r.Payload))
-		if i > 0 && recs[i-1].Segment != r.Segment {
-			prev := out[len(out)-1]
-			out = append(out, frame{seg: prev.seg, off: prev.end, end: sizes[prev.seg], footer: true})
+	ri := 0
+	for _, n := range segs {
+		b := fs[segmentName(n)]
+		for off := headerSize; off < len(b); {
+			typ, _, size, bad := record.Decode(b[off:])
+			if bad != "" {
+				t.Fatalf("layout: segment %d offset %d: %s", n, off, bad)
+			}
+			f := frame{seg: n, off: int64(off), end: int64(off + size)}
+			switch RecordType(typ) {
+			case typeFooter:
+				f.footer = true
+			case typeMark:
+				f.mark = true
+			default:
+				if recs[ri].Segment != n || recs[ri].Offset != int64(off) {
+					t.Fatalf("layout: record %d at segment %d offset %d, reader says %d/%d", ri, n, off, recs[ri].Segment, recs[ri].Offset)
+				}
+				f.firstIndex = recs[ri].Index
+				ri++
+			}
+			out = append(out, f)
+			off += size
 		}
-		out = append(out, frame{seg: r.Segment, off: r.Offset, end: end, firstIndex: r.Index})
 	}
-	if last := out[len(out)-1]; last.end != sizes[last.seg] {
-		out = append(out, frame{seg: last.seg, off: last.end, end: sizes[last.seg], footer: true})
+	if ri != len(recs) {
+		t.Fatalf("layout: %d records, reader read %d", ri, len(recs))
 	}
 	return out, sizes
 }

@@ -44,6 +44,8 @@ type Reader struct {
 	off  int                                        // read position in buf
 
 	seg        uint64 // loaded segment's number
+	version    uint16 // loaded segment's format version
+	marked     uint64 // index a commit mark of the loaded segment covers (0: none yet)
 	next       uint64 // index of the next record
 	count      uint64 // records read from the loaded segment
 	chain      uint32 // chain checksum of the loaded segment's records
@@ -131,6 +133,7 @@ func (r *Reader) load(i int) {
 	}
 	r.si, r.seg, r.off = i, n, 0
 	r.count, r.chain, r.sealed, r.done, r.headerTorn = 0, 0, false, false, false
+	r.version, r.marked = 0, 0
 	buf, err := r.src(n, r.buf)
 	if err != nil {
 		r.err = err
@@ -143,7 +146,7 @@ func (r *Reader) load(i int) {
 		// short or garbled header and nothing else.
 		if last && len(r.buf) <= headerSize {
 			r.headerTorn = true
-			r.err = &TornTailError{Segment: n, Dropped: int64(len(r.buf)), Reason: bad}
+			r.err = &TornTailError{Segment: n, Dropped: int64(len(r.buf)), Reason: bad, Format: formatVersion}
 			return
 		}
 		r.err = &CorruptionError{Segment: n, Reason: bad}
@@ -159,6 +162,7 @@ func (r *Reader) load(i int) {
 		return
 	}
 	r.next = h.firstIndex
+	r.version = h.version
 	r.off = headerSize
 	r.rr = record.NewBytes(r.buf[headerSize:], segmentName(n), headerSize)
 }
@@ -207,14 +211,15 @@ func (r *Reader) frame() (Record, bool) {
 		if !errors.As(err, &ce) { // NewBytes does no I/O; nothing else is returned
 			r.err = fmt.Errorf("journal: segment %d: %w", r.seg, err)
 		} else if ce.TornTail && last {
-			r.err = &TornTailError{Segment: r.seg, Offset: ce.Offset, Dropped: ce.Dropped, Reason: ce.Reason}
+			r.err = &TornTailError{Segment: r.seg, Offset: ce.Offset, Dropped: ce.Dropped, Reason: ce.Reason,
+				Format: r.version, Marked: r.marked}
 		} else {
 			r.err = &CorruptionError{Segment: r.seg, Offset: ce.Offset, Reason: ce.Reason}
 		}
 		return Record{}, false
 	}
 	off, size, typ := int(rec.Offset), int(rec.End()-rec.Offset), RecordType(rec.Type)
-	if !validType(typ) {
+	if !validType(typ, r.version) {
 		r.err = &CorruptionError{Segment: r.seg, Offset: rec.Offset, Reason: fmt.Sprintf("invalid record type %d", uint8(typ))}
 		return Record{}, false
 	}
@@ -231,12 +236,34 @@ func (r *Reader) frame() (Record, bool) {
 		r.sealed, r.done = true, true
 		return Record{}, false
 	}
+	if typ == typeMark {
+		if bad := r.checkMark(rec.Payload); bad != "" {
+			r.err = &CorruptionError{Segment: r.seg, Offset: rec.Offset, Reason: bad}
+			return Record{}, false
+		}
+		r.off += size
+		return Record{}, false
+	}
 	r.chain = chainCRC(r.chain, r.buf[off:off+4])
 	r.count++
 	out := Record{Type: typ, Payload: rec.Payload, Index: r.next, Segment: r.seg, Offset: rec.Offset}
 	r.next++
 	r.off += size
 	return out, true
+}
+
+// checkMark checks a commit mark: it must cover exactly the records before
+// it, so a record lost before a mark (or a mark out of place) is corruption.
+func (r *Reader) checkMark(p []byte) string {
+	if len(p) != markPayloadSize {
+		return fmt.Sprintf("commit mark payload of %d bytes", len(p))
+	}
+	idx := binary.LittleEndian.Uint64(p)
+	if r.count == 0 || idx != r.next-1 {
+		return fmt.Sprintf("commit mark for record %d follows record %d", idx, r.next-1)
+	}
+	r.marked = idx
+	return ""
 }
 
 // checkFooter compares a footer's payload with what was read.

@@ -74,6 +74,11 @@ func checkOpenTorn(t *testing.T, dir string, seg uint64, off, dropped int64, wan
 	checkRecords(t, mustReadAll(t, dir), append(want[:len(want):len(want)], extra))
 }
 
+// TestTornTailEveryOffset cuts the last segment at every offset of its final
+// record and of the commit mark Close wrote after it: inside the record, the
+// record is a torn tail (its mark went with it: it reads as never synced);
+// exactly at the end of the record, the journal reads clean; inside the mark,
+// only the mark is dropped.
 func TestTornTailEveryOffset(t *testing.T) {
 	dir, recs := smallJournal(t, 10, 40)
 	// End with a command-sized record.
@@ -88,21 +93,33 @@ func TestTornTailEveryOffset(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
+	all := append(recs[:len(recs):len(recs)], cmd)
 	got := mustReadAll(t, dir)
 	last := got[len(got)-1]
 	name := segmentName(last.Segment)
 	fs := loadFiles(t, dir)
 	seg := fs[name]
-	if int(last.Offset)+frameHeaderSize+commandSize != len(seg) {
-		t.Fatalf("setup: final record is not at the end of segment %d", last.Segment)
+	markOff := last.Offset + frameHeaderSize + commandSize
+	if int(markOff)+markSize != len(seg) {
+		t.Fatalf("setup: final record and its commit mark are not at the end of segment %d", last.Segment)
 	}
-	for k := 1; k < frameHeaderSize+commandSize; k++ {
-		before, err := fs.memRead(name, seg[:int(last.Offset)+k])
-		asTorn(t, err, last.Segment, last.Offset, int64(k))
-		checkRecords(t, before, recs)
+	for cut := last.Offset + 1; cut < int64(len(seg)); cut++ {
+		torn, want := last.Offset, recs
+		if cut >= markOff {
+			torn, want = markOff, all
+		}
+		before, err := fs.memRead(name, seg[:cut])
+		checkRecords(t, before, want)
+		if cut == markOff {
+			if err != io.EOF {
+				t.Fatalf("cut at the end of the final record: %v, want io.EOF", err)
+			}
+			continue
+		}
+		asTorn(t, err, last.Segment, torn, cut-torn)
 		// Open on disk at every offset too (an fsync each).
-		d := fs.store(t, name, seg[:int(last.Offset)+k])
-		checkOpenTorn(t, d, last.Segment, last.Offset, int64(k), recs, k%16 == 1)
+		d := fs.store(t, name, seg[:cut])
+		checkOpenTorn(t, d, last.Segment, torn, cut-torn, want, cut%16 == 1)
 	}
 }
 
@@ -115,6 +132,7 @@ func TestTornTailGarbageAfter(t *testing.T) {
 	fs := loadFiles(t, dir)
 	seg := fs[name]
 	end := int64(len(seg))
+	markOff := end - markSize // Close's commit mark ends the segment
 	flip := func(b []byte, at int64) []byte {
 		b = bytes.Clone(b)
 		b[at] ^= 0x20
@@ -129,8 +147,11 @@ func TestTornTailGarbageAfter(t *testing.T) {
 		corrupts bool  // a CorruptionError at off instead
 	}{
 		{"zeros after the last record", append(bytes.Clone(seg), zeros...), end, len(recs), false},
-		{"bad checksum in the final record", flip(seg, end-1), lastRec.Offset, len(recs) - 1, false},
-		{"bad final record then zeros", append(flip(seg, end-1), zeros...), lastRec.Offset, len(recs) - 1, false},
+		{"bad checksum in the final commit mark", flip(seg, end-1), markOff, len(recs), false},
+		{"bad final commit mark then zeros", append(flip(seg, end-1), zeros...), markOff, len(recs), false},
+		{"bad final record before its commit mark", flip(seg, markOff-1), lastRec.Offset, len(recs) - 1, true},
+		{"bad final record, mark cut off", flip(seg[:markOff], markOff-1), lastRec.Offset, len(recs) - 1, false},
+		{"bad final record, mark cut off, then zeros", append(flip(seg[:markOff], markOff-1), zeros...), lastRec.Offset, len(recs) - 1, false},
 		{"partial final record then garbage", append(bytes.Clone(seg[:lastRec.Offset+5]), bytes.Repeat([]byte{0xEE}, 300)...), lastRec.Offset, len(recs) - 1, false},
 		{"zeroed final record", append(bytes.Clone(seg[:lastRec.Offset]), make([]byte, end-lastRec.Offset)...), lastRec.Offset, len(recs) - 1, false},
 		{"bad record before a good one", flip(seg, prevRec.Offset+frameHeaderSize), prevRec.Offset, len(recs) - 2, true},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -74,6 +75,15 @@ type Recovery struct {
 	Dropped int64
 	// Reason says what was wrong with the first dropped record.
 	Reason string
+	// Format and Marked say what the commit marks tell about the dropped
+	// bytes (see TornTailError).
+	Format uint16
+	// Marked is the index of the last record a commit mark before the torn
+	// tail covers (0: none in the segment).
+	Marked uint64
+	// Sealed is set when Open sealed a format 1 last segment to append to a
+	// new segment in the current format.
+	Sealed bool
 }
 
 // String summarises the recovery in one line.
@@ -81,8 +91,9 @@ func (r Recovery) String() string {
 	if !r.Truncated {
 		return fmt.Sprintf("journal: %d segments, clean, next record %d", r.Segments, r.NextIndex)
 	}
-	return fmt.Sprintf("journal: %d segments, torn tail truncated at segment %d offset %d (%d bytes dropped: %s), next record %d",
-		r.Segments, r.Segment, r.Offset, r.Dropped, r.Reason, r.NextIndex)
+	torn := TornTailError{Format: r.Format, Marked: r.Marked}
+	return fmt.Sprintf("journal: %d segments, torn tail truncated at segment %d offset %d (%d bytes dropped: %s; %s), next record %d",
+		r.Segments, r.Segment, r.Offset, r.Dropped, r.Reason, torn.Marks(), r.NextIndex)
 }
 
 // Writer appends records to a journal. Its methods must be called from one
@@ -96,7 +107,8 @@ type Writer struct {
 	truncate func(f *os.File, off int64) error
 
 	lock     *os.File // holds the directory's flock; nil where unsupported
-	f        *os.File
+	f        *os.File // current segment; replaced only with fmu held
+	fmu      sync.Mutex
 	seg      uint64 // current segment number
 	segSize  int64  // bytes in the current segment file
 	segCount uint64 // records in the current segment, buffered ones included
@@ -107,14 +119,18 @@ type Writer struct {
 	groupStart time.Time // when the first record in buf was appended
 	next       uint64    // index the next Append assigns
 	dirty      bool      // written since the last fsync
-	syncs      uint64    // fsyncs of segment files, for tests
-	err        error     // sticky: a failed write or sync, or ErrClosed
+	marked     uint64    // index the last commit mark written covers
+	mark       [markSize]byte
+	syncs      uint64 // fsyncs of segment files, for tests
+	err        error  // sticky: a failed write or sync, or ErrClosed
 
 	// durable is read by other goroutines; the padding keeps it off the
 	// cache lines the fields above dirty on every Append.
 	_       [64]byte
 	durable atomic.Uint64
-	_       [56]byte
+	synced  atomic.Uint64         // last index fsynced, see SyncedIndex
+	syncErr atomic.Pointer[error] // a failed SyncDurable, reported by Sync
+	_       [40]byte
 }
 
 // Open opens or creates the journal in opts.Dir for appending. It takes an
@@ -192,9 +208,22 @@ func open(opts Options) (*Writer, Recovery, error) {
 	if torn != nil {
 		rec.Truncated = true
 		rec.Segment, rec.Offset, rec.Dropped, rec.Reason = torn.Segment, torn.Offset, torn.Dropped, torn.Reason
+		rec.Format, rec.Marked = torn.Format, torn.Marked
+	}
+	// A format 1 segment takes no commit marks: seal it (with the footer
+	// format 1 always had) and continue in a new segment.
+	if w.seg == r.seg && r.version == formatV1 {
+		if err := w.roll(); err != nil {
+			if w.f != nil {
+				w.f.Close()
+			}
+			return nil, rec, fmt.Errorf("journal: seal format 1 segment %d: %w", r.seg, err)
+		}
+		rec.Sealed = true
 	}
 	rec.NextIndex = w.next
 	w.durable.Store(w.next - 1)
+	w.synced.Store(w.next - 1)
 	return w, rec, nil
 }
 
@@ -229,7 +258,7 @@ func (w *Writer) resume(r *Reader, torn *TornTailError) error {
 		}
 	}
 	w.f, w.seg, w.segSize = f, r.seg, int64(r.off)
-	w.segCount, w.chain, w.next = r.count, r.chain, r.next
+	w.segCount, w.chain, w.next, w.marked = r.count, r.chain, r.next, r.marked
 	return nil
 }
 
@@ -305,18 +334,71 @@ func (w *Writer) Commit() error {
 	return nil
 }
 
-// Sync commits the open group and fsyncs whatever the policy left unsynced.
-// Only PolicyNone ever leaves anything unsynced.
+// Sync commits the open group, fsyncs whatever the policy left unsynced
+// (only PolicyNone leaves records unsynced) and writes the commit mark for
+// it. The mark itself is fsynced by the next Commit under batch or every, or
+// by the next Sync or Close.
 func (w *Writer) Sync() error {
 	if err := w.Commit(); err != nil {
 		return err
 	}
+	if e := w.syncErr.Load(); e != nil {
+		return w.fail(*e)
+	}
 	if w.dirty {
-		if err := w.sync(); err != nil {
+		if err := w.sync(w.next - 1); err != nil {
+			return w.fail(err)
+		}
+		if err := w.writeMark(w.next - 1); err != nil {
 			return w.fail(err)
 		}
 	}
 	return nil
+}
+
+// SyncDurable fsyncs every record DurableIndex covers, for a caller that
+// must never get ahead of what a machine crash keeps (a snapshot): under
+// PolicyNone a durable record is only written to the OS. Under batch and
+// every durable records are already fsynced and it does nothing. Unlike the
+// other methods it is safe to call from any goroutine, concurrently with
+// Append and Commit; it writes no commit mark (the next Sync or Close
+// does). A failure is returned and also makes the Writer's next Sync and
+// Close fail.
+func (w *Writer) SyncDurable() error {
+	if w.policy != PolicyNone {
+		return nil
+	}
+	w.fmu.Lock()
+	defer w.fmu.Unlock()
+	if w.f == nil {
+		return ErrClosed
+	}
+	// Records up to d were written to the OS before durable was stored, to
+	// this segment or to an earlier one, which roll fsynced before it made
+	// this one current (under fmu).
+	d := w.durable.Load()
+	if err := w.f.Sync(); err != nil {
+		err = fmt.Errorf("journal: segment %d: %w", w.seg, err)
+		w.syncErr.CompareAndSwap(nil, &err)
+		return err
+	}
+	storeMax(&w.synced, d)
+	return nil
+}
+
+// SyncedIndex returns the index of the last record known to be fsynced
+// (under batch and every, DurableIndex; under PolicyNone only what Sync,
+// SyncDurable, a segment roll or Open made durable). Safe from any goroutine.
+func (w *Writer) SyncedIndex() uint64 { return w.synced.Load() }
+
+// storeMax raises a to v unless it is already higher.
+func storeMax(a *atomic.Uint64, v uint64) {
+	for {
+		old := a.Load()
+		if old >= v || a.CompareAndSwap(old, v) {
+			return
+		}
+	}
 }
 
 // DurableIndex returns the index of the last record made durable under the
@@ -335,12 +417,19 @@ func (w *Writer) Close() error {
 		return ErrClosed
 	}
 	err := w.Sync()
+	if err == nil && w.dirty { // the last commit mark: a clean stop leaves every record marked
+		if serr := w.sync(w.next - 1); serr != nil {
+			err = w.fail(serr)
+		}
+	}
+	w.fmu.Lock()
 	if w.f != nil {
 		if cerr := w.f.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("journal: %w", cerr)
 		}
 		w.f = nil
 	}
+	w.fmu.Unlock()
 	if w.lock != nil {
 		w.lock.Close()
 		w.lock = nil
@@ -359,11 +448,36 @@ func (w *Writer) writeGroup() error {
 	w.pending = 0
 	w.dirty = true
 	if w.policy == PolicyBatch {
-		if err := w.sync(); err != nil {
+		if err := w.sync(w.next - 1); err != nil {
+			return err
+		}
+		// The mark goes to the OS before DurableIndex releases any report,
+		// so a crash of the process cannot lose it; it reaches the disk
+		// with the next fsync.
+		if err := w.writeMark(w.next - 1); err != nil {
 			return err
 		}
 	}
 	w.durable.Store(w.next - 1)
+	return nil
+}
+
+// writeMark writes a commit mark for the records up to idx, all fsynced,
+// unless one already covers them or the segment holds none.
+func (w *Writer) writeMark(idx uint64) error {
+	if idx <= w.marked || w.segCount == 0 {
+		return nil
+	}
+	m := w.mark[:0]
+	m = record.Begin(m, byte(typeMark))
+	m = binary.LittleEndian.AppendUint64(m, idx)
+	_ = record.Finish(m) // a valid type and an 8-byte payload
+	if _, err := w.f.WriteAt(m, w.segSize); err != nil {
+		return err
+	}
+	w.segSize += markSize
+	w.marked = idx
+	w.dirty = true
 	return nil
 }
 
@@ -378,7 +492,10 @@ func (w *Writer) writeEach() error {
 		}
 		w.segSize += int64(end - off)
 		w.dirty = true
-		if err := w.sync(); err != nil {
+		if err := w.sync(idx); err != nil {
+			return err
+		}
+		if err := w.writeMark(idx); err != nil {
 			return err
 		}
 		w.durable.Store(idx)
@@ -402,9 +519,11 @@ func (w *Writer) roll() error {
 		return err
 	}
 	w.dirty = true
-	if err := w.sync(); err != nil {
+	if err := w.sync(w.next - 1); err != nil {
 		return err
 	}
+	w.fmu.Lock()
+	defer w.fmu.Unlock()
 	if err := w.f.Close(); err != nil {
 		return err
 	}
@@ -423,7 +542,7 @@ func (w *Writer) create(seg, first uint64, excl bool) error {
 	if err != nil {
 		return fmt.Errorf("journal: create segment: %w", err)
 	}
-	w.buf = appendHeader(w.buf[:0], segmentHeader{segment: seg, firstIndex: first})
+	w.buf = appendHeader(w.buf[:0], segmentHeader{version: formatVersion, segment: seg, firstIndex: first})
 	_, err = f.WriteAt(w.buf, 0)
 	w.buf = w.buf[:0]
 	if err == nil {
@@ -441,13 +560,14 @@ func (w *Writer) create(seg, first uint64, excl bool) error {
 	return nil
 }
 
-// sync fsyncs the current segment.
-func (w *Writer) sync() error {
+// sync fsyncs the current segment, which holds the records up to idx.
+func (w *Writer) sync(idx uint64) error {
 	w.syncs++
 	if err := w.f.Sync(); err != nil {
 		return err
 	}
 	w.dirty = false
+	storeMax(&w.synced, idx)
 	return nil
 }
 

@@ -180,9 +180,11 @@ func TestPolicyDurableIndex(t *testing.T) {
 		syncsOnClose     uint64
 		durableAfterSync bool
 	}{
-		{PolicyNone, 0, 1, false},
-		{PolicyBatch, 1, 0, true},
-		{PolicyEvery, 3, 0, true},
+		// Close fsyncs the last commit mark; under none it first fsyncs
+		// the records (and then writes their mark).
+		{PolicyNone, 0, 2, false},
+		{PolicyBatch, 1, 1, true},
+		{PolicyEvery, 3, 1, true},
 	}
 	for _, c := range cases {
 		t.Run(c.policy.String(), func(t *testing.T) {
@@ -200,6 +202,13 @@ func TestPolicyDurableIndex(t *testing.T) {
 				}
 				if d := w.DurableIndex(); d != 3*g {
 					t.Fatalf("group %d: DurableIndex %d after Commit, want %d", g, d, 3*g)
+				}
+				want := uint64(0) // none fsyncs nothing before Sync or Close
+				if c.durableAfterSync {
+					want = 3 * g
+				}
+				if s := w.SyncedIndex(); s != want {
+					t.Fatalf("group %d: SyncedIndex %d after Commit, want %d", g, s, want)
 				}
 			}
 			if s := syncCounts(w, func() { commit(t, w) }); s != 0 {
