@@ -17,6 +17,7 @@ type CommandReader struct {
 	r     *journal.Reader
 	after uint64 // commands up to here are skipped (covered by a snapshot)
 	last  uint64 // Seq of the last command returned (after, before the first)
+	seen  uint64 // Seq of the last command read, skipped ones included
 	rec   journal.Record
 }
 
@@ -33,9 +34,9 @@ func OpenCommands(dir string, after uint64) (*CommandReader, error) {
 }
 
 // Next decodes the next command into cmd. At the end of the journal it returns
-// io.EOF; when the journal ends in a torn record (a write a crash interrupted,
-// never acknowledged) it returns that *journal.TornTailError, and every command
-// before it has been returned. Any other error is damage, with its segment and
+// io.EOF; when the journal ends in a torn record (after its last commit mark:
+// a write a crash interrupted) it returns that *journal.TornTailError, and
+// every command before it has been returned. Any other error is damage, with its segment and
 // offset; the reader is then unusable.
 func (c *CommandReader) Next(cmd *engine.Command) error {
 	for {
@@ -63,6 +64,7 @@ func (c *CommandReader) Next(cmd *engine.Command) error {
 		if err := engine.DecodeCommand(rec.Payload, cmd); err != nil {
 			return fmt.Errorf("datadir: %v at segment %d offset %d", err, rec.Segment, rec.Offset)
 		}
+		c.seen = cmd.Seq
 		if c.after > 0 && cmd.Seq <= c.after && c.last == c.after {
 			continue // in the snapshot
 		}
@@ -76,6 +78,12 @@ func (c *CommandReader) Next(cmd *engine.Command) error {
 		return nil
 	}
 }
+
+// LastJournaled returns the Seq of the last command read from the journal,
+// including those skipped as covered by the snapshot (0 before any). Once
+// Next has returned io.EOF or a torn tail it is the journal's last command,
+// which no snapshot may be ahead of (CheckSnapshots).
+func (c *CommandReader) LastJournaled() uint64 { return c.seen }
 
 // Position returns the segment and byte offset of the record Next read last.
 func (c *CommandReader) Position() (segment uint64, offset int64) {

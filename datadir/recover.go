@@ -32,7 +32,9 @@ type Recovered struct {
 // journaled command after it, through the same engine.Apply the matcher runs;
 // the events are discarded (they were released before the crash, or never were
 // because their commands were not durable). The journal must exist: the
-// pipeline opens (and so creates) it first.
+// pipeline opens (and so creates) it first. If the journal ends before the
+// snapshot's Seq (its tail or a segment was lost), Recover refuses with a
+// *SnapshotAheadError: continuing would journal new commands after a gap.
 func Recover(dir string, cfg engine.Config) (Recovered, error) {
 	var res Recovered
 	snap, err := RestoreSnapshot(dir, cfg, 0)
@@ -43,6 +45,9 @@ func Recover(dir string, cfg engine.Config) (Recovered, error) {
 	res.LastSeq = snap.Engine.LastSeq()
 	cr, err := OpenCommands(dir, res.LastSeq)
 	if err != nil {
+		if errors.Is(err, journal.ErrEmpty) && res.FromSnapshot > 0 {
+			return res, snapshotAhead(dir, snap.Path, snap.Seq, 0)
+		}
 		return res, err
 	}
 	defer cr.Close()
@@ -53,12 +58,13 @@ func Recover(dir string, cfg engine.Config) (Recovered, error) {
 		if err != nil {
 			if torn := (*journal.TornTailError)(nil); errors.As(err, &torn) {
 				res.Torn = torn
-				return res, nil
+			} else if !errors.Is(err, io.EOF) {
+				return res, err
 			}
-			if errors.Is(err, io.EOF) {
-				return res, nil
+			if res.FromSnapshot > cr.LastJournaled() {
+				return res, snapshotAhead(dir, snap.Path, snap.Seq, cr.LastJournaled())
 			}
-			return res, err
+			return res, nil
 		}
 		out.Reset()
 		res.Engine.Apply(&cmd, out)

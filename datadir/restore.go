@@ -15,6 +15,8 @@ type Restored struct {
 	Engine *engine.Engine
 	// Seq is the snapshot's sequence number, 0 when none was usable.
 	Seq uint64
+	// Path is the snapshot's file ("" when none was usable).
+	Path string
 	// Damaged lists the newer snapshots that were skipped, each with its reason.
 	Damaged []journal.DamagedSnapshot
 }
@@ -40,7 +42,7 @@ func RestoreSnapshot(dir string, cfg engine.Config, maxSeq uint64) (Restored, er
 			res.Damaged = append(res.Damaged, journal.DamagedSnapshot{Path: info.Path, Seq: info.Seq, Reason: reason})
 			continue
 		}
-		res.Engine, res.Seq = eng, info.Seq
+		res.Engine, res.Seq, res.Path = eng, info.Seq, info.Path
 		return res, nil
 	}
 	if res.Engine, err = engine.New(cfg); err != nil {

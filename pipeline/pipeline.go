@@ -590,12 +590,23 @@ func (rl *releaser) Consume(lower, upper int64) {
 	}
 }
 
-// snapshotter writes snapshots handed over by the matcher once they are durable.
+// snapshotter writes snapshots handed over by the matcher once they are durable
+// and on disk. Durable means fsynced under batch and every but only written to
+// the OS under none, so it first has the journal fsync what is durable
+// (SyncDurable, a no-op but under none): a snapshot must never be ahead of the
+// journal a crash of the machine leaves, or recovery would have to refuse
+// (datadir.SnapshotAheadError).
 func (p *Pipeline) snapshotter() {
 	defer close(p.snapDone)
 	for job := range p.snapReq {
 		if p.durable.wait(job.seq, &p.failed) >= job.seq {
-			if err := p.writeSnapshot(job.seq, job.buf); err != nil {
+			err := p.jw.SyncDurable()
+			if err != nil {
+				err = fmt.Errorf("pipeline: snapshot at seq %d not written: %w", job.seq, err)
+			} else {
+				err = p.writeSnapshot(job.seq, job.buf)
+			}
+			if err != nil {
 				p.snapErr.CompareAndSwap(nil, &err)
 			}
 		}

@@ -76,8 +76,8 @@ type Result struct {
 	// Checkpoints and Snapshots count what Verify compared.
 	Checkpoints, Snapshots int
 	// Torn is set when the journal ends in a torn record (a crash during a
-	// write): everything before it was replayed; the torn bytes were never
-	// acknowledged to anyone.
+	// write): everything before it was replayed; the torn bytes follow the
+	// journal's last commit mark (see package journal for what that proves).
 	Torn *journal.TornTailError
 }
 
@@ -107,6 +107,11 @@ func Run(opts Options) (Result, error) {
 
 	cr, err := datadir.OpenCommands(opts.Dir, res.LastSeq)
 	if err != nil {
+		if errors.Is(err, journal.ErrEmpty) { // every segment deleted: name what a snapshot says is missing
+			if serr := datadir.CheckSnapshots(opts.Dir, 0); serr != nil {
+				return res, fmt.Errorf("replay: %w", serr)
+			}
+		}
 		return res, fmt.Errorf("replay: %w", err)
 	}
 	defer cr.Close()
@@ -116,14 +121,18 @@ func Run(opts Options) (Result, error) {
 	var n uint64
 	for {
 		if err := cr.Next(&cmd); err != nil {
-			if err == io.EOF {
-				break
-			}
 			if torn := (*journal.TornTailError)(nil); errors.As(err, &torn) {
 				res.Torn = torn
-				break
+			} else if err != io.EOF {
+				return res, fmt.Errorf("replay: %w", err)
 			}
-			return res, fmt.Errorf("replay: %w", err)
+			// The whole journal was read: a snapshot at a later Seq means
+			// the journal lost commands (a cut tail, a deleted segment);
+			// replaying it would report a state that never was the venue's.
+			if err := datadir.CheckSnapshots(opts.Dir, cr.LastJournaled()); err != nil {
+				return res, fmt.Errorf("replay: %w", err)
+			}
+			break
 		}
 		if n++; opts.Progress != nil && n%65536 == 0 {
 			seg, off := cr.Position()
