@@ -162,6 +162,6 @@ func TestSnapshotAheadOfMissingJournal(t *testing.T) {
 
 // Sizes of the journal's frames, as package journal documents them.
 const (
-	journalFrame = 9      // crc(4) length(4) type(1)
+	journalFrame = 9     // crc(4) length(4) type(1)
 	journalMark  = 9 + 8 // a commit mark's frame
 )
