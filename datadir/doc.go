@@ -31,7 +31,10 @@
 // not depend on the audit tool and both read the journal with the same rules
 // (CommandReader): records in journal order, commands at consecutive Seq
 // numbers, a torn tail the end of the log, any other damage an error with its
-// segment and offset.
+// segment and offset. Both refuse a journal that ends before the newest valid
+// snapshot's Seq (a cut tail, a deleted segment) with a *SnapshotAheadError
+// naming the snapshot file, its Seq and the journal's last Seq: continuing
+// would journal new commands after a gap that no replay could pass.
 //
 // # Checkpoint records
 //

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -240,7 +241,8 @@ func TestCrashAndDamageNeverLoseSyncedRecords(t *testing.T) {
 	data := append(bytes.Clone(synced), inflight[:len(inflight)-5]...)
 	os.WriteFile(filepath.Join(dir, segmentName(1)), data, 0o644)
 	w, rec, err := Open(Options{Dir: dir})
-	if err != nil || !rec.Truncated || rec.Marked != uint64(syncedRecs) || rec.NextIndex <= uint64(syncedRecs) {
+	if err != nil || !rec.Truncated || rec.Marked != uint64(syncedRecs) || rec.NextIndex <= uint64(syncedRecs) ||
+		!strings.Contains(rec.Reason, fmt.Sprintf("records through %d were synced", syncedRecs)) {
 		t.Fatalf("Open after a crash mid-group: %v, %v", rec, err)
 	}
 	w.Close()

@@ -73,7 +73,8 @@ type Recovery struct {
 	Offset int64
 	// Dropped is the number of bytes removed.
 	Dropped int64
-	// Reason says what was wrong with the first dropped record.
+	// Reason says what was wrong with the first dropped record and, in
+	// words, what the commit marks tell about it (TornTailError.Marks).
 	Reason string
 	// Format and Marked say what the commit marks tell about the dropped
 	// bytes (see TornTailError).
@@ -91,9 +92,8 @@ func (r Recovery) String() string {
 	if !r.Truncated {
 		return fmt.Sprintf("journal: %d segments, clean, next record %d", r.Segments, r.NextIndex)
 	}
-	torn := TornTailError{Format: r.Format, Marked: r.Marked}
-	return fmt.Sprintf("journal: %d segments, torn tail truncated at segment %d offset %d (%d bytes dropped: %s; %s), next record %d",
-		r.Segments, r.Segment, r.Offset, r.Dropped, r.Reason, torn.Marks(), r.NextIndex)
+	return fmt.Sprintf("journal: %d segments, torn tail truncated at segment %d offset %d (%d bytes dropped: %s), next record %d",
+		r.Segments, r.Segment, r.Offset, r.Dropped, r.Reason, r.NextIndex)
 }
 
 // Writer appends records to a journal. Its methods must be called from one
@@ -207,7 +207,8 @@ func open(opts Options) (*Writer, Recovery, error) {
 	}
 	if torn != nil {
 		rec.Truncated = true
-		rec.Segment, rec.Offset, rec.Dropped, rec.Reason = torn.Segment, torn.Offset, torn.Dropped, torn.Reason
+		rec.Segment, rec.Offset, rec.Dropped = torn.Segment, torn.Offset, torn.Dropped
+		rec.Reason = torn.Reason + "; " + torn.Marks()
 		rec.Format, rec.Marked = torn.Format, torn.Marked
 	}
 	// A format 1 segment takes no commit marks: seal it (with the footer
