@@ -104,10 +104,17 @@
 // flipped byte in the last records was taken for a torn tail and synced,
 // acknowledged records were dropped.
 //
+// A damaged frame followed by any valid frame is corruption too, even with no
+// mark after it. After a crash of the machine this can refuse a journal in
+// which nothing acknowledged was damaged (the pages of an unsynced group can
+// reach the disk out of order, leaving a hole with valid records after it);
+// the rule accepts that false alarm rather than drop records that may have
+// been synced.
+//
 // A torn tail, which Open truncates, is damage after the last valid frame of
-// the last segment. What it drops always lies after the last commit mark
-// (TornTailError.Marked and Recovery.Marked name the last record a mark
-// covers), and is one of:
+// the last segment. What it drops always lies after the segment's last
+// commit mark (TornTailError.Marked and Recovery.Marked name the last record
+// a mark covers), and is one of:
 //
 //   - records never fsynced, so never acknowledged under batch or every: the
 //     group a crash interrupted. This is the case the rule is for;
@@ -127,6 +134,10 @@
 // as none has always allowed; after a crash of the process nothing is torn.
 // In a format 1 segment there are no marks and a torn tail may be anything
 // the rule above allows.
+//
+// Open fsyncs and marks the records it keeps after the last mark (written
+// whole before a crash, not yet marked), so that once recovered they are
+// covered like any other.
 //
 // What cannot be detected: the loss of whole trailing segments, or the last
 // segment cut at a frame boundary (the commit marks go with the records), is

@@ -246,6 +246,18 @@ func TestCrashAndDamageNeverLoseSyncedRecords(t *testing.T) {
 		t.Fatalf("Open after a crash mid-group: %v, %v", rec, err)
 	}
 	w.Close()
+	// A crash after the in-flight group was written whole, before its mark:
+	// its records are recovered, and Open marks them before returning.
+	dir = t.TempDir()
+	os.WriteFile(filepath.Join(dir, segmentName(1)), append(bytes.Clone(synced), inflight...), 0o644)
+	w, rec, err = Open(Options{Dir: dir})
+	if err != nil || rec.Truncated || rec.NextIndex != uint64(len(recs)+1) {
+		t.Fatalf("Open after a crash before the mark: %v, %v", rec, err)
+	}
+	if typ, p := lastFrame(t, dir, 1); typ != typeMark || binary.LittleEndian.Uint64(p) != uint64(len(recs)) {
+		t.Fatalf("after Open the segment ends in a %v %x, want a commit mark for %d", typ, p, len(recs))
+	}
+	w.Close()
 	dir = t.TempDir()
 	data = bytes.Clone(synced)
 	data[len(data)-markSize-1] ^= 1 // the last acknowledged record

@@ -222,6 +222,19 @@ func open(opts Options) (*Writer, Recovery, error) {
 		}
 		rec.Sealed = true
 	}
+	// Records kept after the last commit mark (a crash came between their
+	// write and their mark) are recovered, so replayed and maybe reported:
+	// fsync and mark them now, so that later damage to them is corruption.
+	if w.segCount > 0 && w.marked < w.next-1 {
+		err := w.sync(w.next - 1)
+		if err == nil {
+			err = w.writeMark(w.next - 1)
+		}
+		if err != nil {
+			w.f.Close()
+			return nil, rec, fmt.Errorf("journal: mark recovered records of segment %d: %w", w.seg, err)
+		}
+	}
 	rec.NextIndex = w.next
 	w.durable.Store(w.next - 1)
 	w.synced.Store(w.next - 1)
@@ -335,10 +348,10 @@ func (w *Writer) Commit() error {
 	return nil
 }
 
-// Sync commits the open group, fsyncs whatever the policy left unsynced
-// (only PolicyNone leaves records unsynced) and writes the commit mark for
-// it. The mark itself is fsynced by the next Commit under batch or every, or
-// by the next Sync or Close.
+// Sync commits the open group, fsyncs everything written so far (records,
+// which only PolicyNone leaves unsynced, and commit marks) and writes the
+// commit mark for records that fsync covered, if any. That mark is fsynced
+// by the next Commit under batch or every, or by the next Sync or Close.
 func (w *Writer) Sync() error {
 	if err := w.Commit(); err != nil {
 		return err
