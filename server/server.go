@@ -132,7 +132,7 @@ func (s *Server) logRecovery(rec pipeline.Recovered, took time.Duration) {
 		Msg("books recovered")
 	if j.Truncated {
 		s.log.Warn().Uint64("segment", j.Segment).Int64("offset", j.Offset).Int64("dropped_bytes", j.Dropped).
-			Str("reason", j.Reason).Msg("journal had a torn tail (a write the crash interrupted, never acknowledged): truncated")
+			Str("reason", j.Reason).Uint64("last_marked_record", j.Marked).Msg("journal had a torn tail (after its last commit mark: a write the crash interrupted): truncated")
 	}
 	if rec.Torn != nil {
 		s.log.Warn().Err(rec.Torn).Msg("journal replay stopped at a torn record")
