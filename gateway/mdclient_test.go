@@ -21,7 +21,7 @@ func parsedV(t *testing.T, body string) *quickfix.Message {
 	for i := 0; i < len(full); i++ {
 		sum += int(full[i])
 	}
-	full += "10=" + string([]byte{byte('0' + sum%256/100), byte('0' + sum%100/10), byte('0' + sum%10)}) + "\x01"
+	full += "10=" + string([]byte{byte('0' + sum%256/100), byte('0' + sum%256/10%10), byte('0' + sum%256%10)}) + "\x01"
 	m := quickfix.NewMessage()
 	if err := quickfix.ParseMessage(m, bytes.NewBufferString(full)); err != nil {
 		t.Fatal(err)
