@@ -43,7 +43,7 @@ func TestFromAppMarketData(t *testing.T) {
 	sid := quickfix.SessionID{BeginString: "FIX.4.4", SenderCompID: DefaultCompID, TargetCompID: "MD"}
 	gw.addSession(sid, 1)
 	a := app{gw}
-	d := fixMsg("35=D|11=order-1|55=AAPL|54=1|38=100|40=2|44=100.25|59=1")
+	d := parsedMsg(t, "35=D|11=order-1|55=AAPL|54=1|38=100|40=2|44=100.25|59=1")
 	if n := testing.AllocsPerRun(200, func() { a.FromApp(d, sid) }); n != 0 {
 		t.Fatalf("%v allocs per FromApp of a D with a feed configured, want 0", n)
 	}

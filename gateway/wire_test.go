@@ -1,9 +1,13 @@
 package gateway
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
+
+	"github.com/quickfixgo/quickfix"
 )
 
 // wireFrame frames "35=D|49=C|..." (| for SOH, fields kept in order, repeats
@@ -45,4 +49,22 @@ func (c *rawClient) writeWire(spec, checkSum string) {
 	if _, err := c.conn.Write(wireFrame(c.sid.BeginString, fields, checkSum)); err != nil {
 		c.t.Fatal(err)
 	}
+}
+
+// parsedMsg is the message of spec ("35=D|11=a|...", fields in order, repeats
+// included) as QuickFIX hands over one read from the wire: framed with a
+// header and a correct trailer and parsed, so that msg.Bytes() is the raw
+// message and costs nothing (fixMsg's built message rebuilds it each time).
+func parsedMsg(t testing.TB, spec string) *quickfix.Message {
+	t.Helper()
+	mt, rest, _ := strings.Cut(spec, "|")
+	fields := mt + "|49=CLIENT|56=" + DefaultCompID + "|34=2|52=20261203-12:00:00.000"
+	if rest != "" {
+		fields += "|" + rest
+	}
+	m := quickfix.NewMessage()
+	if err := quickfix.ParseMessage(m, bytes.NewBuffer(wireFrame("FIX.4.4", fields, "auto"))); err != nil {
+		t.Fatalf("%s: %v", spec, err)
+	}
+	return m
 }
