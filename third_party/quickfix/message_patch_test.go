@@ -7,9 +7,14 @@ package quickfix
 
 import (
 	"bytes"
+	"fmt"
+	"io"
+	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // patchWire frames "35=D|49=C|..." (| for SOH) with BeginString, a correct
@@ -111,5 +116,41 @@ func TestPatchCheckSumNoAllocs(t *testing.T) {
 		}
 	}); n != 0 {
 		t.Fatalf("%v allocs per verifyCheckSum, want 0", n)
+	}
+}
+
+// eventfLog keeps the events, formatted ones included.
+type eventfLog struct {
+	nullLog
+	mu     sync.Mutex
+	events []string
+}
+
+func (l *eventfLog) OnEvent(s string) { l.mu.Lock(); l.events = append(l.events, s); l.mu.Unlock() }
+func (l *eventfLog) OnEventf(f string, a ...interface{}) {
+	l.OnEvent(fmt.Sprintf(f, a...))
+}
+
+// TestPatchBadCheckSumLogonClosed: the acceptor answers a first message (the
+// Logon) with a bad CheckSum(10) by logging it and closing the connection,
+// before any session is looked up (none exists here).
+func TestPatchBadCheckSumLogonClosed(t *testing.T) {
+	log := &eventfLog{}
+	a := &Acceptor{globalLog: log}
+	server, client := net.Pipe()
+	done := make(chan struct{})
+	go func() { defer close(done); a.handleConnection(server) }()
+	client.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := client.Write(patchWire("35=A|49=CLIENT|56=ENGINE|34=1|52=20261203-12:00:00.000|98=0|108=30", "007")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := client.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("read %d bytes, %v; want EOF", n, err)
+	}
+	<-done
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if len(log.events) != 1 || !strings.Contains(log.events[0], "Invalid Message") || !strings.Contains(log.events[0], "CheckSum(10)") {
+		t.Fatalf("events %q, want one Invalid Message about the CheckSum", log.events)
 	}
 }
