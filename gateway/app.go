@@ -150,6 +150,9 @@ func (g *Gateway) checkLogon(msg *quickfix.Message, sid quickfix.SessionID) quic
 	case !g.cfg.dynamic:
 		return g.refuse(sid, RefusedUnknownSession, "logon refused: unknown SenderCompID(49) "+sid.TargetCompID+" for "+sid.BeginString)
 	}
+	if text := checkHeartBtInt(msg); text != "" {
+		return g.refuse(sid, RefusedInvalidLogon, text)
+	}
 
 	// Reserve a session slot before creating a durable owner, so that a refused
 	// logon leaves nothing behind.

@@ -6,12 +6,27 @@ import (
 	"github.com/openmatch/matchd/engine"
 )
 
+// priceError says why the text of a price could not be read; the decoder
+// refuses the message with Reject(3), SessionRejectReason 6.
+type priceError uint8
+
+const (
+	priceOK priceError = iota
+	// priceNotANumber: not an optional '-', digits, an optional '.' and digits
+	// with at least one digit.
+	priceNotANumber
+	// priceTooManyDigits: a number whose value in units of 10^-TickDecimals
+	// does not fit int64 (FIX floats have at most 15 significant digits).
+	priceTooManyDigits
+)
+
 // parsePrice turns the text of a FIX price (an optional '-', digits, an optional
 // '.' and digits; at least one digit) into ticks of sym. It never uses floating
 // point. Off the tick grid (including non-zero digits beyond TickDecimals) gives
-// engine.InvalidTick; anything unparseable or out of int64 range gives
-// engine.InvalidPrice. In both cases the returned ticks are 0.
-func parsePrice(b []byte, sym *engine.SymbolConfig) (int64, engine.Invalid) {
+// engine.InvalidTick, for the engine to reject; text that is not such a number,
+// or too large for int64 once scaled, gives a priceError. In both cases the
+// returned ticks are 0.
+func parsePrice(b []byte, sym *engine.SymbolConfig) (int64, engine.Invalid, priceError) {
 	neg := false
 	if len(b) > 0 && b[0] == '-' {
 		neg = true
@@ -20,7 +35,7 @@ func parsePrice(b []byte, sym *engine.SymbolConfig) (int64, engine.Invalid) {
 	dec := sym.TickDecimals
 	var units int64 // price * 10^dec
 	digits, fracDigits := 0, 0
-	seenDot, offGrid := false, false
+	seenDot, offGrid, overflow := false, false, false
 	for _, c := range b {
 		switch {
 		case c == '.' && !seenDot:
@@ -38,30 +53,34 @@ func parsePrice(b []byte, sym *engine.SymbolConfig) (int64, engine.Invalid) {
 				fracDigits++
 			}
 			if units > (math.MaxInt64-d)/10 {
-				return 0, engine.InvalidPrice
+				overflow = true
+				continue
 			}
 			units = units*10 + d
 		default:
-			return 0, engine.InvalidPrice
+			return 0, engine.InvalidNone, priceNotANumber
 		}
 	}
 	if digits == 0 {
-		return 0, engine.InvalidPrice
+		return 0, engine.InvalidNone, priceNotANumber
+	}
+	if overflow {
+		return 0, engine.InvalidNone, priceTooManyDigits
 	}
 	for ; fracDigits < dec; fracDigits++ {
 		if units > math.MaxInt64/10 {
-			return 0, engine.InvalidPrice
+			return 0, engine.InvalidNone, priceTooManyDigits
 		}
 		units *= 10
 	}
 	if offGrid || units%sym.TickSize != 0 {
-		return 0, engine.InvalidTick
+		return 0, engine.InvalidTick, priceOK
 	}
 	ticks := units / sym.TickSize
 	if neg {
 		ticks = -ticks
 	}
-	return ticks, engine.InvalidNone
+	return ticks, engine.InvalidNone, priceOK
 }
 
 // parseQty turns the text of a FIX quantity into whole units. ok is false when the

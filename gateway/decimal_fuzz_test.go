@@ -23,16 +23,18 @@ func FuzzParseDecimal(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		v, ok := parseRef(b)
 		for _, sym := range []*engine.SymbolConfig{&cents, &nickels, &whole} {
-			ticks, inv := parsePrice(b, sym)
-			want, wantInv := int64(0), engine.InvalidPrice
+			ticks, inv, perr := parsePrice(b, sym)
+			want, wantInv, wantErr := int64(0), engine.InvalidNone, priceNotANumber
 			if ok {
 				// units = |v| * 10^dec; its integer part must fit int64, the
 				// whole of it must be a multiple of the tick.
 				units := new(big.Rat).Abs(v)
 				units.Mul(units, new(big.Rat).SetInt(new(big.Int).Exp(big10, big.NewInt(int64(sym.TickDecimals)), nil)))
 				whole := new(big.Int).Quo(units.Num(), units.Denom())
+				wantErr = priceOK
 				switch {
 				case new(big.Rat).SetInt(whole).Cmp(maxInt) > 0:
+					wantErr = priceTooManyDigits
 				case !units.IsInt() || new(big.Int).Rem(whole, big.NewInt(sym.TickSize)).Sign() != 0:
 					wantInv = engine.InvalidTick
 				default:
@@ -42,8 +44,8 @@ func FuzzParseDecimal(f *testing.F) {
 					}
 				}
 			}
-			if ticks != want || inv != wantInv {
-				t.Fatalf("parsePrice(%q, %s) = %d, %v; want %d, %v", b, sym.Name, ticks, inv, want, wantInv)
+			if ticks != want || inv != wantInv || perr != wantErr {
+				t.Fatalf("parsePrice(%q, %s) = %d, %v, %v; want %d, %v, %v", b, sym.Name, ticks, inv, perr, want, wantInv, wantErr)
 			}
 		}
 		qty, inv, qok := parseQty(b)

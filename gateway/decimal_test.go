@@ -19,36 +19,40 @@ func TestParsePrice(t *testing.T) {
 		sym   *engine.SymbolConfig
 		ticks int64
 		inv   engine.Invalid
+		err   priceError
 	}{
-		{"100.25", &cents, 10025, engine.InvalidNone},
-		{"100", &cents, 10000, engine.InvalidNone},
-		{"100.", &cents, 10000, engine.InvalidNone},
-		{".5", &cents, 50, engine.InvalidNone},
-		{"0.01", &cents, 1, engine.InvalidNone},
-		{"00100.2500000", &cents, 10025, engine.InvalidNone},
-		{"0", &cents, 0, engine.InvalidNone},
-		{"-5.00", &cents, -500, engine.InvalidNone},
-		{"100.251", &cents, 0, engine.InvalidTick},
-		{"100.2500001", &cents, 0, engine.InvalidTick},
-		{"1.05", &nickels, 21, engine.InvalidNone},
-		{"1.07", &nickels, 0, engine.InvalidTick},
-		{"7", &whole, 7, engine.InvalidNone},
-		{"7.5", &whole, 0, engine.InvalidTick},
-		{"", &cents, 0, engine.InvalidPrice},
-		{".", &cents, 0, engine.InvalidPrice},
-		{"-", &cents, 0, engine.InvalidPrice},
-		{"abc", &cents, 0, engine.InvalidPrice},
-		{"1.2.3", &cents, 0, engine.InvalidPrice},
-		{"1e5", &cents, 0, engine.InvalidPrice},
-		{"+5", &cents, 0, engine.InvalidPrice},
-		{" 5", &cents, 0, engine.InvalidPrice},
-		{"92233720368547758.07", &cents, math.MaxInt64, engine.InvalidNone},
-		{"92233720368547758.08", &cents, 0, engine.InvalidPrice},
-		{"99999999999999999999", &cents, 0, engine.InvalidPrice},
+		{"100.25", &cents, 10025, engine.InvalidNone, priceOK},
+		{"100", &cents, 10000, engine.InvalidNone, priceOK},
+		{"100.", &cents, 10000, engine.InvalidNone, priceOK},
+		{".5", &cents, 50, engine.InvalidNone, priceOK},
+		{"0.01", &cents, 1, engine.InvalidNone, priceOK},
+		{"00100.2500000", &cents, 10025, engine.InvalidNone, priceOK},
+		{"0", &cents, 0, engine.InvalidNone, priceOK},
+		{"-5.00", &cents, -500, engine.InvalidNone, priceOK},
+		{"100.251", &cents, 0, engine.InvalidTick, priceOK},
+		{"100.2500001", &cents, 0, engine.InvalidTick, priceOK},
+		{"1.05", &nickels, 21, engine.InvalidNone, priceOK},
+		{"1.07", &nickels, 0, engine.InvalidTick, priceOK},
+		{"7", &whole, 7, engine.InvalidNone, priceOK},
+		{"7.5", &whole, 0, engine.InvalidTick, priceOK},
+		{"", &cents, 0, engine.InvalidNone, priceNotANumber},
+		{".", &cents, 0, engine.InvalidNone, priceNotANumber},
+		{"-", &cents, 0, engine.InvalidNone, priceNotANumber},
+		{"abc", &cents, 0, engine.InvalidNone, priceNotANumber},
+		{"1.2.3", &cents, 0, engine.InvalidNone, priceNotANumber},
+		{"1e5", &cents, 0, engine.InvalidNone, priceNotANumber},
+		{"+5", &cents, 0, engine.InvalidNone, priceNotANumber},
+		{" 5", &cents, 0, engine.InvalidNone, priceNotANumber},
+		{"92233720368547758.07", &cents, math.MaxInt64, engine.InvalidNone, priceOK},
+		{"92233720368547758.08", &cents, 0, engine.InvalidNone, priceTooManyDigits},
+		{"99999999999999999999", &cents, 0, engine.InvalidNone, priceTooManyDigits},
+		{"123456789012345678901234567890", &whole, 0, engine.InvalidNone, priceTooManyDigits},
+		{"99999999999999999999.5", &cents, 0, engine.InvalidNone, priceTooManyDigits},
+		{"99999999999999999999x", &cents, 0, engine.InvalidNone, priceNotANumber},
 	} {
-		ticks, inv := parsePrice([]byte(tc.in), tc.sym)
-		if ticks != tc.ticks || inv != tc.inv {
-			t.Errorf("parsePrice(%q, %s) = %d, %d; want %d, %d", tc.in, tc.sym.Name, ticks, inv, tc.ticks, tc.inv)
+		ticks, inv, err := parsePrice([]byte(tc.in), tc.sym)
+		if ticks != tc.ticks || inv != tc.inv || err != tc.err {
+			t.Errorf("parsePrice(%q, %s) = %d, %d, %d; want %d, %d, %d", tc.in, tc.sym.Name, ticks, inv, err, tc.ticks, tc.inv, tc.err)
 		}
 	}
 }

@@ -60,8 +60,11 @@ func (k RejectKind) String() string {
 // the decoder returns it without allocating; text is a constant.
 type decodeError struct {
 	kind RejectKind
-	tag  quickfix.Tag // the offending tag, 0 when none
-	text string
+	// reason is the SessionRejectReason when it is not the kind's usual one
+	// (0: the kind's).
+	reason int
+	tag    quickfix.Tag // the offending tag, 0 when none
+	text   string
 	// got is the offending value (aliases the message; copied into the reject's
 	// text at once, truncated).
 	got []byte
@@ -90,6 +93,13 @@ func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeErro
 	mt, rerr := msg.Header.GetBytes(fixtag.MsgType)
 	if rerr != nil || len(mt) != 1 {
 		return decodeError{kind: RejectUnsupportedMsgType, text: unsupportedMsgTypeText, got: mt}, false
+	}
+	switch mt[0] {
+	case fixtag.MsgTypeNewOrderSingle[0], fixtag.MsgTypeOrderCancelRequest[0], fixtag.MsgTypeOrderCancelReplaceRequest[0],
+		fixtag.MsgTypeOrderStatusRequest[0], fixtag.MsgTypeOrderMassCancelRequest[0]:
+		if de, twice := repeatedTag(msg.Bytes()); twice {
+			return de, false
+		}
 	}
 	switch mt[0] {
 	case fixtag.MsgTypeNewOrderSingle[0]:
@@ -167,12 +177,24 @@ func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeErro
 	}
 	// A MARKET order's Price is ignored. A LIMIT order without one keeps Price 0,
 	// which the engine rejects (OrdRejReason 99, "limit order without a price").
-	// The price of an unknown symbol cannot be put on a grid: the engine rejects
-	// the symbol first.
+	// A Price that is not a number, or has too many digits, is refused here
+	// (Reject(3), reason 6). The price of an unknown symbol cannot be put on a
+	// grid (the engine rejects the symbol first); only its format is checked.
 	if cmd.Type == engine.Limit && body.Has(fixtag.Price) {
-		if sc := d.syms.config(cmd.Symbol); sc != nil {
-			v, _ = body.GetBytes(fixtag.Price)
-			ticks, pinv := parsePrice(v, sc)
+		v, _ = body.GetBytes(fixtag.Price)
+		sc := d.syms.config(cmd.Symbol)
+		known := sc != nil
+		if !known {
+			sc = &anyGrid
+		}
+		ticks, pinv, perr := parsePrice(v, sc)
+		switch perr {
+		case priceNotANumber:
+			return decodeError{kind: RejectBadFormat, tag: fixtag.Price, text: "Price(44) is not a number", got: v}, false
+		case priceTooManyDigits:
+			return decodeError{kind: RejectBadFormat, tag: fixtag.Price, text: "Price(44) has too many digits", got: v}, false
+		}
+		if known {
 			cmd.Price = ticks
 			if cmd.Invalid == engine.InvalidNone {
 				cmd.Invalid = pinv
@@ -181,6 +203,10 @@ func (d *decoder) decode(msg *quickfix.Message, cmd *engine.Command) (decodeErro
 	}
 	return decodeError{}, true
 }
+
+// anyGrid is the grid on which the price of an unknown symbol is checked for
+// its format: whole units.
+var anyGrid = engine.SymbolConfig{TickSize: 1}
 
 // required returns a present, non-empty field. One lookup: a missing field is the
 // error path, where QuickFIX's GetBytes allocates its own reject (discarded).
@@ -310,6 +336,9 @@ func (de decodeError) messageReject() *rejectError {
 		e.reason, e.business = bizRejOther, true
 	case RejectUnavailable:
 		e.reason, e.business = bizRejAppNotAvailable, true
+	}
+	if de.reason != 0 {
+		e.reason = de.reason
 	}
 	return e
 }

@@ -121,7 +121,7 @@ func TestFromAppStatusAndMassCancel(t *testing.T) {
 	gw.addSession(sid, 5)
 	a := app{gw}
 	for _, spec := range []string{"35=H|11=order-1|55=AAPL|54=1|790=st-1", "35=q|11=mc-1|530=7|54=2"} {
-		msg := fixMsg(spec)
+		msg := parsedMsg(t, spec)
 		if rej := a.FromApp(msg, sid); rej != nil {
 			t.Fatalf("%s: %v", spec, rej)
 		}

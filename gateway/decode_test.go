@@ -63,12 +63,14 @@ func TestDecode(t *testing.T) {
 			engine.Command{Kind: engine.KindNew, Side: engine.Buy, Type: engine.Limit, Qty: 10, ClOrdID: id("a5")}},
 		{"off tick", "35=D|11=a6|55=NICK|54=1|38=10|40=2|44=1.07",
 			engine.Command{Kind: engine.KindNew, Side: engine.Buy, Type: engine.Limit, Symbol: 1, Qty: 10, Invalid: engine.InvalidTick, ClOrdID: id("a6")}},
-		{"bad price text", "35=D|11=a7|55=AAPL|54=1|38=10|40=2|44=1,5",
-			engine.Command{Kind: engine.KindNew, Side: engine.Buy, Type: engine.Limit, Qty: 10, Invalid: engine.InvalidPrice, ClOrdID: id("a7")}},
 		{"negative price", "35=D|11=a8|55=AAPL|54=1|38=10|40=2|44=-1",
 			engine.Command{Kind: engine.KindNew, Side: engine.Buy, Type: engine.Limit, Qty: 10, Price: -100, ClOrdID: id("a8")}},
-		{"fractional qty wins over bad price", "35=D|11=a9|55=AAPL|54=1|38=1.5|40=2|44=x",
+		{"fractional qty wins over off-tick price", "35=D|11=a9|55=AAPL|54=1|38=1.5|40=2|44=1.001",
 			engine.Command{Kind: engine.KindNew, Side: engine.Buy, Type: engine.Limit, Invalid: engine.InvalidQty, ClOrdID: id("a9")}},
+		{"price with 19 digits fits", "35=D|11=a7|55=AAPL|54=1|38=10|40=2|44=92233720368547758.07",
+			engine.Command{Kind: engine.KindNew, Side: engine.Buy, Type: engine.Limit, Qty: 10, Price: 1<<63 - 1, ClOrdID: id("a7")}},
+		{"unknown symbol, long price", "35=D|11=b3|55=ZZZZ|54=1|38=1|40=2|44=9223372036854775807.99",
+			engine.Command{Kind: engine.KindNew, Side: engine.Buy, Type: engine.Limit, Symbol: 2, Qty: 1, ClOrdID: id("b3")}},
 		{"zero qty", "35=D|11=b1|55=AAPL|54=1|38=0|40=2|44=1",
 			engine.Command{Kind: engine.KindNew, Side: engine.Buy, Type: engine.Limit, Price: 100, ClOrdID: id("b1")}},
 		{"unknown symbol", "35=D|11=b2|55=ZZZZ|54=1|38=1|40=2|44=1",
@@ -115,6 +117,14 @@ func TestDecodeRefused(t *testing.T) {
 		{"35=D|11=a|55=AAPL|54=1|38=1|40=2|44=1|59=2", RejectBadValue, fixtag.TimeInForce},
 		{"35=D|11=a|55=AAPL|54=1|38=1|40=2|44=1|59=", RejectBadValue, fixtag.TimeInForce},
 		{"35=D|11=a|55=AAPL|54=1|38=ten|40=2|44=1", RejectBadFormat, fixtag.OrderQty},
+		{"35=D|11=a|55=AAPL|54=1|38=1|40=2|44=abc", RejectBadFormat, fixtag.Price},
+		{"35=D|11=a|55=AAPL|54=1|38=1|40=2|44=1,5", RejectBadFormat, fixtag.Price},
+		{"35=D|11=a|55=AAPL|54=1|38=1|40=2|44=", RejectBadFormat, fixtag.Price},
+		{"35=D|11=a|55=AAPL|54=1|38=1|40=2|44=123456789012345678901234567890", RejectBadFormat, fixtag.Price},
+		{"35=D|11=a|55=AAPL|54=1|38=1.5|40=2|44=x", RejectBadFormat, fixtag.Price},
+		{"35=D|11=a|55=ZZZZ|54=1|38=1|40=2|44=abc", RejectBadFormat, fixtag.Price},
+		{"35=D|11=a|55=ZZZZ|54=1|38=1|40=2|44=99999999999999999999", RejectBadFormat, fixtag.Price},
+		{"35=G|11=r|41=a|55=AAPL|54=1|38=1|40=2|44=abc", RejectBadFormat, fixtag.Price},
 		{"35=D|11=" + long + "|55=AAPL|54=1|38=1|40=2|44=1", RejectIDTooLong, fixtag.ClOrdID},
 		{"35=F|11=c|55=AAPL|54=1", RejectMissingTag, fixtag.OrigClOrdID},
 		{"35=F|11=c|41=" + long + "|55=AAPL|54=1", RejectIDTooLong, fixtag.OrigClOrdID},
@@ -156,8 +166,10 @@ func TestDecodeNoAllocs(t *testing.T) {
 		"35=q|11=mc-1|530=1|55=AAPL|54=2|60=20240101-00:00:00",
 		"35=q|11=mc-2|530=7",
 		"35=q|11=mc-3|530=1|55=ZZZZ",
+		// A repeating group (Parties) is no duplicate; the scan costs nothing.
+		"35=D|11=order-4|55=AAPL|54=1|38=100|40=2|44=100.25|453=2|448=A|447=D|452=1|448=B|447=D|452=3",
 	} {
-		msg := fixMsg(spec)
+		msg := parsedMsg(t, spec) // as off the wire: decode scans msg.Bytes()
 		var cmd engine.Command
 		if _, ok := d.decode(msg, &cmd); !ok {
 			t.Fatalf("%s refused", spec)
@@ -170,7 +182,7 @@ func TestDecodeNoAllocs(t *testing.T) {
 
 func BenchmarkDecodeNewOrder(b *testing.B) {
 	d := newTestDecoder(b)
-	msg := fixMsg("35=D|11=order-1|55=AAPL|54=1|38=100|40=2|44=100.25|59=1")
+	msg := parsedMsg(b, "35=D|11=order-1|55=AAPL|54=1|38=100|40=2|44=100.25|59=1")
 	var cmd engine.Command
 	b.ReportAllocs()
 	for b.Loop() {

@@ -38,16 +38,17 @@
 // nor checked. Refused by the gateway with Reject(3) and a Text, the session
 // staying up and nothing submitted: a missing required tag (reason 1), Side other
 // than 1/2, OrdType other than 1/2, TimeInForce other than 0/1/3/4, ClOrdID or
-// OrigClOrdID longer than engine.MaxIDLen (reason 5), an OrderQty that is not a
-// number (reason 6). Any other application MsgType gets BusinessMessageReject(j)
-// reason 3. Business errors travel to the engine inside the command so that the
-// engine rejects them, numbered and journaled like any other outcome: an unknown
-// symbol gets an index >= len(Symbols) (the name is kept in a bounded ring so the
-// reject echoes it, see symbols.go); a fractional or overflowing quantity sets
-// engine.InvalidQty; an off-grid price engine.InvalidTick; an unparseable or
-// overflowing price engine.InvalidPrice; a LIMIT without Price gets Price 0. A
-// MARKET order's Price is ignored. Prices are parsed from the field bytes into
-// integer ticks; no floating point is used anywhere.
+// OrigClOrdID longer than engine.MaxIDLen (reason 5), an OrderQty or a LIMIT's
+// Price that is not a number, or a Price too long to fit (reason 6), a tag
+// the gateway reads appearing twice (reason 13; decode_dup.go). Any other
+// application MsgType gets BusinessMessageReject(j) reason 3. Business errors
+// travel to the engine inside the command so that the engine rejects them,
+// numbered and journaled like any other outcome: an unknown symbol gets an
+// index >= len(Symbols) (the name is kept in a bounded ring so the reject
+// echoes it, see symbols.go); a fractional or overflowing quantity sets
+// engine.InvalidQty; an off-grid price engine.InvalidTick; a LIMIT without
+// Price gets Price 0. A MARKET order's Price is ignored. Prices are parsed from
+// the field bytes into integer ticks; no floating point is used anywhere.
 //
 // Reports (report.go) carry ExecType, OrdStatus, OrderID ("NONE" when 0), ExecID,
 // ClOrdID, OrigClOrdID, Symbol, Side, OrdType, TimeInForce, OrderQty, Price (LIMIT),
@@ -72,8 +73,11 @@
 // optional Username and Password keys checked against Username(553) and
 // Password(554) at Logon. Refused at Logon, with a Logout whose Text(58) says why
 // and a warn-level structured log line: an unlisted CompID, a wrong TargetCompID
-// or BeginString, bad credentials, more than Options.MaxSessions sessions. An
-// unlisted CompID gets a memory store, so refused strangers create no files.
+// or BeginString, bad credentials, more than Options.MaxSessions sessions, a
+// HeartBtInt(108) missing or outside 1..3600 s (heartbtint.go). An
+// unlisted CompID gets a memory store, so refused strangers create no files. A
+// refused Logon leaves the session's expected MsgSeqNum alone (third_party
+// patch, PATCH.md).
 //
 // Every application message counts against its session's token bucket
 // (Options.RatePerSecond, Options.RateBurst); one over the limit is answered with

@@ -74,6 +74,9 @@ const (
 	RefusedInternal
 	// RefusedShuttingDown: the server is shutting down (see Quiesce).
 	RefusedShuttingDown
+	// RefusedInvalidLogon: the Logon itself is unacceptable (HeartBtInt(108)
+	// missing or outside 1..3600).
+	RefusedInvalidLogon
 	// NumRefuseReasons is the number of RefuseReasons.
 	NumRefuseReasons
 )
@@ -84,6 +87,7 @@ var refuseReasonNames = [NumRefuseReasons]string{
 	RefusedTooManySessions: "too_many_sessions",
 	RefusedInternal:        "internal",
 	RefusedShuttingDown:    "shutting_down",
+	RefusedInvalidLogon:    "invalid_logon",
 }
 
 // String returns a short label for metrics.

@@ -46,7 +46,7 @@ func TestFromAppNoAllocs(t *testing.T) {
 	sid := quickfix.SessionID{BeginString: "FIX.4.4", SenderCompID: DefaultCompID, TargetCompID: "ALLOC"}
 	s := gw.addSession(sid, 1)
 	s.limiter.interval, s.limiter.tau = 1, 1<<62 // limited, but never reached
-	msg := fixMsg("35=D|11=order-1|55=AAPL|54=1|38=100|40=2|44=100.25|59=1")
+	msg := parsedMsg(t, "35=D|11=order-1|55=AAPL|54=1|38=100|40=2|44=100.25|59=1")
 	a := app{gw}
 	if rej := a.FromApp(msg, sid); rej != nil {
 		t.Fatal(rej)
@@ -109,7 +109,7 @@ func BenchmarkFromApp(b *testing.B) {
 	gw := newIdleGateway(b, sink)
 	sid := quickfix.SessionID{BeginString: "FIX.4.4", SenderCompID: DefaultCompID, TargetCompID: "BENCH"}
 	gw.addSession(sid, 1)
-	msg := fixMsg("35=D|11=order-1|55=AAPL|54=1|38=100|40=2|44=100.25|59=1")
+	msg := parsedMsg(b, "35=D|11=order-1|55=AAPL|54=1|38=100|40=2|44=100.25|59=1")
 	a := app{gw}
 	b.ReportAllocs()
 	for b.Loop() {

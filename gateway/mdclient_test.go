@@ -21,7 +21,7 @@ func parsedV(t *testing.T, body string) *quickfix.Message {
 	for i := 0; i < len(full); i++ {
 		sum += int(full[i])
 	}
-	full += "10=" + string([]byte{byte('0' + sum%256/100), byte('0' + sum%100/10), byte('0' + sum%10)}) + "\x01"
+	full += "10=" + string([]byte{byte('0' + sum%256/100), byte('0' + sum%256/10%10), byte('0' + sum%256%10)}) + "\x01"
 	m := quickfix.NewMessage()
 	if err := quickfix.ParseMessage(m, bytes.NewBufferString(full)); err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func TestFromAppMarketData(t *testing.T) {
 	sid := quickfix.SessionID{BeginString: "FIX.4.4", SenderCompID: DefaultCompID, TargetCompID: "MD"}
 	gw.addSession(sid, 1)
 	a := app{gw}
-	d := fixMsg("35=D|11=order-1|55=AAPL|54=1|38=100|40=2|44=100.25|59=1")
+	d := parsedMsg(t, "35=D|11=order-1|55=AAPL|54=1|38=100|40=2|44=100.25|59=1")
 	if n := testing.AllocsPerRun(200, func() { a.FromApp(d, sid) }); n != 0 {
 		t.Fatalf("%v allocs per FromApp of a D with a feed configured, want 0", n)
 	}

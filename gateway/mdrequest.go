@@ -177,49 +177,13 @@ func scanV(raw []byte, f *mdFields) *mdError {
 	)
 	group := inNone
 	closed := [3]bool{} // the group was opened and is over
-	xmlLen := -1
-	for len(raw) > 0 {
-		eq := -1
-		for i, c := range raw {
-			if c == '=' {
-				eq = i
-				break
-			}
-			if c < '0' || c > '9' {
-				break
-			}
-		}
-		if eq <= 0 {
-			return mdStruct(RejectBadFormat, sessRejIncorrectFormat, 0, "malformed field in MarketDataRequest")
-		}
-		tag, ok := parseCount(raw[:eq])
+	sc := newFieldScanner(raw)
+	for sc.more() {
+		tag, v, ok := sc.next()
 		if !ok {
 			return mdStruct(RejectBadFormat, sessRejIncorrectFormat, 0, "malformed field in MarketDataRequest")
 		}
-		raw = raw[eq+1:]
-		var v []byte
-		if tag == 213 && xmlLen >= 0 && xmlLen <= len(raw) { // XmlData may hold SOH
-			v, raw = raw[:xmlLen], raw[xmlLen:]
-			if len(raw) > 0 {
-				raw = raw[1:]
-			}
-		} else {
-			end := 0
-			for end < len(raw) && raw[end] != '\x01' {
-				end++
-			}
-			v = raw[:end]
-			if end < len(raw) {
-				end++
-			}
-			raw = raw[end:]
-		}
 		switch quickfix.Tag(tag) {
-		case 212:
-			if n, ok := parseCount(v); ok {
-				xmlLen = n
-			}
-			continue
 		case fixtag.MDEntryType:
 			if group != inTypes && f.typesCount < 0 {
 				return mdStruct(RejectMissingTag, sessRejRequiredTagMissing, fixtag.NoMDEntryTypes, "required tag missing: NoMDEntryTypes(267) before MDEntryType(269)")

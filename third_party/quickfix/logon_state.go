@@ -39,7 +39,9 @@ func (s logonState) FixMsgIn(session *session, msg *Message) (nextState sessionS
 	if err := session.handleLogon(msg); err != nil {
 		switch err := err.(type) {
 		case RejectLogon:
-			return shutdownWithReason(session, msg, true, err.Error())
+			// matchd patch: a refused Logon leaves the incoming sequence number
+			// alone (upstream: true); see PATCH.md.
+			return shutdownWithReason(session, msg, false, err.Error())
 
 		case targetTooLow:
 			return shutdownWithReason(session, msg, false, err.Error())

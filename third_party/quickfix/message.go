@@ -235,6 +235,9 @@ func doParsing(mp *msgParser) (err error) {
 	mp.foundBody = false
 	mp.foundTrailer = false
 	for {
+		if mp.fieldIndex >= len(mp.msg.fields) { // matchd patch: upstream panics (PATCH.md)
+			return parseError{OrigError: "no CheckSum(10) field"}
+		}
 		mp.parsedFieldBytes = &mp.msg.fields[mp.fieldIndex]
 		if xmlDataLen > 0 {
 			mp.rawBytes, err = extractXMLDataField(mp.parsedFieldBytes, mp.rawBytes, xmlDataLen)
@@ -299,9 +302,36 @@ func doParsing(mp *msgParser) (err error) {
 		err = parseError{OrigError: err.Error()}
 	} else if length != bodyLength && !xmlDataMsg {
 		err = parseError{OrigError: fmt.Sprintf("Incorrect Message Length, expected %d, got %d", bodyLength, length)}
+	} else {
+		// matchd patch: upstream never verifies CheckSum(10) (PATCH.md).
+		err = verifyCheckSum(mp.msg.rawMessage.Bytes(), mp.rawBytes, mp.parsedFieldBytes)
 	}
 
 	return
+}
+
+// verifyCheckSum checks CheckSum(10), the field cs that the parser has just
+// read from raw, leaving rest unread after it: its value must be exactly three
+// digits, the sum of every byte of raw before the field modulo 256. It
+// allocates nothing unless the check fails. (matchd patch, PATCH.md)
+func verifyCheckSum(raw, rest []byte, cs *TagValue) error {
+	start := len(raw) - len(rest) - len(cs.bytes)
+	if start < 0 {
+		return parseError{OrigError: "CheckSum(10) not found"}
+	}
+	v := cs.value
+	if len(v) != 3 || v[0] < '0' || v[0] > '9' || v[1] < '0' || v[1] > '9' || v[2] < '0' || v[2] > '9' {
+		return parseError{OrigError: fmt.Sprintf("CheckSum(10) must be three digits, got %q", v)}
+	}
+	want := int(v[0]-'0')*100 + int(v[1]-'0')*10 + int(v[2]-'0')
+	var sum uint
+	for _, b := range raw[:start] {
+		sum += uint(b)
+	}
+	if got := int(sum % 256); got != want {
+		return parseError{OrigError: fmt.Sprintf("Incorrect CheckSum(10), expected %03d, got %s", got, v)}
+	}
+	return nil
 }
 
 // parseGroup iterates through a repeating group to maintain correct order of those fields.
