@@ -129,6 +129,8 @@ type Gateway struct {
 	// quiescing is set by Quiesce: new logons and application messages are
 	// refused while the rest of the server drains.
 	quiescing atomic.Bool
+	// logoutText is the Text of the Logouts sent from StopWithText on (stoptext.go).
+	logoutText atomic.Pointer[string]
 
 	// senders counts the per-session sender goroutines; quit, closed by Stop,
 	// makes them return.
