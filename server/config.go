@@ -75,6 +75,8 @@ type Options struct {
 	// clock replaces time.Now for the sequencer and the end-of-day schedule
 	// (tests only).
 	clock func() time.Time
+	// journalFault is pipeline.Options.JournalFault (tests only).
+	journalFault func() error
 }
 
 // GCSettings are the Go runtime's garbage-collector knobs (see gc.go).
