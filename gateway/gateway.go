@@ -183,11 +183,7 @@ func New(opts Options) (*Gateway, error) {
 	if o.StageTiming {
 		g.wireIn, g.handed = stagehist.New(), stagehist.New()
 	}
-	if o.RatePerSecond > 0 {
-		g.interval = int64(time.Second) / int64(o.RatePerSecond)
-		g.interval = max(g.interval, 1)
-		g.tau = g.interval * int64(o.RateBurst-1)
-	}
+	g.interval, g.tau = limiterParams(o.RatePerSecond, o.RateBurst)
 	empty := map[quickfix.SessionID]*session{}
 	g.bySID.Store(&empty)
 	none := []*session{nil}

@@ -53,7 +53,8 @@ type Options struct {
 	// MaxSessions is how many FIX sessions may be logged on at once.
 	MaxSessions int
 	// RateLimit is each session's limit in application messages per second;
-	// negative: no limit. RateBurst is the bucket depth.
+	// negative: no limit. RateBurst is the bucket depth (default: RateLimit,
+	// gateway.DefaultRateBurst).
 	RateLimit, RateBurst int
 	// OfflineReports bounds the reports kept for one offline session.
 	OfflineReports int
@@ -213,7 +214,7 @@ var keys = [...]keySpec{
 	}},
 	{"RateBurst", "", func(o *Options, v string) (err error) {
 		if v == "" {
-			o.RateBurst = max(o.RateLimit/10, 1)
+			o.RateBurst = gateway.DefaultRateBurst(o.RateLimit)
 			return nil
 		}
 		if o.RateLimit < 0 {
