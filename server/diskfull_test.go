@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net"
@@ -219,5 +220,25 @@ func TestDiskFull(t *testing.T) {
 	if code, body := httpGet(t, "http://"+s2.MetricsAddr()+"/book?symbol=AAPL"); code != 200 ||
 		!strings.Contains(body, `"bids":[{"px":"50.00","size":10,"orders":1}]`) {
 		t.Fatalf("/book after the restart: %d %s", code, body)
+	}
+}
+
+// TestStopText: the Logout's Text names what failed and the operating
+// system's reason, without the paths in the error.
+func TestStopText(t *testing.T) {
+	enospc := &fs.PathError{Op: "write", Path: "/data/journal/00000000000000000003.log", Err: syscall.ENOSPC}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("pipeline: journal commit: journal: segment 3: %w", enospc), "server stopping: journal write failed: no space left on device"},
+		{fmt.Errorf("pipeline: journal append: %w", &fs.PathError{Op: "write", Path: "/x", Err: syscall.EIO}), "server stopping: journal write failed: input/output error"},
+		{fmt.Errorf("pipeline: snapshot at seq 9: %w", enospc), "server stopping: snapshot write failed: no space left on device"},
+		{errors.New("pipeline: journal commit: journal: closed"), "server stopping: journal write failed"},
+		{errors.New("something else"), "server stopping: storage failed"},
+	} {
+		if got := stopText(tc.err); got != tc.want {
+			t.Errorf("stopText(%v) = %q, want %q", tc.err, got, tc.want)
+		}
 	}
 }
