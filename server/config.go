@@ -50,6 +50,11 @@ type Options struct {
 	StageTiming bool
 	// MetricsAddr is the HTTP address of /metrics and /debug/stages; "" is off.
 	MetricsAddr string
+	// HTTPToken, when not empty, is the bearer token every request to the
+	// metrics endpoint must carry (httpauth.go); Pprof serves the Go profiler
+	// under /debug/pprof/ there.
+	HTTPToken string
+	Pprof     bool
 	// MaxSessions is how many FIX sessions may be logged on at once.
 	MaxSessions int
 	// RateLimit is each session's limit in application messages per second;
@@ -199,6 +204,14 @@ var keys = [...]keySpec{
 	}},
 	{"MetricsAddr", DefaultMetricsAddr, func(o *Options, v string) (err error) {
 		o.MetricsAddr, err = ParseMetricsAddr(v)
+		return err
+	}},
+	{"HTTPToken", "", func(o *Options, v string) (err error) {
+		o.HTTPToken, err = parseHTTPToken(v)
+		return err
+	}},
+	{"Pprof", "N", func(o *Options, v string) (err error) {
+		o.Pprof, err = yesNo(v)
 		return err
 	}},
 	{"MaxSessions", strconv.Itoa(gateway.DefaultMaxSessions), func(o *Options, v string) (err error) {

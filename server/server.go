@@ -169,6 +169,10 @@ func (s *Server) Start() error {
 			return fmt.Errorf("server: metrics endpoint (MetricsAddr, -metrics): %w", err)
 		}
 		s.httpAddr = ln.Addr().String()
+		if s.opts.HTTPToken == "" && !loopback(ln.Addr()) {
+			s.log.Warn().Str("metrics_addr", s.httpAddr).Bool("pprof", s.opts.Pprof).
+				Msg("metrics endpoint on a non-loopback address without HTTPToken: anyone who reaches it can read /metrics, /debug/stages and /book")
+		}
 		s.httpSrv = &http.Server{Handler: newMetricsHandler(newCollector(s.gw, s.pipe, s.feed, &s.opts)),
 			ReadHeaderTimeout: 5 * time.Second}
 		s.httpDone = make(chan struct{})
