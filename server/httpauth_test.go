@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -166,6 +167,16 @@ func TestHTTPKeys(t *testing.T) {
 		key, _, _ := strings.Cut(tc.text, "=")
 		if !errors.As(err, &ce) || ce.Key != key || ce.Line != 2 || !strings.Contains(ce.Reason, tc.reason) {
 			t.Errorf("%s: %v, want %s on line 2: ...%s...", tc.text, err, key, tc.reason)
+		}
+	}
+	// The start-up warning's test: which listeners count as loopback.
+	for addr, want := range map[string]bool{"127.0.0.1:9090": true, "[::1]:9090": true, "0.0.0.0:9090": false, "10.1.2.3:9090": false, "[::]:9090": false} {
+		a, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := loopback(a); got != want {
+			t.Errorf("loopback(%s) = %v", addr, got)
 		}
 	}
 	o, err := Parse("t.cfg", "[DEFAULT]\nHTTPToken=0123456789abcdef==\nPprof=Y\n")
