@@ -63,8 +63,8 @@ func (a app) OnLogout(sid quickfix.SessionID) {
 	}
 }
 
-// ToAdmin implements quickfix.Application.
-func (a app) ToAdmin(*quickfix.Message, quickfix.SessionID) {}
+// ToAdmin implements quickfix.Application: Logouts get StopWithText's Text.
+func (a app) ToAdmin(m *quickfix.Message, _ quickfix.SessionID) { a.g.addLogoutText(m) }
 
 // ToApp implements quickfix.Application. It must not take the session's lock:
 // QuickFIX calls it with its own send lock held, while Deliver holds the

@@ -133,6 +133,8 @@ type Gateway struct {
 	// quiescing is set by Quiesce: new logons and application messages are
 	// refused while the rest of the server drains.
 	quiescing atomic.Bool
+	// logoutText is the Text of the Logouts sent from StopWithText on (stoptext.go).
+	logoutText atomic.Pointer[string]
 
 	// senders counts the per-session sender goroutines; quit, closed by Stop,
 	// makes them return.
@@ -185,11 +187,7 @@ func New(opts Options) (*Gateway, error) {
 	if o.StageTiming {
 		g.wireIn, g.handed = stagehist.New(), stagehist.New()
 	}
-	if o.RatePerSecond > 0 {
-		g.interval = int64(time.Second) / int64(o.RatePerSecond)
-		g.interval = max(g.interval, 1)
-		g.tau = g.interval * int64(o.RateBurst-1)
-	}
+	g.interval, g.tau = limiterParams(o.RatePerSecond, o.RateBurst)
 	empty := map[quickfix.SessionID]*session{}
 	g.bySID.Store(&empty)
 	none := []*session{nil}

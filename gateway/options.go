@@ -96,7 +96,9 @@ type Options struct {
 	// DefaultRatePerSecond, negative: no limit). Messages over the limit are
 	// answered with BusinessMessageReject "rate limit exceeded" and not submitted.
 	RatePerSecond int
-	// RateBurst is the token bucket's depth (0: RatePerSecond/10, at least 1).
+	// RateBurst is the token bucket's depth: how many messages a session may
+	// send at once after a quiet spell, beyond which it is held to
+	// RatePerSecond (0: DefaultRateBurst, one second's worth; see session.go).
 	RateBurst int
 	// MaxSessions is how many sessions may be logged on at once (0:
 	// DefaultMaxSessions). Further logons are refused with a Text.
@@ -319,7 +321,7 @@ func (o Options) withDefaults() Options {
 		o.RatePerSecond = DefaultRatePerSecond
 	}
 	if o.RateBurst <= 0 {
-		o.RateBurst = max(o.RatePerSecond/10, 1)
+		o.RateBurst = DefaultRateBurst(o.RatePerSecond)
 	}
 	if o.MaxSessions <= 0 {
 		o.MaxSessions = DefaultMaxSessions

@@ -96,6 +96,11 @@ type Options struct {
 	// costs a clock read per batch in the journaler and matcher and per command in
 	// Submit and the releaser.
 	StageTiming bool
+	// JournalFault, when not nil, is called by the journaler before it appends
+	// each batch; an error it returns fails the journal as a failed write would
+	// (nothing of the batch is written). For fault-injection tests (a disk that
+	// fills up); nil in production.
+	JournalFault func() error
 
 	// noJournal makes the journaler publish each batch as durable without
 	// writing it: the unjournaled baseline of BenchmarkPipeline. Tests only.
@@ -440,6 +445,12 @@ func (j *journaler) Consume(lower, upper int64) {
 	p := j.p
 	if p.failed.Load() != nil {
 		return // nothing more becomes durable; Submit refuses new commands
+	}
+	if p.opts.JournalFault != nil {
+		if err := p.opts.JournalFault(); err != nil {
+			p.fail(fmt.Errorf("pipeline: journal append: %w", err))
+			return
+		}
 	}
 	if p.opts.noJournal {
 		p.durable.publish(p.in.Slot(upper).Seq)

@@ -50,10 +50,16 @@ type Options struct {
 	StageTiming bool
 	// MetricsAddr is the HTTP address of /metrics and /debug/stages; "" is off.
 	MetricsAddr string
+	// HTTPToken, when not empty, is the bearer token every request to the
+	// metrics endpoint must carry (httpauth.go); Pprof serves the Go profiler
+	// under /debug/pprof/ there.
+	HTTPToken string
+	Pprof     bool
 	// MaxSessions is how many FIX sessions may be logged on at once.
 	MaxSessions int
 	// RateLimit is each session's limit in application messages per second;
-	// negative: no limit. RateBurst is the bucket depth.
+	// negative: no limit. RateBurst is the bucket depth (default: RateLimit,
+	// gateway.DefaultRateBurst).
 	RateLimit, RateBurst int
 	// OfflineReports bounds the reports kept for one offline session.
 	OfflineReports int
@@ -75,6 +81,8 @@ type Options struct {
 	// clock replaces time.Now for the sequencer and the end-of-day schedule
 	// (tests only).
 	clock func() time.Time
+	// journalFault is pipeline.Options.JournalFault (tests only).
+	journalFault func() error
 }
 
 // GCSettings are the Go runtime's garbage-collector knobs (see gc.go).
@@ -198,6 +206,14 @@ var keys = [...]keySpec{
 		o.MetricsAddr, err = ParseMetricsAddr(v)
 		return err
 	}},
+	{"HTTPToken", "", func(o *Options, v string) (err error) {
+		o.HTTPToken, err = parseHTTPToken(v)
+		return err
+	}},
+	{"Pprof", "N", func(o *Options, v string) (err error) {
+		o.Pprof, err = yesNo(v)
+		return err
+	}},
 	{"MaxSessions", strconv.Itoa(gateway.DefaultMaxSessions), func(o *Options, v string) (err error) {
 		o.MaxSessions, err = intIn(v, 1, 1<<20)
 		return err
@@ -211,7 +227,7 @@ var keys = [...]keySpec{
 	}},
 	{"RateBurst", "", func(o *Options, v string) (err error) {
 		if v == "" {
-			o.RateBurst = max(o.RateLimit/10, 1)
+			o.RateBurst = gateway.DefaultRateBurst(o.RateLimit)
 			return nil
 		}
 		if o.RateLimit < 0 {

@@ -104,9 +104,9 @@ SocketAcceptPort=6000
 		!o.GC.MemoryLimitSet || o.EndOfDay != 21*time.Hour+30*time.Minute || o.LogLevel != zerolog.DebugLevel || o.Port != 6000 {
 		t.Fatalf("parsed %+v", o)
 	}
-	// RateBurst defaults to a tenth of RateLimit; RateLimit=off has no burst.
+	// RateBurst defaults to one second's worth of RateLimit; RateLimit=off has no burst.
 	o, err = Parse("t.cfg", "[DEFAULT]\nRateLimit=50\n")
-	if err != nil || o.RateBurst != 5 {
+	if err != nil || o.RateBurst != 50 {
 		t.Fatalf("RateBurst %d, %v", o.RateBurst, err)
 	}
 	o, err = Parse("t.cfg", "[DEFAULT]\nRateLimit=off\nEndOfDay=00:00:01\n")

@@ -24,7 +24,7 @@
 // QuickFIX/Go reads them) carries QuickFIX's settings and matchd's own keys in
 // [DEFAULT]: Symbols, MaxOrders, MaxLevels, ClOrdIDHistory, MaxQty, Durability,
 // WaitStrategy, MatcherCPU, SnapshotEvery, CheckpointEvery, InboundRing,
-// OutboundRing, StageTiming, MetricsAddr, MaxSessions, RateLimit, RateBurst,
+// OutboundRing, StageTiming, MetricsAddr, HTTPToken, Pprof, MaxSessions, RateLimit, RateBurst,
 // OfflineReports, MarketDataQueue, GOGC, MemoryLimit, EndOfDay, LogLevel and DataDir.
 // docs/CONFIG.md is the reference (a test keeps it complete);
 // examples/matchd.cfg an annotated production file; default.cfg, embedded, the
@@ -39,6 +39,11 @@
 // the Go runtime and process collectors; per-stage latency comes from the
 // pipeline's HdrHistograms as summaries, and as JSON with the encoded histograms
 // at /debug/stages; the market-data feed's counters too, and GET /book
-// (book.go) serves a symbol's book from the feed. GC settings are applied at Start (gc.go explains the
-// defaults). docs/SERVER.md is the operator's guide.
+// (book.go) serves a symbol's book from the feed. Only POST changes state
+// there; HTTPToken, when set, guards every path with a bearer token
+// (httpauth.go); the profiler is served only with Pprof=Y. GC settings are
+// applied at Start (gc.go explains the defaults). When the journal or a
+// snapshot fails, the server logs the cause once, logs every session out with
+// it as the Logout's Text (stoptext.go) and stops. docs/SERVER.md is the
+// operator's guide.
 package server

@@ -74,7 +74,7 @@ func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, feed *marketdata
 		releaseLag:     d("release_lag_commands", "Commands sequenced whose reports have not all been handed to the gateway."),
 		failed:         d("pipeline_failed", "1 once the journal or a snapshot failed: orders are refused, restart needed."),
 		pinned:         d("matcher_pinned", "1 when the matcher thread is pinned to MatcherCPU."),
-		stageLatency:   d("stage_latency_seconds", "Per-stage latency of commands since start (or the last /debug/stages?reset=1), from HdrHistogram.", "stage"),
+		stageLatency:   d("stage_latency_seconds", "Per-stage latency of commands since start (or the last POST /debug/stages?reset=1), from HdrHistogram.", "stage"),
 		stageMax:       d("stage_latency_max_seconds", "Largest per-stage latency in the same window.", "stage"),
 
 		mdClients:       d("md_clients", "Sessions with market-data subscriptions now."),
@@ -204,9 +204,12 @@ func StageLatencies(gw *gateway.Gateway, pipe *pipeline.Pipeline, reset bool) []
 }
 
 // newMetricsHandler serves /metrics from its own registry (the server's
-// collector, the Go runtime's, the process's), /debug/stages, /book (book.go) and the Go
-// profiler under /debug/pprof/ (CPU, heap, goroutines, execution trace), so a
-// slow run can be profiled where it happens.
+// collector, the Go runtime's, the process's), /debug/stages, /book (book.go)
+// and, with Options.Pprof, the Go profiler under /debug/pprof/ (CPU, heap,
+// goroutines, execution trace), so a slow run can be profiled where it
+// happens. Only POST changes state (POST /debug/stages?reset=1); GET with
+// reset=1 is refused with 405. With Options.HTTPToken every request, an unknown
+// path included, needs the bearer token (httpauth.go).
 func newMetricsHandler(c *collector) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(c,
@@ -216,28 +219,45 @@ func newMetricsHandler(c *collector) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /debug/stages", func(w http.ResponseWriter, r *http.Request) {
-		reset := false
 		switch r.URL.Query().Get("reset") {
 		case "", "0":
+			serveStages(w, c, false)
 		case "1":
-			reset = true
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "reset=1 changes state: use POST /debug/stages?reset=1", http.StatusMethodNotAllowed)
 		default:
 			http.Error(w, "reset must be 0 or 1", http.StatusBadRequest)
+		}
+	})
+	mux.HandleFunc("POST /debug/stages", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("reset") != "1" {
+			http.Error(w, "POST /debug/stages resets the histograms: it needs reset=1 (GET reads them)", http.StatusBadRequest)
 			return
 		}
-		body, err := json.Marshal(stagehist.NewReport(StageLatencies(c.gw, c.pipe, reset)))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(append(body, '\n'))
+		serveStages(w, c, true)
 	})
 	mux.HandleFunc("GET /book", bookHandler(c.feed, c.opts.Engine.Symbols))
-	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	if c.opts.Pprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
+	if c.opts.HTTPToken != "" {
+		return bearerAuth(c.opts.HTTPToken, mux)
+	}
 	return mux
+}
+
+// serveStages answers with the stage histograms as JSON, resetting them after
+// the read when reset is set.
+func serveStages(w http.ResponseWriter, c *collector, reset bool) {
+	body, err := json.Marshal(stagehist.NewReport(StageLatencies(c.gw, c.pipe, reset)))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(append(body, '\n'))
 }

@@ -85,6 +85,7 @@ func New(opts Options) (*Server, error) {
 		CheckpointEvery:  opts.CheckpointEvery,
 		SnapshotEvery:    opts.SnapshotEvery,
 		StageTiming:      opts.StageTiming,
+		JournalFault:     opts.journalFault,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
@@ -168,6 +169,10 @@ func (s *Server) Start() error {
 			return fmt.Errorf("server: metrics endpoint (MetricsAddr, -metrics): %w", err)
 		}
 		s.httpAddr = ln.Addr().String()
+		if s.opts.HTTPToken == "" && !loopback(ln.Addr()) {
+			s.log.Warn().Str("metrics_addr", s.httpAddr).Bool("pprof", s.opts.Pprof).
+				Msg("metrics endpoint on a non-loopback address without HTTPToken: anyone who reaches it can read /metrics, /debug/stages and /book")
+		}
 		s.httpSrv = &http.Server{Handler: newMetricsHandler(newCollector(s.gw, s.pipe, s.feed, &s.opts)),
 			ReadHeaderTimeout: 5 * time.Second}
 		s.httpDone = make(chan struct{})
@@ -276,9 +281,7 @@ func (s *Server) housekeeping() {
 			if healthy {
 				if err := s.pipe.Stats().Err; err != nil {
 					healthy = false
-					s.failErr.Store(&err)
-					s.log.Error().Err(err).Msg("pipeline failed: orders are refused; shutting down")
-					close(s.failed)
+					s.noteFailure(err)
 				}
 			}
 			if !next.IsZero() && !now.Before(next) {
@@ -306,7 +309,10 @@ func nextEndOfDay(now time.Time, at time.Duration) time.Time {
 // messages; the pipeline drains (every command submitted so far is journaled,
 // matched and its reports handed to the gateway), syncs the journal and writes a
 // snapshot; the market-data feed stops (market data not yet sent is dropped);
-// then the gateway sends what it was handed and logs every session out; last the metrics endpoint stops. It returns the pipeline's error, if any.
+// then the gateway sends what it was handed and logs every session out, with a
+// Text saying why ("server shutting down", or the failure's cause, see
+// stopText); last the metrics endpoint stops. It returns the pipeline's error,
+// if any, wrapping ErrPipelineFailed when the journal or a snapshot failed.
 // Idempotent.
 func (s *Server) Close() error {
 	s.closeOnce.Do(s.close) // a concurrent Close waits for the first
@@ -326,14 +332,22 @@ func (s *Server) close() {
 		<-s.done
 	}
 	err := s.pipe.Close()
-	if err != nil {
+	st := s.pipe.Stats()
+	if st.Err != nil {
+		s.noteFailure(st.Err) // if housekeeping has not
+	}
+	if err != nil && err != st.Err { // Close returns the failure again
 		s.log.Error().Err(err).Msg("pipeline close")
 	}
-	st := s.pipe.Stats()
 	// Every event has reached the feed: stop its senders (market data still
-	// queued is not sent) before the gateway logs the sessions out.
+	// queued is not sent) before the gateway logs the sessions out, with a
+	// Text that says why.
 	s.feed.Close()
-	s.gw.Stop()
+	text := stopTextGraceful
+	if st.Err != nil {
+		text = stopText(st.Err)
+	}
+	s.gw.StopWithText(text)
 	if s.httpSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		if e := s.httpSrv.Shutdown(ctx); e != nil {
@@ -344,13 +358,27 @@ func (s *Server) close() {
 	}
 	s.log.Info().Uint64("last_seq", st.Sent).Uint64("durable_seq", st.Durable).Str("took", time.Since(t0).Round(time.Microsecond).String()).
 		Msg("matchd stopped")
-	if err != nil {
+	switch {
+	case st.Err != nil:
+		s.closeErr = fmt.Errorf("%w: %w", ErrPipelineFailed, st.Err)
+	case err != nil:
 		s.closeErr = fmt.Errorf("server: %w", err)
 	}
 }
 
+// noteFailure records the pipeline's failure, logs it (once, whoever sees it
+// first: housekeeping, or Close) and closes Failed.
+func (s *Server) noteFailure(err error) {
+	if !s.failErr.CompareAndSwap(nil, &err) {
+		return
+	}
+	s.log.Error().Err(err).Msg("pipeline failed: orders are refused; logging every session out and shutting down (docs/SERVER.md, \"Disk full\")")
+	close(s.failed)
+}
+
 // Run starts the server, waits until ctx is done (main cancels it on SIGINT or
-// SIGTERM) or the pipeline fails, and shuts down with Close.
+// SIGTERM) or the pipeline fails, and shuts down with Close, returning its
+// error (errors.Is(err, ErrPipelineFailed) after a failure, already logged).
 func (s *Server) Run(ctx context.Context) error {
 	if err := s.Start(); err != nil {
 		s.Close()
@@ -361,9 +389,5 @@ func (s *Server) Run(ctx context.Context) error {
 		s.log.Info().Msg("shutting down")
 	case <-s.failed:
 	}
-	err := s.Close()
-	if f := s.failErr.Load(); f != nil && err == nil {
-		err = fmt.Errorf("server: %w", *f)
-	}
-	return err
+	return s.Close()
 }

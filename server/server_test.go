@@ -95,7 +95,26 @@ func client(t *testing.T, port int, begin, name string, ids *fixtest.ExecIDs) *f
 
 func httpGet(t *testing.T, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	return httpDo(t, http.MethodGet, url, "")
+}
+
+func httpPost(t *testing.T, url string) (int, string) {
+	t.Helper()
+	return httpDo(t, http.MethodPost, url, "")
+}
+
+// httpDo sends a request without a body, with "Authorization: Bearer token"
+// unless token is empty, and returns the status and the body.
+func httpDo(t *testing.T, method, url, token string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,12 +129,13 @@ func httpGet(t *testing.T, url string) (int, string) {
 // TestTradeCancelReplaceReject runs the real server (gateway, pipeline, journal)
 // against two QuickFIX/Go initiators, one FIX 4.4 and one FIX 4.2: a trade with
 // both sides' fills, a cancel, a replace, rejects; then the metrics endpoint,
-// /debug/stages, and the journal replayed to the same numbers.
+// /debug/stages, the profiler (Pprof=Y), and the journal replayed to the same
+// numbers.
 func TestTradeCancelReplaceReject(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	port := fixtest.FreePort(t)
-	o, logs := testOptions(t, dir, port, "")
+	o, logs := testOptions(t, dir, port, "Pprof=Y\n")
 	s := startServer(t, o)
 	ids := &fixtest.ExecIDs{}
 	a := client(t, port, "FIX.4.4", "SRV_A", ids)
@@ -172,7 +192,7 @@ func TestTradeCancelReplaceReject(t *testing.T) {
 		}
 	}
 
-	// /debug/stages: exactly the fields bench fix reads; reset=1 empties them.
+	// /debug/stages: exactly the fields bench fix reads; POST ?reset=1 empties them.
 	code, body = httpGet(t, base+"/debug/stages")
 	if code != 200 {
 		t.Fatalf("/debug/stages: %d %s", code, body)
@@ -215,7 +235,7 @@ func TestTradeCancelReplaceReject(t *testing.T) {
 	if got := strings.Join(names, ","); got != "wire_to_gateway,gateway_to_sequenced,sequenced_to_journaled,sequenced_to_matched,sequenced_to_released,sequenced_to_quickfix" {
 		t.Fatalf("stages %s", got)
 	}
-	if code, body = httpGet(t, base+"/debug/stages?reset=1"); code != 200 || !strings.Contains(body, `"count":7`) {
+	if code, body = httpPost(t, base+"/debug/stages?reset=1"); code != 200 || !strings.Contains(body, `"count":7`) {
 		t.Fatalf("reset read: %d %s", code, body)
 	}
 	if _, body = httpGet(t, base+"/debug/stages"); strings.Count(body, `"count":0`) != 6 {

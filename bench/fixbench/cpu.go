@@ -16,13 +16,14 @@ import (
 
 // serverCPU reads matchd's process_cpu_seconds_total from GET /metrics (the
 // Prometheus process collector; 10 ms resolution on Linux).
-func serverCPU(ctx context.Context, addr string) (time.Duration, error) {
+func serverCPU(ctx context.Context, addr, token string) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, stagesTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
 	if err != nil {
 		return 0, err
 	}
+	setToken(req, token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, err

@@ -42,6 +42,9 @@ type Options struct {
 	// Metrics is the host:port of matchd's metrics endpoint; "" skips the
 	// server stage breakdown.
 	Metrics string
+	// MetricsToken is matchd's HTTPToken, sent as a bearer token to Metrics
+	// ("" sends none; cmd/bench takes it from $MATCHD_HTTP_TOKEN).
+	MetricsToken string
 	// Grace is how long to wait after the last send for acks and fills.
 	Grace time.Duration
 	// Late is the ack latency above which an acknowledged order counts as late.

@@ -23,7 +23,7 @@ func Run(ctx context.Context, o Options, progress *bench.Progress) (*Result, err
 	}
 	res := &Result{Texts: map[string]string{}}
 	if o.Metrics != "" {
-		if _, err := FetchStages(ctx, o.Metrics, true); err != nil {
+		if _, err := FetchStages(ctx, o.Metrics, o.MetricsToken, true); err != nil {
 			res.StagesErr = err.Error()
 		}
 	} else {
@@ -41,7 +41,7 @@ func Run(ctx context.Context, o Options, progress *bench.Progress) (*Result, err
 
 	srvCPU0, srvErr := time.Duration(0), errors.New("no metrics address given")
 	if o.Metrics != "" {
-		srvCPU0, srvErr = serverCPU(ctx, o.Metrics)
+		srvCPU0, srvErr = serverCPU(ctx, o.Metrics, o.MetricsToken)
 	}
 	cliCPU0, cliOK := clientCPU()
 	c.running.Store(true)
@@ -63,7 +63,7 @@ func Run(ctx context.Context, o Options, progress *bench.Progress) (*Result, err
 	}
 	if srvErr == nil {
 		var srv time.Duration
-		if srv, srvErr = serverCPU(ctx, o.Metrics); srvErr == nil {
+		if srv, srvErr = serverCPU(ctx, o.Metrics, o.MetricsToken); srvErr == nil {
 			res.ServerCPU = srv - srvCPU0
 		}
 	}
@@ -83,7 +83,7 @@ func Run(ctx context.Context, o Options, progress *bench.Progress) (*Result, err
 		res.Texts[k] = v
 	}
 	if o.Metrics != "" && res.StagesErr == "" {
-		st, err := FetchStages(ctx, o.Metrics, false)
+		st, err := FetchStages(ctx, o.Metrics, o.MetricsToken, false)
 		if err != nil {
 			res.StagesErr = err.Error()
 		} else {

@@ -101,7 +101,13 @@ func startServer(t *testing.T, dropEvery int64) *testServer {
 // stages answers GET /debug/stages as matchd does (and /metrics has
 // matchd's process_cpu_seconds_total).
 func (s *testServer) stages(w http.ResponseWriter, r *http.Request) {
-	out := stagehist.NewReport(server.StageLatencies(s.gw, s.pipe, r.URL.Query().Get("reset") == "1"))
+	reset := r.URL.Query().Get("reset") == "1"
+	if reset && r.Method != http.MethodPost { // matchd resets on POST only
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "use POST", http.StatusMethodNotAllowed)
+		return
+	}
+	out := stagehist.NewReport(server.StageLatencies(s.gw, s.pipe, reset))
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
 }

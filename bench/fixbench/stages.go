@@ -25,19 +25,22 @@ const stagesTimeout = 3 * time.Second
 // maxStagesBody bounds the answer read (each histogram is a few kB).
 const maxStagesBody = 16 << 20
 
-// FetchStages reads GET http://addr/debug/stages, clearing the server's
-// histograms after the read when reset is true (?reset=1).
-func FetchStages(ctx context.Context, addr string, reset bool) (*Stages, error) {
-	url := "http://" + addr + "/debug/stages"
+// FetchStages reads GET http://addr/debug/stages, or, when reset is true, POST
+// /debug/stages?reset=1, which clears the server's histograms after the read.
+// A token, when not empty, is sent as "Authorization: Bearer token" (matchd's
+// HTTPToken).
+func FetchStages(ctx context.Context, addr, token string, reset bool) (*Stages, error) {
+	url, method := "http://"+addr+"/debug/stages", http.MethodGet
 	if reset {
-		url += "?reset=1"
+		url, method = url+"?reset=1", http.MethodPost
 	}
 	ctx, cancel := context.WithTimeout(ctx, stagesTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, method, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("fixbench: stages: %w", err)
 	}
+	setToken(req, token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("fixbench: stages: %w", err)
@@ -48,11 +51,18 @@ func FetchStages(ctx context.Context, addr string, reset bool) (*Stages, error) 
 		return nil, fmt.Errorf("fixbench: stages: reading %s: %w", url, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fixbench: stages: GET %s: %s", url, resp.Status)
+		return nil, fmt.Errorf("fixbench: stages: %s %s: %s", method, url, resp.Status)
 	}
 	var st Stages
 	if err := json.Unmarshal(body, &st); err != nil {
-		return nil, fmt.Errorf("fixbench: stages: GET %s: %w", url, err)
+		return nil, fmt.Errorf("fixbench: stages: %s %s: %w", method, url, err)
 	}
 	return &st, nil
+}
+
+// setToken adds "Authorization: Bearer token" to req unless token is empty.
+func setToken(req *http.Request, token string) {
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 }

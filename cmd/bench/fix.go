@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -41,7 +42,8 @@ func parseFix(args []string, stderr io.Writer) (fixArgs, error) {
 	fs.StringVar(&symbols, "symbols", symbols, "comma-separated `symbols` to trade")
 	fs.StringVar(&o.Price, "price", o.Price, "crossing `price` (two decimals); passive orders sit up to 1.00 away")
 	fs.IntVar(&o.Qty, "qty", o.Qty, "OrderQty of every order")
-	fs.StringVar(&o.Metrics, "metrics", o.Metrics, "matchd's metrics `host:port` for the server stage breakdown (empty: skip)")
+	fs.StringVar(&o.Metrics, "metrics", o.Metrics, "matchd's metrics `host:port` for the server stage breakdown (empty: skip; $MATCHD_HTTP_TOKEN is sent as its bearer token)")
+	o.MetricsToken = os.Getenv("MATCHD_HTTP_TOKEN")
 	fs.DurationVar(&o.Grace, "grace", o.Grace, "after the last send, wait this long for acks and fills")
 	fs.DurationVar(&o.Late, "late", o.Late, "an ack slower than this counts as late")
 	fs.DurationVar(&o.LogonTimeout, "logon-timeout", o.LogonTimeout, "give up if a session is not logged on by then")

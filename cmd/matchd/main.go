@@ -49,7 +49,9 @@ func run() int {
 		err = srv.Run(ctx)
 	}
 	if err != nil {
-		opts.Logger.Error().Err(err).Msg("matchd failed")
+		if !errors.Is(err, server.ErrPipelineFailed) { // that one is logged already
+			opts.Logger.Error().Err(err).Msg("matchd failed")
+		}
 		return 1
 	}
 	return 0

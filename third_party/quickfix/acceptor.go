@@ -364,6 +364,7 @@ func (a *Acceptor) handleConnection(netConn net.Conn) {
 	}()
 
 	writeLoop(netConn, msgOut, a.globalLog)
+	linger(netConn) // matchd patch: linger.go
 }
 
 func (a *Acceptor) dynamicSessionsLoop() {

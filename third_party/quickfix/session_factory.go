@@ -450,7 +450,7 @@ func (f sessionFactory) buildAcceptorSettings(session *session, settings *Sessio
 	if err := f.buildHeartBtIntSettings(session, settings, false); err != nil {
 		return err
 	}
-	return nil
+	return buildAcceptorLogoutTimeout(session, settings) // matchd patch: logout_timeout.go
 }
 
 func (f sessionFactory) buildInitiatorSettings(session *session, settings *SessionSettings) error {
