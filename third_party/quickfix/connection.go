@@ -15,7 +15,10 @@
 
 package quickfix
 
-import "io"
+import (
+	"errors"
+	"io"
+)
 
 // matchd patch. The session goroutine hands outgoing messages to writeLoop with
 // a non-blocking send and, when that fails, spins through its event loop until
@@ -62,15 +65,22 @@ func writeLoop(connection io.Writer, messageOut chan []byte, log Log) {
 	}
 }
 
-func readLoop(parser *parser, msgIn chan fixIn, log Log) {
+// readLoop hands what parser reads to the session until it fails. matchd
+// patch: it returns the error, and a message over the parser's maxBodyLength
+// is handed on as a refusal, for the session to log out with its Text.
+func readLoop(parser *parser, msgIn chan fixIn, log Log) error {
 	defer close(msgIn)
 
 	for {
 		msg, err := parser.ReadMessage()
 		if err != nil {
 			log.OnEvent(err.Error())
-			return
+			var tooLarge *messageTooLargeError
+			if errors.As(err, &tooLarge) {
+				msgIn <- fixIn{refused: err.Error()}
+			}
+			return err
 		}
-		msgIn <- fixIn{msg, parser.lastRead}
+		msgIn <- fixIn{bytes: msg, receiveTime: parser.lastRead}
 	}
 }
