@@ -56,6 +56,11 @@ type Counters struct {
 	// CancelOnDisconnectFailures counts the cancels on disconnect the Sink
 	// refused (each logged at error; the session's orders stay).
 	CancelOnDisconnectFailures atomic.Uint64
+	// ConnectionEvents counts what the acceptor did to connections on its
+	// own, by kind (conn.go): Accept retries, connections closed before they
+	// logged on, messages over MaxMessageSize, Logons it refused (these also
+	// count in LogonsRefused).
+	ConnectionEvents [quickfix.NumConnectionEventKinds]atomic.Uint64
 }
 
 // RefuseReason classifies refused logons: the index into Counters.LogonsRefused.
@@ -74,6 +79,8 @@ const (
 	RefusedInternal
 	// RefusedShuttingDown: the server is shutting down (see Quiesce).
 	RefusedShuttingDown
+	// RefusedAlreadyLoggedOn: a Logon for a session that is connected.
+	RefusedAlreadyLoggedOn
 	// NumRefuseReasons is the number of RefuseReasons.
 	NumRefuseReasons
 )
@@ -84,6 +91,7 @@ var refuseReasonNames = [NumRefuseReasons]string{
 	RefusedTooManySessions: "too_many_sessions",
 	RefusedInternal:        "internal",
 	RefusedShuttingDown:    "shutting_down",
+	RefusedAlreadyLoggedOn: "already_logged_on",
 }
 
 // String returns a short label for metrics.
@@ -117,6 +125,10 @@ type Gateway struct {
 
 	// Counters are the gateway's statistics.
 	Counters Counters
+
+	// connLog rate-limits the log lines of connections closed before logon
+	// (conn.go).
+	connLog connLogLimiter
 
 	// Stage histograms (stages.go); nil unless Options.StageTiming.
 	wireIn, handed *stagehist.Hist
@@ -202,6 +214,8 @@ func New(opts Options) (*Gateway, error) {
 		owners.close()
 		return nil, errors.New("gateway: acceptor: " + err.Error())
 	}
+	g.acceptor.SetConnectionLimits(g.connectionLimits(o))
+	g.acceptor.SetConnectionValidator(logonValidator{})
 	return g, nil
 }
 
