@@ -5,6 +5,7 @@
 package quickfix
 
 import (
+	"bytes"
 	"errors"
 	"net"
 	"strconv"
@@ -246,11 +247,19 @@ func (a *Acceptor) refuseLogon(netConn net.Conn, logon *Message, sessID SessionI
 	}
 }
 
-// quoteStart quotes the start of a message for a log line.
+// quoteStart quotes the start of a message for a log line, up to a
+// Password(554) if it holds one.
 func quoteStart(b []byte) string {
 	const max = 160
-	if len(b) > max {
-		return strconv.Quote(string(b[:max])) + "..."
+	cut := len(b)
+	if i := bytes.Index(b, []byte("\x01554=")); i >= 0 {
+		cut = i + 1
+	}
+	if cut > max {
+		cut = max
+	}
+	if cut < len(b) {
+		return strconv.Quote(string(b[:cut])) + "..."
 	}
 	return strconv.Quote(string(b))
 }

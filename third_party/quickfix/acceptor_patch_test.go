@@ -85,7 +85,7 @@ func (r *eventRecorder) count(k ConnectionEventKind) int {
 // startPatchAcceptor runs an acceptor for settings text on a loopback listener
 // (wrapped by wrap when not nil), as Start does, and stops it at the end of
 // the test. It returns the listener's address.
-func startPatchAcceptor(t *testing.T, text string, limits ConnectionLimits, wrap func(net.Listener) net.Listener) (*Acceptor, string, *eventRecorder) {
+func startPatchAcceptor(t *testing.T, text string, limits ConnectionLimits, wrap func(net.Listener) net.Listener, setup ...func(*Acceptor)) (*Acceptor, string, *eventRecorder) {
 	t.Helper()
 	settings, err := ParseSettings(strings.NewReader(text))
 	if err != nil {
@@ -98,6 +98,9 @@ func startPatchAcceptor(t *testing.T, text string, limits ConnectionLimits, wrap
 	rec := &eventRecorder{ch: make(chan ConnectionEvent, 1000)}
 	limits.OnEvent = rec.add
 	a.SetConnectionLimits(limits)
+	for _, f := range setup {
+		f(a)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -390,6 +393,13 @@ func TestPatchFirstMessageMustBeLogon(t *testing.T) {
 	if e := rec.wait(t, ConnNotLogon); !strings.Contains(e.Err.Error(), "invalid message") {
 		t.Errorf("event %v", e)
 	}
+	// A message that is not a Logon but carries a Password: not logged.
+	c = dialPatch(t, addr)
+	c.send(fixBytes("FIX.4.4", "0", "FIRST_C", "ACC", 1, "554=secret"))
+	c.expectClosed()
+	if e := rec.wait(t, ConnNotLogon); strings.Contains(e.Err.Error(), "secret") || !strings.Contains(e.Err.Error(), "...") {
+		t.Errorf("event %v", e)
+	}
 }
 
 // waitPending waits until n connections are counted as waiting for a Logon.
@@ -627,8 +637,8 @@ func TestPatchLogonRefusedWithLogout(t *testing.T) {
 	unknown.expectLogout(ErrUnknownSession.Error())
 	rec2.wait(t, ConnLogonRefused)
 
-	a3, addr3, rec3 := startPatchAcceptor(t, patchSettings("VALID_C", false), ConnectionLimits{}, nil)
-	a3.SetConnectionValidator(refusingValidator{})
+	_, addr3, rec3 := startPatchAcceptor(t, patchSettings("VALID_C", false), ConnectionLimits{}, nil,
+		func(a *Acceptor) { a.SetConnectionValidator(refusingValidator{}) })
 	v := dialPatch(t, addr3)
 	v.logon("VALID_C")
 	v.expectLogout("logon refused: not from here")
