@@ -326,6 +326,12 @@ func TestAcceptSurvivesFDExhaustion(t *testing.T) {
 		}
 	}
 	defer finish()
+	defer func() {
+		if t.Failed() {
+			finish()
+			t.Logf("child output:\n%s", strings.Join(out, "\n"))
+		}
+	}()
 	port, err := strconv.Atoi(waitFor("port "))
 	if err != nil {
 		t.Fatal(err)
@@ -342,11 +348,24 @@ func TestAcceptSurvivesFDExhaustion(t *testing.T) {
 	for _, c := range idle {
 		c.Close()
 	}
-	c := dialRaw(t, port, "FIX.4.4", "AFTER_EMFILE", DefaultCompID)
-	c.logon("")
-	c.readUntil("A")
-	c.write("35=5")
-	c.readUntil("5")
+	// The child closes its ends as it reads their EOFs: until it has, a Logon
+	// may find no descriptor for the session's store and be refused with a
+	// Logout; try again then. Without an answer at all, read fails the test.
+	for attempt := 1; ; attempt++ {
+		c := dialRaw(t, port, "FIX.4.4", "AFTER_EMFILE", DefaultCompID)
+		c.logon("")
+		m := c.read()
+		if m != nil && m[fixtag.MsgType] == "A" {
+			c.write("35=5")
+			c.readUntil("5")
+			break
+		}
+		c.conn.Close()
+		if attempt == 50 {
+			t.Fatalf("no Logon answered in %d attempts; last answer %v", attempt, m)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	finish()
 	logs := strings.Join(out, "\n")
 	if !strings.Contains(logs, "FIX accept failed; retrying") || !strings.Contains(logs, "too many open files") {
