@@ -260,8 +260,8 @@ func (a *Acceptor) handleConnection(netConn net.Conn) {
 	}()
 
 	// matchd patch: the limits on a connection that has not logged on yet
-	// (acceptor_patch.go). The pending slot is released once the Logon is
-	// handed to its session, or when this returns.
+	// (acceptor_patch.go). The pending slot is released once a Logon has been
+	// read, or when this returns.
 	if a.limits.LogonTimeout > 0 {
 		_ = netConn.SetReadDeadline(time.Now().Add(a.limits.LogonTimeout))
 	}
@@ -310,6 +310,9 @@ func (a *Acceptor) handleConnection(netConn net.Conn) {
 		a.connEvent(ConnectionEvent{Kind: ConnNotLogon, Remote: netConn.RemoteAddr(), Err: errors.New("first message is not a Logon: " + quoteStart(msgBytes.Bytes()))})
 		return
 	}
+	// matchd patch: no longer pending. (Not once connected: a new dynamic
+	// session may take a second to start, see session.run.)
+	release()
 
 	var beginString FIXString
 	if err := msg.Header.GetField(tagBeginString, &beginString); err != nil {
@@ -421,9 +424,8 @@ func (a *Acceptor) handleConnection(netConn net.Conn) {
 		return
 	}
 	// matchd patch: stored once connected (before, a refused second Logon
-	// overwrote the connected session's address); no longer pending.
+	// overwrote the connected session's address).
 	a.sessionAddr.Store(sessID, netConn.RemoteAddr())
-	release()
 
 	go func() {
 		msgIn <- fixIn{bytes: msgBytes, receiveTime: parser.lastRead}

@@ -23,8 +23,8 @@ type ConnectionLimits struct {
 	// otherwise the connection is closed. 0: no limit.
 	LogonTimeout time.Duration
 	// MaxPending is how many accepted connections may wait for their Logon at
-	// once (until the Logon is handed to its session); a connection beyond it
-	// is closed at once. 0: no limit.
+	// once (until a complete Logon has been read from them); a connection
+	// beyond it is closed at once. 0: no limit.
 	MaxPending int
 	// MaxPendingPerHost is MaxPending for one remote IP address. 0: no limit.
 	MaxPendingPerHost int
