@@ -413,6 +413,11 @@ func (a *Acceptor) handleConnection(netConn net.Conn) {
 	msgIn := make(chan fixIn)
 	msgOut := newMessageOut() // matchd patch: see connection.go
 
+	// matchd patch: ends readLoop's wait for a session that stopped reading.
+	done := make(chan struct{})
+	defer close(done)
+	parser.done = done
+
 	if err := session.connect(msgIn, msgOut); err != nil {
 		a.globalLog.OnEventf("Unable to accept session %v connection: %v", sessID, err.Error())
 		// matchd patch: answered with a Logout (was a silent close).
@@ -428,7 +433,12 @@ func (a *Acceptor) handleConnection(netConn net.Conn) {
 	a.sessionAddr.Store(sessID, netConn.RemoteAddr())
 
 	go func() {
-		msgIn <- fixIn{bytes: msgBytes, receiveTime: parser.lastRead}
+		select { // matchd patch: see readLoop
+		case msgIn <- fixIn{bytes: msgBytes, receiveTime: parser.lastRead}:
+		case <-done:
+			close(msgIn)
+			return
+		}
 		// matchd patch: report a message over MaxBodyLength after logon (the
 		// session sends the Logout, see readLoop).
 		var tooLarge *messageTooLargeError

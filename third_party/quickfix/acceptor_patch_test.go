@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -644,5 +645,67 @@ func TestPatchLogonRefusedWithLogout(t *testing.T) {
 	v.expectLogout("logon refused: not from here")
 	if e := rec3.wait(t, ConnLogonRefused); e.Err.Error() != "logon refused: not from here" {
 		t.Errorf("event %v", e)
+	}
+}
+
+// refusingApp refuses every Logon.
+type refusingApp struct{ patchApp }
+
+func (refusingApp) FromAdmin(m *Message, _ SessionID) MessageRejectError {
+	if m.IsMsgTypeOf(string(msgTypeLogon)) {
+		return RejectLogon{Text: "no"}
+	}
+	return nil
+}
+
+// readLoops counts the goroutines in readLoop.
+func readLoops() int {
+	buf := make([]byte, 1<<22)
+	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "quickfix.readLoop(")
+}
+
+// TestPatchRefusedLogonLeavesNoReader: a client that sends more behind a Logon
+// the application refuses leaves no reader goroutine (and its buffer) behind.
+// Upstream's readLoop waited for ever to hand the next message to a session
+// that no longer read. Not parallel: it counts every readLoop of the process.
+func TestPatchRefusedLogonLeavesNoReader(t *testing.T) {
+	settings, err := ParseSettings(strings.NewReader(patchSettings("LEAK_C", false)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewAcceptor(refusingApp{}, NewMemoryStoreFactory(), settings, NewNullLogFactory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.listeners = map[string]net.Listener{ln.Addr().String(): ln}
+	for _, s := range a.sessions {
+		a.sessionGroup.Add(1)
+		go func(s *session) {
+			s.run()
+			a.sessionGroup.Done()
+		}(s)
+	}
+	a.listenerShutdown.Add(1)
+	go a.listenForConnections(ln)
+	defer a.Stop()
+
+	before := readLoops()
+	for i := 0; i < 5; i++ {
+		c := dialPatch(t, ln.Addr().String())
+		logon := fixBytes("FIX.4.4", "A", "LEAK_C", "ACC", 1, "98=0", "108=30")
+		c.send(append(logon, fixBytes("FIX.4.4", "0", "LEAK_C", "ACC", 2)...))
+		c.expectLogout("no")
+		c.conn.Close()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for readLoops() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d readLoop goroutines left behind", readLoops()-before)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

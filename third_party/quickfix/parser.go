@@ -36,6 +36,9 @@ type parser struct {
 	// matchd patch: the largest BodyLength(9) accepted; 0: no limit. It also
 	// bounds the buffer (see readMore).
 	maxBodyLength int
+	// matchd patch: closed when the connection is done; readLoop then stops
+	// waiting to hand a message to a session that no longer reads. nil: never.
+	done <-chan struct{}
 }
 
 // matchd patch: maxFrameOverhead is what a message holds besides its body:
