@@ -207,12 +207,7 @@ func checkCredential(msg *quickfix.Message, tag quickfix.Tag, want string) bool 
 // refuse logs a refused logon and returns the reject QuickFIX turns into a Logout
 // with Text(58).
 func (g *Gateway) refuse(sid quickfix.SessionID, why RefuseReason, text string) quickfix.MessageRejectError {
-	g.Counters.LogonsRefused[why].Add(1)
-	ev := g.log.Warn().Str("session", sid.String()).Str("sender_comp_id", sid.TargetCompID).
-		Str("begin_string", sid.BeginString).Str("reason", why.String()).Str("text", text)
-	if addr, ok := g.acceptor.RemoteAddr(sid); ok {
-		ev = ev.Str("remote", addr.String())
-	}
-	ev.Msg("FIX logon refused")
+	addr, _ := g.acceptor.RemoteAddr(sid)
+	g.logRefused(sid, why, text, addr)
 	return quickfix.RejectLogon{Text: text}
 }

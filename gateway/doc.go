@@ -73,11 +73,19 @@
 // optional Username and Password keys checked against Username(553) and
 // Password(554) at Logon. Refused at Logon, with a Logout whose Text(58) says why
 // and a warn-level structured log line: an unlisted CompID, a wrong TargetCompID
-// or BeginString, bad credentials, more than Options.MaxSessions sessions, a
-// HeartBtInt(108) missing or outside 1..3600 s (heartbtint.go). An
+// or BeginString (FIXT.1.1 too), bad credentials, more than Options.MaxSessions
+// sessions, a HeartBtInt(108) missing or outside 1..3600 s (heartbtint.go), a
+// second Logon for a CompID that is logged on. An
 // unlisted CompID gets a memory store, so refused strangers create no files. A
 // refused Logon leaves the session's expected MsgSeqNum alone (third_party
 // patch, PATCH.md).
+//
+// Connections that have not logged on are bounded (conn.go, and the QuickFIX
+// patch in third_party/quickfix/PATCH.md): a complete Logon as the first
+// message within Options.PendingLogonTimeout, at most Options.MaxPendingLogons
+// waiting (Options.MaxPendingLogonsPerHost per address), no BodyLength over
+// Options.MaxMessageSize (after logon: a Logout with a Text). Each closed
+// connection is logged (rate-limited) and counted in Counters.ConnectionEvents.
 //
 // Every application message counts against its session's token bucket
 // (Options.RatePerSecond, Options.RateBurst); one over the limit is answered with

@@ -56,6 +56,11 @@ type Counters struct {
 	// CancelOnDisconnectFailures counts the cancels on disconnect the Sink
 	// refused (each logged at error; the session's orders stay).
 	CancelOnDisconnectFailures atomic.Uint64
+	// ConnectionEvents counts what the acceptor did to connections on its
+	// own, by kind (conn.go): Accept retries, connections closed before they
+	// logged on, messages over MaxMessageSize, Logons it refused (these also
+	// count in LogonsRefused).
+	ConnectionEvents [quickfix.NumConnectionEventKinds]atomic.Uint64
 }
 
 // RefuseReason classifies refused logons: the index into Counters.LogonsRefused.
@@ -77,6 +82,8 @@ const (
 	// RefusedInvalidLogon: the Logon itself is unacceptable (HeartBtInt(108)
 	// missing or outside 1..3600).
 	RefusedInvalidLogon
+	// RefusedAlreadyLoggedOn: a Logon for a session that is connected.
+	RefusedAlreadyLoggedOn
 	// NumRefuseReasons is the number of RefuseReasons.
 	NumRefuseReasons
 )
@@ -88,6 +95,7 @@ var refuseReasonNames = [NumRefuseReasons]string{
 	RefusedInternal:        "internal",
 	RefusedShuttingDown:    "shutting_down",
 	RefusedInvalidLogon:    "invalid_logon",
+	RefusedAlreadyLoggedOn: "already_logged_on",
 }
 
 // String returns a short label for metrics.
@@ -121,6 +129,10 @@ type Gateway struct {
 
 	// Counters are the gateway's statistics.
 	Counters Counters
+
+	// connLog rate-limits the log lines of connections closed before logon
+	// (conn.go).
+	connLog connLogLimiter
 
 	// Stage histograms (stages.go); nil unless Options.StageTiming.
 	wireIn, handed *stagehist.Hist
@@ -204,6 +216,8 @@ func New(opts Options) (*Gateway, error) {
 		owners.close()
 		return nil, errors.New("gateway: acceptor: " + err.Error())
 	}
+	g.acceptor.SetConnectionLimits(g.connectionLimits(o))
+	g.acceptor.SetConnectionValidator(logonValidator{})
 	return g, nil
 }
 

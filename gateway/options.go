@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/quickfixgo/quickfix"
 	"github.com/quickfixgo/quickfix/config"
@@ -30,6 +31,17 @@ const (
 	DefaultMaxSessions = 1000
 	// DefaultPendingLimit is how many reports are kept for one offline session.
 	DefaultPendingLimit = 10000
+	// DefaultPendingLogonTimeout is how long a new connection has to send its
+	// Logon.
+	DefaultPendingLogonTimeout = 5 * time.Second
+	// DefaultMaxPendingLogons is how many connections may wait for their
+	// Logon at once, in all.
+	DefaultMaxPendingLogons = 256
+	// DefaultMaxPendingLogonsPerHost is DefaultMaxPendingLogons for one remote
+	// IP address.
+	DefaultMaxPendingLogonsPerHost = 32
+	// DefaultMaxMessageSize is the largest BodyLength(9) accepted, in bytes.
+	DefaultMaxMessageSize = 64 << 10
 )
 
 // Settings keys the gateway reads from a session's section of a settings file,
@@ -106,6 +118,21 @@ type Options struct {
 	// PendingLimit bounds the reports kept for one offline session (0:
 	// DefaultPendingLimit). See doc.go for what happens beyond it.
 	PendingLimit int
+	// PendingLogonTimeout is how long after the accept a connection's first
+	// message, a complete Logon, may take to arrive; the connection is closed
+	// after it (0: DefaultPendingLogonTimeout; negative: no limit).
+	PendingLogonTimeout time.Duration
+	// MaxPendingLogons bounds the connections waiting for their Logon, in all
+	// (0: DefaultMaxPendingLogons; negative: no limit), and
+	// MaxPendingLogonsPerHost those from one remote IP address (0:
+	// DefaultMaxPendingLogonsPerHost; negative: no limit). A connection beyond
+	// either is closed at once.
+	MaxPendingLogons, MaxPendingLogonsPerHost int
+	// MaxMessageSize is the largest BodyLength(9) accepted, in bytes (0:
+	// DefaultMaxMessageSize; negative: no limit). A larger message is refused
+	// once its BodyLength is read, before its body: before logon the
+	// connection is closed, after logon the session is logged out with a Text.
+	MaxMessageSize int
 	// StageTiming records the gateway's stage latencies (see StageLatencies).
 	StageTiming bool
 	// MarketData, when not nil, serves MarketDataRequest (V) from this feed (see
@@ -329,5 +356,21 @@ func (o Options) withDefaults() Options {
 	if o.PendingLimit <= 0 {
 		o.PendingLimit = DefaultPendingLimit
 	}
+	o.PendingLogonTimeout = defaultOrOff(o.PendingLogonTimeout, DefaultPendingLogonTimeout)
+	o.MaxPendingLogons = defaultOrOff(o.MaxPendingLogons, DefaultMaxPendingLogons)
+	o.MaxPendingLogonsPerHost = defaultOrOff(o.MaxPendingLogonsPerHost, DefaultMaxPendingLogonsPerHost)
+	o.MaxMessageSize = defaultOrOff(o.MaxMessageSize, DefaultMaxMessageSize)
 	return o
+}
+
+// defaultOrOff maps a limit's zero to its default and a negative value to 0,
+// QuickFIX's "no limit".
+func defaultOrOff[T int | time.Duration](v, def T) T {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
 }

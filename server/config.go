@@ -57,6 +57,12 @@ type Options struct {
 	Pprof     bool
 	// MaxSessions is how many FIX sessions may be logged on at once.
 	MaxSessions int
+	// PendingLogonTimeout, MaxPendingLogons, MaxPendingLogonsPerHost and
+	// MaxMessageSize limit connections that have not logged on yet, and the
+	// size of every message (gateway.Options has the details).
+	PendingLogonTimeout                       time.Duration
+	MaxPendingLogons, MaxPendingLogonsPerHost int
+	MaxMessageSize                            int
 	// RateLimit is each session's limit in application messages per second;
 	// negative: no limit. RateBurst is the bucket depth (default: RateLimit,
 	// gateway.DefaultRateBurst).
@@ -217,6 +223,32 @@ var keys = [...]keySpec{
 	{"MaxSessions", strconv.Itoa(gateway.DefaultMaxSessions), func(o *Options, v string) (err error) {
 		o.MaxSessions, err = intIn(v, 1, 1<<20)
 		return err
+	}},
+	{"PendingLogonTimeout", gateway.DefaultPendingLogonTimeout.String(), func(o *Options, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond || d > 10*time.Minute {
+			return errors.New("must be a duration from 100ms to 10m, e.g. 5s")
+		}
+		o.PendingLogonTimeout = d
+		return nil
+	}},
+	{"MaxPendingLogons", strconv.Itoa(gateway.DefaultMaxPendingLogons), func(o *Options, v string) (err error) {
+		o.MaxPendingLogons, err = intIn(v, 1, 1<<20)
+		return err
+	}},
+	{"MaxPendingLogonsPerHost", strconv.Itoa(gateway.DefaultMaxPendingLogonsPerHost), func(o *Options, v string) (err error) {
+		if o.MaxPendingLogonsPerHost, err = intIn(v, 1, 1<<20); err == nil && o.MaxPendingLogonsPerHost > o.MaxPendingLogons {
+			return errors.New("must not exceed MaxPendingLogons (" + strconv.Itoa(o.MaxPendingLogons) + ")")
+		}
+		return err
+	}},
+	{"MaxMessageSize", "64KiB", func(o *Options, v string) error {
+		n, err := ParseBytes(v)
+		if err != nil || n < 1<<10 || n > 64<<20 {
+			return errors.New("must be a size from 1KiB to 64MiB (units B, KiB, MiB), e.g. 64KiB")
+		}
+		o.MaxMessageSize = int(n)
+		return nil
 	}},
 	{"RateLimit", strconv.Itoa(gateway.DefaultRatePerSecond), func(o *Options, v string) (err error) {
 		o.RateLimit = -1

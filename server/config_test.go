@@ -73,6 +73,10 @@ OutboundRing=4096
 StageTiming=N
 MetricsAddr=off
 MaxSessions=10
+PendingLogonTimeout=1500ms
+MaxPendingLogons=20
+MaxPendingLogonsPerHost=4
+MaxMessageSize=8KiB
 RateLimit=100
 RateBurst=7
 OfflineReports=50
@@ -103,6 +107,18 @@ SocketAcceptPort=6000
 		o.RateBurst != 7 || o.OfflineReports != 50 || o.MarketDataQueue != 64 || o.GC.Percent != -1 || !o.GC.PercentSet || o.GC.MemoryLimit != 2<<30 ||
 		!o.GC.MemoryLimitSet || o.EndOfDay != 21*time.Hour+30*time.Minute || o.LogLevel != zerolog.DebugLevel || o.Port != 6000 {
 		t.Fatalf("parsed %+v", o)
+	}
+	if o.PendingLogonTimeout != 1500*time.Millisecond || o.MaxPendingLogons != 20 || o.MaxPendingLogonsPerHost != 4 || o.MaxMessageSize != 8<<10 {
+		t.Fatalf("connection limits %v %d %d %d", o.PendingLogonTimeout, o.MaxPendingLogons, o.MaxPendingLogonsPerHost, o.MaxMessageSize)
+	}
+	// The connection limits' defaults are the gateway's.
+	o, err = Parse("t.cfg", "[DEFAULT]\nMaxMessageSize=2048\n")
+	if err != nil || o.PendingLogonTimeout != gateway.DefaultPendingLogonTimeout || o.MaxPendingLogons != gateway.DefaultMaxPendingLogons ||
+		o.MaxPendingLogonsPerHost != gateway.DefaultMaxPendingLogonsPerHost || o.MaxMessageSize != 2048 {
+		t.Fatalf("connection limits %v %d %d %d, %v", o.PendingLogonTimeout, o.MaxPendingLogons, o.MaxPendingLogonsPerHost, o.MaxMessageSize, err)
+	}
+	if o, err = Parse("t.cfg", "[DEFAULT]\n"); err != nil || o.MaxMessageSize != gateway.DefaultMaxMessageSize {
+		t.Fatalf("MaxMessageSize %d, %v", o.MaxMessageSize, err)
 	}
 	// RateBurst defaults to one second's worth of RateLimit; RateLimit=off has no burst.
 	o, err = Parse("t.cfg", "[DEFAULT]\nRateLimit=50\n")
@@ -162,6 +178,15 @@ func TestParseErrors(t *testing.T) {
 		{"MetricsAddr=9090", "MetricsAddr", 2, "want host:port"},
 		{"MetricsAddr=:http", "MetricsAddr", 2, "must be 0..65535"},
 		{"MaxSessions=0", "MaxSessions", 2, "from 1 to"},
+		{"PendingLogonTimeout=5", "PendingLogonTimeout", 2, "a duration from 100ms to 10m"},
+		{"PendingLogonTimeout=10ms", "PendingLogonTimeout", 2, "a duration from 100ms to 10m"},
+		{"PendingLogonTimeout=1h", "PendingLogonTimeout", 2, "a duration from 100ms to 10m"},
+		{"MaxPendingLogons=0", "MaxPendingLogons", 2, "from 1 to"},
+		{"MaxPendingLogonsPerHost=0", "MaxPendingLogonsPerHost", 2, "from 1 to"},
+		{"MaxPendingLogons=10\nMaxPendingLogonsPerHost=11", "MaxPendingLogonsPerHost", 3, "must not exceed MaxPendingLogons (10)"},
+		{"MaxMessageSize=512", "MaxMessageSize", 2, "from 1KiB to 64MiB"},
+		{"MaxMessageSize=1GiB", "MaxMessageSize", 2, "from 1KiB to 64MiB"},
+		{"MaxMessageSize=64KB", "MaxMessageSize", 2, "from 1KiB to 64MiB"},
 		{"RateLimit=0", "RateLimit", 2, "from 1 to"},
 		{"RateLimit=off\nRateBurst=10", "RateBurst", 3, "needs a RateLimit"},
 		{"RateBurst=0", "RateBurst", 2, "from 1 to"},

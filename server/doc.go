@@ -24,8 +24,10 @@
 // QuickFIX/Go reads them) carries QuickFIX's settings and matchd's own keys in
 // [DEFAULT]: Symbols, MaxOrders, MaxLevels, ClOrdIDHistory, MaxQty, Durability,
 // WaitStrategy, MatcherCPU, SnapshotEvery, CheckpointEvery, InboundRing,
-// OutboundRing, StageTiming, MetricsAddr, HTTPToken, Pprof, MaxSessions, RateLimit, RateBurst,
-// OfflineReports, MarketDataQueue, GOGC, MemoryLimit, EndOfDay, LogLevel and DataDir.
+// OutboundRing, StageTiming, MetricsAddr, HTTPToken, Pprof, MaxSessions,
+// PendingLogonTimeout, MaxPendingLogons, MaxPendingLogonsPerHost, MaxMessageSize,
+// RateLimit, RateBurst, OfflineReports, MarketDataQueue, GOGC, MemoryLimit,
+// EndOfDay, LogLevel and DataDir.
 // docs/CONFIG.md is the reference (a test keeps it complete);
 // examples/matchd.cfg an annotated production file; default.cfg, embedded, the
 // default. Parse refuses what QuickFIX/Go would silently misread (unknown keys,

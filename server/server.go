@@ -110,6 +110,11 @@ func New(opts Options) (*Server, error) {
 		PendingLimit:  opts.OfflineReports,
 		StageTiming:   opts.StageTiming,
 		MarketData:    s.feed,
+
+		PendingLogonTimeout:     opts.PendingLogonTimeout,
+		MaxPendingLogons:        opts.MaxPendingLogons,
+		MaxPendingLogonsPerHost: opts.MaxPendingLogonsPerHost,
+		MaxMessageSize:          opts.MaxMessageSize,
 	})
 	if err != nil {
 		s.feed.Close()

@@ -19,11 +19,14 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	proxyproto "github.com/pires/go-proxyproto"
 
@@ -50,6 +53,11 @@ type Acceptor struct {
 	connectionValidator   ConnectionValidator
 	tlsConfig             *tls.Config
 	sessionFactory
+
+	// matchd patch: see acceptor_patch.go.
+	limits   ConnectionLimits
+	pending  pendingConns
+	stopping atomic.Bool
 }
 
 // ConnectionValidator is an interface allowing to implement a custom authentication logic.
@@ -137,6 +145,7 @@ func (a *Acceptor) Stop() {
 		_ = recover() // suppress sending on closed channel error
 	}()
 
+	a.stopping.Store(true) // matchd patch: ends listenForConnections' retries
 	for _, listener := range a.listeners {
 		listener.Close()
 	}
@@ -213,11 +222,19 @@ func NewAcceptor(app Application, storeFactory MessageStoreFactory, settings *Se
 func (a *Acceptor) listenForConnections(listener net.Listener) {
 	defer a.listenerShutdown.Done()
 
+	var delay time.Duration // matchd patch: retry a failed Accept, see acceptor_patch.go
 	for {
 		netConn, err := listener.Accept()
 		if err != nil {
-			return
+			if errors.Is(err, net.ErrClosed) || a.stopping.Load() {
+				return
+			}
+			delay = acceptRetryDelay(delay)
+			a.connEvent(ConnectionEvent{Kind: ConnAcceptRetry, Delay: delay, Err: errors.New(acceptErrorKind(err) + ": " + err.Error())})
+			time.Sleep(delay)
+			continue
 		}
+		delay = 0
 
 		go func() {
 			a.handleConnection(netConn)
@@ -225,8 +242,10 @@ func (a *Acceptor) listenForConnections(listener net.Listener) {
 	}
 }
 
-func (a *Acceptor) invalidMessage(msg *bytes.Buffer, err error) {
-	a.globalLog.OnEventf("Invalid Message: %s, %v", msg.Bytes(), err.Error())
+// invalidMessage reports an unusable first message. matchd patch: as a
+// ConnNotLogon event (acceptor_patch.go).
+func (a *Acceptor) invalidMessage(netConn net.Conn, msg *bytes.Buffer, err error) {
+	a.connEvent(ConnectionEvent{Kind: ConnNotLogon, Remote: netConn.RemoteAddr(), Err: errors.New("invalid message " + quoteStart(msg.Bytes()) + ": " + err.Error())})
 }
 
 func (a *Acceptor) handleConnection(netConn net.Conn) {
@@ -240,42 +259,77 @@ func (a *Acceptor) handleConnection(netConn net.Conn) {
 		}
 	}()
 
+	// matchd patch: the limits on a connection that has not logged on yet
+	// (acceptor_patch.go). The pending slot is released once a Logon has been
+	// read, or when this returns.
+	if a.limits.LogonTimeout > 0 {
+		_ = netConn.SetReadDeadline(time.Now().Add(a.limits.LogonTimeout))
+	}
+	release, err := a.admit(netConn.RemoteAddr())
+	defer release()
+	if err != nil {
+		a.connEvent(ConnectionEvent{Kind: ConnTooManyPending, Remote: netConn.RemoteAddr(), Err: err})
+		return
+	}
+
 	reader := bufio.NewReader(netConn)
 	parser := newParser(reader)
+	parser.maxBodyLength = a.limits.MaxBodyLength // matchd patch
 
 	msgBytes, err := parser.ReadMessage()
 	if err != nil {
-		if err == io.EOF {
+		// matchd patch: say why a connection closes before its first message.
+		var ne net.Error
+		var tooLarge *messageTooLargeError
+		switch {
+		case err == io.EOF:
 			a.globalLog.OnEvent("Connection Terminated")
-		} else {
+		case errors.As(err, &tooLarge):
+			a.connEvent(ConnectionEvent{Kind: ConnMessageTooLarge, Remote: netConn.RemoteAddr(), Err: err})
+		case a.limits.LogonTimeout > 0 && errors.As(err, &ne) && ne.Timeout():
+			a.connEvent(ConnectionEvent{Kind: ConnLogonTimeout, Remote: netConn.RemoteAddr(),
+				Err: errors.New("no complete Logon within " + a.limits.LogonTimeout.String())})
+		default:
 			a.globalLog.OnEvent(err.Error())
 		}
 		return
+	}
+	if a.limits.LogonTimeout > 0 {
+		_ = netConn.SetReadDeadline(time.Time{}) // matchd patch: the session's heartbeats take over
 	}
 
 	msg := NewMessage()
 	err = ParseMessage(msg, msgBytes)
 	if err != nil {
-		a.invalidMessage(msgBytes, err)
+		a.invalidMessage(netConn, msgBytes, err)
 		return
 	}
+	// matchd patch: the first message must be a Logon (the session would
+	// only log it and drop the connection).
+	if !msg.IsMsgTypeOf(string(msgTypeLogon)) {
+		a.connEvent(ConnectionEvent{Kind: ConnNotLogon, Remote: netConn.RemoteAddr(), Err: errors.New("first message is not a Logon: " + quoteStart(msgBytes.Bytes()))})
+		return
+	}
+	// matchd patch: no longer pending. (Not once connected: a new dynamic
+	// session may take a second to start, see session.run.)
+	release()
 
 	var beginString FIXString
 	if err := msg.Header.GetField(tagBeginString, &beginString); err != nil {
-		a.invalidMessage(msgBytes, err)
+		a.invalidMessage(netConn, msgBytes, err)
 		return
 	}
 
 	var senderCompID FIXString
 	if err := msg.Header.GetField(tagSenderCompID, &senderCompID); err != nil {
-		a.invalidMessage(msgBytes, err)
+		a.invalidMessage(netConn, msgBytes, err)
 		return
 	}
 
 	var senderSubID FIXString
 	if msg.Header.Has(tagSenderSubID) {
 		if err := msg.Header.GetField(tagSenderSubID, &senderSubID); err != nil {
-			a.invalidMessage(msgBytes, err)
+			a.invalidMessage(netConn, msgBytes, err)
 			return
 		}
 	}
@@ -283,21 +337,21 @@ func (a *Acceptor) handleConnection(netConn net.Conn) {
 	var senderLocationID FIXString
 	if msg.Header.Has(tagSenderLocationID) {
 		if err := msg.Header.GetField(tagSenderLocationID, &senderLocationID); err != nil {
-			a.invalidMessage(msgBytes, err)
+			a.invalidMessage(netConn, msgBytes, err)
 			return
 		}
 	}
 
 	var targetCompID FIXString
 	if err := msg.Header.GetField(tagTargetCompID, &targetCompID); err != nil {
-		a.invalidMessage(msgBytes, err)
+		a.invalidMessage(netConn, msgBytes, err)
 		return
 	}
 
 	var targetSubID FIXString
 	if msg.Header.Has(tagTargetSubID) {
 		if err := msg.Header.GetField(tagTargetSubID, &targetSubID); err != nil {
-			a.invalidMessage(msgBytes, err)
+			a.invalidMessage(netConn, msgBytes, err)
 			return
 		}
 	}
@@ -305,7 +359,7 @@ func (a *Acceptor) handleConnection(netConn net.Conn) {
 	var targetLocationID FIXString
 	if msg.Header.Has(tagTargetLocationID) {
 		if err := msg.Header.GetField(tagTargetLocationID, &targetLocationID); err != nil {
-			a.invalidMessage(msgBytes, err)
+			a.invalidMessage(netConn, msgBytes, err)
 			return
 		}
 	}
@@ -324,7 +378,7 @@ func (a *Acceptor) handleConnection(netConn net.Conn) {
 	// We have a session ID and a network connection. This seems to be a good place for any custom authentication logic.
 	if a.connectionValidator != nil {
 		if err := a.connectionValidator.Validate(netConn, sessID); err != nil {
-			a.globalLog.OnEventf("Unable to validate a connection for session %v: %v", sessID, err.Error())
+			a.refuseLogon(netConn, msg, sessID, err) // matchd patch: was a silent close
 			return
 		}
 	}
@@ -336,12 +390,19 @@ func (a *Acceptor) handleConnection(netConn net.Conn) {
 	session, ok := a.sessions[sessID]
 	if !ok {
 		if !a.dynamicSessions {
-			a.globalLog.OnEventf("Session %v not found for incoming message: %s", sessID, msgBytes)
+			a.refuseLogon(netConn, msg, sessID, ErrUnknownSession) // matchd patch: was a silent close
 			return
 		}
 		dynamicSession, err := a.sessionFactory.createSession(sessID, a.storeFactory, a.settings.globalSettings.clone(), a.logFactory, a.app)
 		if err != nil {
+			// matchd patch: answered with a Logout (was a silent close). A
+			// duplicate is a second Logon for a connected dynamic session.
 			a.globalLog.OnEventf("Dynamic session %v failed to create: %v", sessID, err)
+			if errors.Is(err, errDuplicateSessionID) {
+				a.refuseLogon(netConn, msg, sessID, ErrAlreadyLoggedOn)
+			} else {
+				a.refuseLogon(netConn, msg, sessID, ErrSessionNotAvailable)
+			}
 			return
 		}
 		a.dynamicSessionChan <- dynamicSession
@@ -349,18 +410,41 @@ func (a *Acceptor) handleConnection(netConn net.Conn) {
 		defer session.stop()
 	}
 
-	a.sessionAddr.Store(sessID, netConn.RemoteAddr())
 	msgIn := make(chan fixIn)
 	msgOut := newMessageOut() // matchd patch: see connection.go
 
+	// matchd patch: ends readLoop's wait for a session that stopped reading.
+	done := make(chan struct{})
+	defer close(done)
+	parser.done = done
+
 	if err := session.connect(msgIn, msgOut); err != nil {
 		a.globalLog.OnEventf("Unable to accept session %v connection: %v", sessID, err.Error())
+		// matchd patch: answered with a Logout (was a silent close).
+		if err.Error() == "Already connected" {
+			a.refuseLogon(netConn, msg, sessID, ErrAlreadyLoggedOn)
+		} else {
+			a.refuseLogon(netConn, msg, sessID, ErrSessionNotAvailable)
+		}
 		return
 	}
+	// matchd patch: stored once connected (before, a refused second Logon
+	// overwrote the connected session's address).
+	a.sessionAddr.Store(sessID, netConn.RemoteAddr())
 
 	go func() {
-		msgIn <- fixIn{msgBytes, parser.lastRead}
-		readLoop(parser, msgIn, a.globalLog)
+		select { // matchd patch: see readLoop
+		case msgIn <- fixIn{bytes: msgBytes, receiveTime: parser.lastRead}:
+		case <-done:
+			close(msgIn)
+			return
+		}
+		// matchd patch: report a message over MaxBodyLength after logon (the
+		// session sends the Logout, see readLoop).
+		var tooLarge *messageTooLargeError
+		if err := readLoop(parser, msgIn, a.globalLog); errors.As(err, &tooLarge) {
+			a.connEvent(ConnectionEvent{Kind: ConnMessageTooLarge, Remote: netConn.RemoteAddr(), Session: sessID, Err: err})
+		}
 	}()
 
 	writeLoop(netConn, msgOut, a.globalLog)

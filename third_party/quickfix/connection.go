@@ -15,7 +15,10 @@
 
 package quickfix
 
-import "io"
+import (
+	"errors"
+	"io"
+)
 
 // matchd patch. The session goroutine hands outgoing messages to writeLoop with
 // a non-blocking send and, when that fails, spins through its event loop until
@@ -62,15 +65,36 @@ func writeLoop(connection io.Writer, messageOut chan []byte, log Log) {
 	}
 }
 
-func readLoop(parser *parser, msgIn chan fixIn, log Log) {
+// readLoop hands what parser reads to the session until it fails. matchd
+// patch: it returns the error; a message over the parser's maxBodyLength is
+// handed on as a refusal, for the session to log out with its Text; and it
+// returns when parser.done is closed rather than wait for ever for a session
+// that stopped reading (a refused Logon followed by more messages).
+func readLoop(parser *parser, msgIn chan fixIn, log Log) error {
 	defer close(msgIn)
 
 	for {
 		msg, err := parser.ReadMessage()
+		in := fixIn{bytes: msg, receiveTime: parser.lastRead}
 		if err != nil {
 			log.OnEvent(err.Error())
-			return
+			var tooLarge *messageTooLargeError
+			if !errors.As(err, &tooLarge) {
+				return err
+			}
+			in = fixIn{refused: err.Error()}
 		}
-		msgIn <- fixIn{msg, parser.lastRead}
+		select {
+		case msgIn <- in:
+		case <-parser.done:
+			return errConnectionDone
+		}
+		if err != nil {
+			return err
+		}
 	}
 }
+
+// errConnectionDone: readLoop stopped because its connection is done (matchd
+// patch).
+var errConnectionDone = errors.New("connection done")

@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strconv"
 	"time"
 )
 
@@ -31,6 +32,31 @@ type parser struct {
 	bigBuffer, buffer []byte
 	reader            io.Reader
 	lastRead          time.Time
+
+	// matchd patch: the largest BodyLength(9) accepted; 0: no limit. It also
+	// bounds the buffer (see readMore).
+	maxBodyLength int
+	// matchd patch: closed when the connection is done; readLoop then stops
+	// waiting to hand a message to a session that no longer reads. nil: never.
+	done <-chan struct{}
+}
+
+// matchd patch: maxFrameOverhead is what a message holds besides its body:
+// 8=BeginString|9=BodyLength| and 10=nnn|, generously.
+const maxFrameOverhead = 256
+
+// messageTooLargeError is a message refused by parser.maxBodyLength (matchd
+// patch).
+type messageTooLargeError struct {
+	declared string // the BodyLength(9) value, "" when the buffer filled first
+	limit    int
+}
+
+func (e *messageTooLargeError) Error() string {
+	if e.declared == "" {
+		return "no complete message within " + strconv.Itoa(e.limit+maxFrameOverhead) + " bytes (BodyLength(9) limit " + strconv.Itoa(e.limit) + ")"
+	}
+	return "BodyLength(9) " + e.declared + " exceeds the limit of " + strconv.Itoa(e.limit) + " bytes"
 }
 
 func newParser(reader io.Reader) *parser {
@@ -38,6 +64,11 @@ func newParser(reader io.Reader) *parser {
 }
 
 func (p *parser) readMore() (int, error) {
+	// matchd patch: whatever is buffered belongs to the message being read:
+	// refuse to buffer more than the largest one allowed.
+	if p.maxBodyLength > 0 && len(p.buffer) >= p.maxBodyLength+maxFrameOverhead {
+		return 0, &messageTooLargeError{limit: p.maxBodyLength}
+	}
 	if len(p.buffer) == cap(p.buffer) {
 		var newBuffer []byte
 		switch {
@@ -127,9 +158,20 @@ func (p *parser) jumpLength() (int, error) {
 		return 0, errors.New("No length given")
 	}
 
+	// matchd patch: refuse a BodyLength over the limit before reading the body.
+	if p.maxBodyLength > 0 && offset-lengthIndex > len(strconv.Itoa(p.maxBodyLength)) {
+		declared := p.buffer[lengthIndex:offset]
+		if _, err := parseUInt(declared); err != nil || len(declared) > 20 {
+			return 0, &messageTooLargeError{declared: quoteStart(declared), limit: p.maxBodyLength}
+		}
+		return 0, &messageTooLargeError{declared: string(declared), limit: p.maxBodyLength}
+	}
 	length, err := atoi(p.buffer[lengthIndex:offset])
 	if err != nil {
 		return length, err
+	}
+	if p.maxBodyLength > 0 && length > p.maxBodyLength {
+		return 0, &messageTooLargeError{declared: strconv.Itoa(length), limit: p.maxBodyLength}
 	}
 
 	if length <= 0 {

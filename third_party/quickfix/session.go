@@ -809,6 +809,7 @@ func (s *session) doReject(msg *Message, rej MessageRejectError) error {
 type fixIn struct {
 	bytes       *bytes.Buffer
 	receiveTime time.Time
+	refused     string // matchd patch: the reader refused a message (readLoop); bytes is nil
 }
 
 func (s *session) onDisconnect() {

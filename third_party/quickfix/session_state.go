@@ -88,6 +88,18 @@ func (sm *stateMachine) Incoming(session *session, m fixIn) {
 	if !sm.IsConnected() {
 		return
 	}
+	// matchd patch: the reader refused a message (over its maxBodyLength) and
+	// stopped: say why in a Logout, if logged on, and disconnect.
+	if m.refused != "" {
+		session.log.OnEvent(m.refused)
+		if sm.IsLoggedOn() {
+			if err := session.sendLogout(m.refused); err != nil {
+				session.logError(err)
+			}
+		}
+		sm.setState(session, latentState{})
+		return
+	}
 
 	session.log.OnIncoming(m.bytes.Bytes())
 
