@@ -150,7 +150,7 @@ func TestPatchBadCheckSumLogonClosed(t *testing.T) {
 	<-done
 	log.mu.Lock()
 	defer log.mu.Unlock()
-	if len(log.events) != 1 || !strings.Contains(log.events[0], "Invalid Message") || !strings.Contains(log.events[0], "CheckSum(10)") {
-		t.Fatalf("events %q, want one Invalid Message about the CheckSum", log.events)
+	if len(log.events) != 1 || !strings.Contains(log.events[0], "invalid message") || !strings.Contains(log.events[0], "Incorrect CheckSum(10)") {
+		t.Fatalf("events %q, want one invalid message about the CheckSum", log.events)
 	}
 }
