@@ -41,6 +41,10 @@ type Result struct {
 	// for the server).
 	ClientCPU, ServerCPU time.Duration
 	ServerCPUErr         string
+	// StuckSessions and StuckSent: Options.StuckSessions and the orders they
+	// sent (without reading a byte).
+	StuckSessions int
+	StuckSent     int64
 }
 
 // MaxLostListed bounds Result.Lost.

@@ -1,0 +1,167 @@
+// matchd patch (not upstream QuickFIX/Go): outbound accounting and a way out
+// for a session whose peer stopped reading. See PATCH.md.
+
+package quickfix
+
+import (
+	"io"
+	"sync"
+	"sync/atomic"
+)
+
+// Outbound counts the messages a session has queued for sending (toSend, then
+// the channel to its connection's writer) and those its writer has written to
+// the socket or that were dropped unsent (a disconnect, a reset): the
+// difference is what the session holds that its peer has not been sent. A
+// message the writer has taken from the channel counts as unsent until its
+// Write returns (at most maxCoalesced bytes plus one message). Bytes the
+// kernel holds in the socket's send buffer count as written.
+type Outbound struct {
+	queuedMsgs, queuedBytes atomic.Int64
+	doneMsgs, doneBytes     atomic.Int64
+
+	// writerWakes is set while a writeLoop serves the session's current
+	// channel: it signals wake after each write, so a session whose channel is
+	// full waits for it instead of re-signalling itself in a loop.
+	writerWakes atomic.Bool
+	wake        atomic.Pointer[chan bool]
+
+	mu   sync.Mutex
+	conn *Conn // the current connection, nil between connections
+}
+
+// Conn is one connection of a session, as Outbound.Conn returns it.
+type Conn struct{ c io.Closer }
+
+// Close closes the connection's socket: its reader and writer fail, and the
+// session sees a disconnect (OnLogout). Safe to call more than once, and after
+// the connection has gone.
+func (c *Conn) Close() {
+	if c != nil && c.c != nil {
+		_ = c.c.Close()
+	}
+}
+
+// Unsent returns the messages and bytes queued and not yet written.
+func (o *Outbound) Unsent() (msgs, bytes int64) {
+	dm, db := o.doneMsgs.Load(), o.doneBytes.Load() // done first: never above queued
+	return o.queuedMsgs.Load() - dm, o.queuedBytes.Load() - db
+}
+
+// Conn returns the session's current connection, or nil.
+func (o *Outbound) Conn() *Conn {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.conn
+}
+
+// OutboundOf returns the outbound counters of a registered session.
+func OutboundOf(sid SessionID) (*Outbound, bool) {
+	s, ok := lookupSession(sid)
+	if !ok {
+		return nil, false
+	}
+	return &s.out, true
+}
+
+// SendLogout queues a Logout(5) with Text(58) for the session, after dropping
+// every message it has queued and not yet handed to its connection's writer
+// (they are in the message store, for resends). It never waits: when the
+// session's send lock is held (a blocking write of QuickFIX's own, to a peer
+// that does not read), it returns false and nothing is queued. The caller
+// closes the connection after a grace period either way: a peer that does
+// not read will not read the Logout either.
+func SendLogout(sid SessionID, text string) bool {
+	s, ok := lookupSession(sid)
+	if !ok || !s.sendMutex.TryLock() {
+		return false
+	}
+	defer s.sendMutex.Unlock()
+	msg := NewMessage()
+	msg.Header.SetField(tagMsgType, FIXString("5"))
+	msg.Body.SetField(tagText, FIXString(text))
+	msgBytes, err := s.prepMessageForSend(msg, nil)
+	if err != nil {
+		s.logError(err)
+		return false
+	}
+	s.dropQueued()
+	s.queue(msgBytes)
+	s.notifyMessageOut()
+	return true
+}
+
+// queue appends to toSend and counts it. sendMutex is held.
+func (s *session) queue(msg []byte) {
+	s.toSend = append(s.toSend, msg)
+	s.out.queuedMsgs.Add(1)
+	s.out.queuedBytes.Add(int64(len(msg)))
+}
+
+// dropped counts messages removed from toSend unsent.
+func (o *Outbound) dropped(msgs [][]byte) {
+	n := 0
+	for _, m := range msgs {
+		n += len(m)
+	}
+	o.written(len(msgs), n)
+}
+
+func (o *Outbound) written(msgs, bytes int) {
+	o.doneMsgs.Add(int64(msgs))
+	o.doneBytes.Add(int64(bytes))
+}
+
+// writers maps a connection's channel to the Outbound of the session it
+// serves, from the session's connect until the writeLoop returns, so that
+// writeLoop (started by the acceptor or initiator with the channel alone)
+// finds the session's counters.
+var writers sync.Map // chan<- []byte -> *Outbound
+
+// connect is called by session.connect, before the connection's writeLoop
+// starts.
+func (o *Outbound) connect(ch chan<- []byte, wake chan bool) {
+	o.wake.Store(&wake)
+	writers.Store(ch, o)
+}
+
+// attachWriter is called by writeLoop when it starts: it returns the
+// Outbound of the session its channel serves, or nil.
+func attachWriter(ch chan []byte, conn io.Writer) *Outbound {
+	v, ok := writers.Load((chan<- []byte)(ch))
+	if !ok {
+		return nil
+	}
+	o := v.(*Outbound)
+	o.mu.Lock()
+	if c, ok := conn.(io.Closer); ok {
+		o.conn = &Conn{c: c}
+	} else {
+		o.conn = &Conn{}
+	}
+	o.mu.Unlock()
+	o.writerWakes.Store(true)
+	return o
+}
+
+// detachWriter is called by writeLoop when it returns.
+func (o *Outbound) detachWriter(ch chan []byte) {
+	writers.Delete((chan<- []byte)(ch))
+	o.writerWakes.Store(false)
+	o.mu.Lock()
+	o.conn = nil
+	o.mu.Unlock()
+	o.signal() // a session waiting for room retries (and finds no channel)
+}
+
+// signal wakes the session's event loop to retry its queued sends.
+func (o *Outbound) signal() {
+	w := o.wake.Load()
+	if w == nil {
+		return
+	}
+	select {
+	case *w <- true:
+	default:
+	}
+}
