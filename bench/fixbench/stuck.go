@@ -90,7 +90,7 @@ func (s *stuckSession) frame(o Options, body string) []byte {
 	for _, c := range out {
 		sum += int(c)
 	}
-	return append(out, "10="+strconv.Itoa(1000+sum%256)[1:]+"\x01"...)
+	return append(out, "10="+strconv.Itoa(1000 + sum%256)[1:]+"\x01"...)
 }
 
 // run sends rate orders per second until ctx is done or the socket fails

@@ -64,19 +64,25 @@ func OutboundOf(sid SessionID) (*Outbound, bool) {
 	return &s.out, true
 }
 
-// SendLogout queues a Logout(5) with Text(58) for the session, after dropping
-// every message it has queued and not yet handed to its connection's writer
-// (they are in the message store, for resends). It never waits: when the
-// session's send lock is held (a blocking write of QuickFIX's own, to a peer
-// that does not read), it returns false and nothing is queued. The caller
-// closes the connection after a grace period either way: a peer that does
-// not read will not read the Logout either.
-func SendLogout(sid SessionID, text string) bool {
+// SendLogout queues a Logout(5) with Text(58) for the session's connection
+// conn (from Conn), after dropping every message the session has queued and
+// not yet handed to the connection's writer (they are in the message store,
+// for resends). It waits for the session's send lock, which QuickFIX holds
+// through a blocking write of its own (a heartbeat to a peer that does not
+// read): call it from a goroutine of its own, and close conn after a grace
+// period whatever it does (closing unblocks it; a peer that does not read
+// will not read the Logout either). It queues nothing and returns false when
+// conn is no longer the session's connection by then.
+func SendLogout(sid SessionID, conn *Conn, text string) bool {
 	s, ok := lookupSession(sid)
-	if !ok || !s.sendMutex.TryLock() {
+	if !ok || conn == nil {
 		return false
 	}
+	s.sendMutex.Lock()
 	defer s.sendMutex.Unlock()
+	if s.out.Conn() != conn {
+		return false
+	}
 	msg := NewMessage()
 	msg.Header.SetField(tagMsgType, FIXString("5"))
 	msg.Body.SetField(tagText, FIXString(text))
