@@ -83,7 +83,13 @@ func (g *Gateway) startSender(s *session) (queued int, gap bool) {
 	s.online = true
 	s.kicked = false
 	s.qf = qf
-	queued, gap = s.pending.len(), s.gap
+	queued = s.pending.len()
+	if 2*int64(queued) > int64(g.opts.OutboundMessages) || 2*int64(queued)*reportSizeEstimate > g.opts.OutboundBytes {
+		// Kept offline, more than the online bound leaves room for: regenerate
+		// them at the client's pace instead (fillGap).
+		g.spill(s)
+	}
+	gap = s.gap
 	start := !s.sending
 	s.sending = true
 	s.mu.Unlock()

@@ -94,6 +94,42 @@ func (g *Gateway) kick(s *session, msgs, bytes int64) {
 	}()
 }
 
+// regenStall bounds how long a regeneration waits for a session to read
+// before it is logged out as a slow consumer.
+const regenStall = 10 * time.Second
+
+// regenRoom waits until the session has room for one more regenerated report:
+// what QuickFIX holds unsent for it below half the outbound bound. The
+// regeneration sets its own pace, so it waits for the client to read rather
+// than push it over the bound; a session that reads nothing for regenStall
+// (or that live reports push over the bound, see Deliver) is logged out as a
+// slow consumer. It returns false when the session went offline or the
+// gateway stops.
+func (g *Gateway) regenRoom(s *session) bool {
+	var since time.Time
+	for {
+		s.mu.Lock()
+		if !s.online || g.senderQuit() {
+			s.mu.Unlock()
+			return false
+		}
+		msgs, bytes := s.qf.Unsent() // not pending: it waits behind the gap
+		if 2*msgs < int64(g.opts.OutboundMessages) && 2*bytes < g.opts.OutboundBytes {
+			s.mu.Unlock()
+			return true
+		}
+		if since.IsZero() {
+			since = time.Now()
+		} else if time.Since(since) > regenStall {
+			g.kick(s, msgs, bytes)
+			s.mu.Unlock()
+			return false
+		}
+		s.mu.Unlock()
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // fillGap hands the session's forgotten reports to QuickFIX, regenerated
 // from the journal, in order, as one pass of the sender: it returns when the
 // gap is closed, the session went offline (or over its bound again), or the
@@ -126,16 +162,7 @@ func (g *Gateway) fillGap(s *session, b *reportBuilder) {
 		if ev.Owner != s.owner || ev.ExecID < next || ev.ExecID > end {
 			return nil
 		}
-		s.mu.Lock()
-		ok := s.online && !g.senderQuit()
-		if ok {
-			if msgs, bytes, over := g.overBound(s); over {
-				g.kick(s, msgs, bytes)
-				ok = false
-			}
-		}
-		s.mu.Unlock()
-		if !ok {
+		if !g.regenRoom(s) {
 			return errRegenStop
 		}
 		if sendErr = g.send(s, b, ev); sendErr != nil {

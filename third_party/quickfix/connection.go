@@ -38,9 +38,9 @@ func newMessageOut() chan []byte { return make(chan []byte, outboundQueue) }
 func writeLoop(connection io.Writer, messageOut chan []byte, log Log) {
 	// matchd patch: count what is written, wake the session after each write
 	// and let Outbound.Conn close the socket (outbound.go).
-	out := attachWriter(messageOut, connection)
+	out, conn := attachWriter(messageOut, connection)
 	if out != nil {
-		defer out.detachWriter(messageOut)
+		defer out.detachWriter(messageOut, conn)
 	}
 	buf := make([]byte, 0, maxCoalesced)
 	for {

@@ -132,30 +132,34 @@ func (o *Outbound) connect(ch chan<- []byte, wake chan bool) {
 }
 
 // attachWriter is called by writeLoop when it starts: it returns the
-// Outbound of the session its channel serves, or nil.
-func attachWriter(ch chan []byte, conn io.Writer) *Outbound {
+// Outbound of the session its channel serves and the connection it now
+// counts as the session's, or nil.
+func attachWriter(ch chan []byte, conn io.Writer) (*Outbound, *Conn) {
 	v, ok := writers.Load((chan<- []byte)(ch))
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	o := v.(*Outbound)
-	o.mu.Lock()
-	if c, ok := conn.(io.Closer); ok {
-		o.conn = &Conn{c: c}
-	} else {
-		o.conn = &Conn{}
+	c := &Conn{}
+	if cl, ok := conn.(io.Closer); ok {
+		c.c = cl
 	}
-	o.mu.Unlock()
+	o.mu.Lock()
+	o.conn = c
 	o.writerWakes.Store(true)
-	return o
+	o.mu.Unlock()
+	return o, c
 }
 
-// detachWriter is called by writeLoop when it returns.
-func (o *Outbound) detachWriter(ch chan []byte) {
+// detachWriter is called by writeLoop when it returns. The writer of a newer
+// connection may have attached already: then only the channel goes.
+func (o *Outbound) detachWriter(ch chan []byte, c *Conn) {
 	writers.Delete((chan<- []byte)(ch))
-	o.writerWakes.Store(false)
 	o.mu.Lock()
-	o.conn = nil
+	if o.conn == c {
+		o.conn = nil
+		o.writerWakes.Store(false)
+	}
 	o.mu.Unlock()
 	o.signal() // a session waiting for room retries (and finds no channel)
 }
