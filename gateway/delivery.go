@@ -49,7 +49,13 @@ func (g *Gateway) Deliver(ev *engine.Event) {
 	online := s.online
 	if online {
 		s.pending.push(ev)
-		if msgs, bytes, over := g.overBound(s); over {
+		if s.gap {
+			// The sender is regenerating, at the client's pace (regenRoom): what
+			// queues behind it is the gateway's backlog, not the client's.
+			if 2*s.pending.len() >= g.opts.OutboundMessages || 2*int64(s.pending.len())*reportSizeEstimate >= g.opts.OutboundBytes {
+				g.spill(s)
+			}
+		} else if msgs, bytes, over := g.overBound(s); over {
 			g.kick(s, msgs, bytes)
 			online = false
 		}

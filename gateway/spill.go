@@ -56,15 +56,15 @@ func (g *Gateway) spill(s *session) {
 		return
 	}
 	first, last := s.pending.front(), s.pending.back()
-	if !s.gap {
+	if !s.gap { // logged once per gap: an offline session spills every PendingLimit reports
 		s.gap = true
 		s.gapExec, s.gapSeq = first.ExecID, first.Seq
+		g.log.Info().Str("session", s.id.String()).Int("reports", n).Uint64("from_exec_id", s.gapExec).
+			Msg("report queue over its bound: reports left to the journal, regenerated at the next logon")
 	}
 	s.gapEnd, s.gapEndSeq = last.ExecID, last.Seq
 	s.pending.clear()
 	g.Counters.ReportsSpilled.Add(uint64(n))
-	g.log.Info().Str("session", s.id.String()).Int("reports", n).Uint64("from_exec_id", s.gapExec).
-		Uint64("to_exec_id", s.gapEnd).Msg("report queue over its bound: reports left to the journal, regenerated at the next logon")
 }
 
 // kick logs a session over the outbound bound out as a slow consumer: its
