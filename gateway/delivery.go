@@ -67,9 +67,7 @@ func (g *Gateway) Deliver(ev *engine.Event) {
 		g.Counters.ReportsQueued.Add(1)
 	}
 	s.mu.Unlock()
-	if online {
-		s.signal()
-	}
+	s.signal() // work, or (kicked) offline: the sender returns
 }
 
 // send hands one report to QuickFIX (which queues it for the session's
@@ -90,9 +88,10 @@ func (g *Gateway) startSender(s *session) (queued int, gap bool) {
 	s.kicked = false
 	s.qf = qf
 	queued = s.pending.len()
-	if 2*int64(queued) > int64(g.opts.OutboundMessages) || 2*int64(queued)*reportSizeEstimate > g.opts.OutboundBytes {
-		// Kept offline, more than the online bound leaves room for: regenerate
-		// them at the client's pace instead (fillGap).
+	if s.gap || 2*int64(queued) > int64(g.opts.OutboundMessages) || 2*int64(queued)*reportSizeEstimate > g.opts.OutboundBytes {
+		// Kept offline, more than the online bound leaves room for, or behind
+		// a gap: regenerate them at the client's pace (fillGap), in the same
+		// replay as the gap.
 		g.spill(s)
 	}
 	gap = s.gap

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"runtime/debug"
 
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/replay"
@@ -31,6 +32,11 @@ func (s *Server) regenerate(owner uint32, fromSeq, toSeq uint64, fn func(*engine
 		o.FromSnapshot, o.SnapshotAtOrBefore = true, fromSeq-1
 	}
 	res, err := replay.Run(o)
+	// The replay's engine is as large as the live one (Config sized) and
+	// garbage now: give it back to the OS rather than let the heap goal
+	// (GOGC, 400 by default) keep it, and its successors, resident.
+	res.Engine = nil
+	debug.FreeOSMemory()
 	if err != nil {
 		return err
 	}

@@ -41,10 +41,11 @@ type Result struct {
 	// for the server).
 	ClientCPU, ServerCPU time.Duration
 	ServerCPUErr         string
-	// StuckSessions and StuckSent: Options.StuckSessions and the orders they
-	// sent (without reading a byte).
-	StuckSessions int
-	StuckSent     int64
+	// StuckSessions, StuckSent and StuckLogouts: Options.StuckSessions, the
+	// orders they sent (without reading a byte), and how often the server
+	// disconnected one (each logged on again).
+	StuckSessions           int
+	StuckSent, StuckLogouts int64
 }
 
 // MaxLostListed bounds Result.Lost.

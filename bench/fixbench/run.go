@@ -79,7 +79,8 @@ func Run(ctx context.Context, o Options, progress *bench.Progress) (*Result, err
 	}
 	c.stop()
 	if stuck != nil {
-		res.StuckSessions, res.StuckSent = o.StuckSessions, stuck.stop()
+		res.StuckSent, res.StuckLogouts = stuck.stop()
+		res.StuckSessions = o.StuckSessions
 	}
 
 	var lag *bench.Run

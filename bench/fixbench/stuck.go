@@ -2,7 +2,6 @@ package fixbench
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -20,19 +19,33 @@ import (
 // (bids at 1.00), IOC, so each one costs the server two reports for this
 // session (New, then Canceled) and none for anybody else.
 type stuckSession struct {
-	id   string
+	id  string
+	seq int
+
+	mu   sync.Mutex // conn: replaced by run, closed by stop
 	conn net.Conn
-	seq  int
-	sent atomic.Int64
+
+	sent, logouts atomic.Int64
 }
 
 // stuckRcvBuf is the stuck client's socket receive buffer: small, so the
 // server's socket fills at once.
 const stuckRcvBuf = 4096
 
-// dialStuck connects and logs on (Logon with 108=30, and the server's Logon
-// read back); afterwards nothing is read.
+// dialStuck logs a stuck session on.
 func dialStuck(ctx context.Context, o Options, id string) (*stuckSession, error) {
+	s := &stuckSession{id: id}
+	if err := s.logon(ctx, o); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// logon connects with a small receive buffer and logs on (108=30, 141=Y: a
+// stuck client that comes back resets its sequence numbers), reading the
+// server's Logon; afterwards nothing is read.
+func (s *stuckSession) logon(ctx context.Context, o Options) error {
+	id := s.id
 	d := net.Dialer{Timeout: o.LogonTimeout, Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
 		err := c.Control(func(fd uintptr) {
@@ -45,9 +58,11 @@ func dialStuck(ctx context.Context, o Options, id string) (*stuckSession, error)
 	}}
 	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)))
 	if err != nil {
-		return nil, errors.New("fixbench: stuck session " + id + ": " + err.Error())
+		return errors.New("fixbench: stuck session " + id + ": " + err.Error())
 	}
-	s := &stuckSession{id: id, conn: conn}
+	s.mu.Lock()
+	s.conn, s.seq = conn, 0
+	s.mu.Unlock()
 	logon := "35=A|98=0|108=30|141=Y"
 	if o.Username != "" {
 		logon += "|553=" + o.Username
@@ -57,7 +72,7 @@ func dialStuck(ctx context.Context, o Options, id string) (*stuckSession, error)
 	}
 	if _, err := conn.Write(s.frame(o, logon)); err != nil {
 		conn.Close()
-		return nil, errors.New("fixbench: stuck session " + id + ": logon: " + err.Error())
+		return errors.New("fixbench: stuck session " + id + ": logon: " + err.Error())
 	}
 	_ = conn.SetReadDeadline(time.Now().Add(o.LogonTimeout))
 	r := bufio.NewReader(conn)
@@ -65,18 +80,18 @@ func dialStuck(ctx context.Context, o Options, id string) (*stuckSession, error)
 		line, err := r.ReadString('\x01')
 		if err != nil {
 			conn.Close()
-			return nil, errors.New("fixbench: stuck session " + id + ": no Logon answer: " + err.Error())
+			return errors.New("fixbench: stuck session " + id + ": no Logon answer: " + err.Error())
 		}
 		if line == "35=A\x01" {
 			break
 		}
 		if line == "35=5\x01" {
 			conn.Close()
-			return nil, errors.New("fixbench: stuck session " + id + ": logon refused")
+			return errors.New("fixbench: stuck session " + id + ": logon refused")
 		}
 	}
 	_ = conn.SetReadDeadline(time.Time{})
-	return s, nil
+	return nil
 }
 
 // frame builds a FIX 4.4 message from "35=X|tag=value|..." (MsgType first).
@@ -93,28 +108,34 @@ func (s *stuckSession) frame(o Options, body string) []byte {
 	return append(out, "10="+strconv.Itoa(1000 + sum%256)[1:]+"\x01"...)
 }
 
-// run sends rate orders per second until ctx is done or the socket fails
-// (the server logged the session out, or its receive window closed too:
-// then the writes block, which is what such a client does).
+// run sends rate orders per second until ctx is done. When the server
+// closes the connection (it logged the session out as a slow consumer), the
+// client logs on again and goes on not reading.
 func (s *stuckSession) run(ctx context.Context, o Options, rate float64) {
 	sym := o.Symbols[0]
 	interval := time.Duration(float64(time.Second) / rate)
 	next := time.Now()
-	var w bytes.Buffer
 	for i := 0; ctx.Err() == nil; i++ {
 		next = next.Add(interval)
 		if d := time.Until(next); d > 0 {
 			time.Sleep(d)
 		}
-		w.Reset()
-		w.Write(s.frame(o, "35=D|11=s"+strconv.Itoa(i)+"|55="+sym+"|54=1|38=1|40=2|44=1.00|59=3"))
-		_ = s.conn.SetWriteDeadline(time.Now().Add(time.Second))
-		if _, err := s.conn.Write(w.Bytes()); err != nil {
+		s.mu.Lock()
+		conn := s.conn
+		s.mu.Unlock()
+		_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
+		if _, err := conn.Write(s.frame(o, "35=D|11=s"+strconv.Itoa(i)+"|55="+sym+"|54=1|38=1|40=2|44=1.00|59=3")); err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
 				continue // the server stopped reading too: keep trying
 			}
-			return
+			conn.Close()
+			s.logouts.Add(1)
+			for ctx.Err() == nil && s.logon(ctx, o) != nil {
+				time.Sleep(100 * time.Millisecond)
+			}
+			next = time.Now()
+			continue
 		}
 		s.sent.Add(1)
 	}
@@ -149,17 +170,19 @@ func startStuck(ctx context.Context, o Options) (*stuckClients, error) {
 	return c, nil
 }
 
-// stop ends the senders and closes the sockets; it returns the orders sent.
-func (c *stuckClients) stop() (sent int64) {
+// stop ends the senders and closes the sockets; it returns the orders sent
+// and the times the server disconnected a stuck session.
+func (c *stuckClients) stop() (sent, logouts int64) {
 	if c.cancel != nil {
 		c.cancel()
 	}
-	for _, s := range c.sessions {
-		s.conn.Close()
-	}
 	c.wg.Wait()
 	for _, s := range c.sessions {
+		s.mu.Lock()
+		s.conn.Close()
+		s.mu.Unlock()
 		sent += s.sent.Load()
+		logouts += s.logouts.Load()
 	}
-	return sent
+	return sent, logouts
 }

@@ -134,7 +134,8 @@ func fixNotes(res *fixbench.Result) []string {
 			md.Subscribers, md.Incrementals, md.Initial+md.Resyncs, md.Initial, md.Resyncs, md.Entries, md.Trades, md.Rejects, md.Logouts))
 	}
 	if res.StuckSent > 0 {
-		notes = append(notes, fmt.Sprintf("# stuck: %d sessions sent %d orders and read nothing", res.StuckSessions, res.StuckSent))
+		notes = append(notes, fmt.Sprintf("# stuck: %d sessions sent %d orders and read nothing; the server disconnected them %d times (each logged on again)",
+			res.StuckSessions, res.StuckSent, res.StuckLogouts))
 	}
 	if res.StagesErr != "" {
 		notes = append(notes, "# server stages: unavailable: "+res.StagesErr)
