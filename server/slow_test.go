@@ -52,9 +52,26 @@ func (v *victim) frame(seq int, spec string) []byte {
 }
 
 // connect logs on (small receive buffer) and asks for a resend from the
-// first server MsgSeqNum it has not got.
+// first server MsgSeqNum it has not got. A connection closed before the
+// Logon answer is retried, as a client would: QuickFIX answers a
+// ResendRequest in one go on the session's goroutine, so after a drop in the
+// middle of a long resend it notices the disconnect only at the end, and
+// refuses a new connection for the session until then.
 func (v *victim) connect() {
 	v.t.Helper()
+	for try := 0; ; try++ {
+		err := v.tryConnect()
+		if err == nil {
+			return
+		}
+		if try == 20 {
+			v.t.Fatalf("logon: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (v *victim) tryConnect() error {
 	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
 		err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
@@ -65,16 +82,19 @@ func (v *victim) connect() {
 	}}
 	conn, err := d.Dial("tcp", "127.0.0.1:"+strconv.Itoa(v.port))
 	if err != nil {
-		v.t.Fatal(err)
+		return err
 	}
 	v.mu.Lock()
 	v.conn, v.r, v.partial = conn, bufio.NewReader(conn), nil
 	v.mu.Unlock()
-	v.send("35=A|98=0|108=30")
+	if err := v.trySend("35=A|98=0|108=30"); err != nil {
+		return err
+	}
 	for {
 		m, err := v.read(5 * time.Second)
 		if err != nil {
-			v.t.Fatalf("logon: %v", err)
+			conn.Close()
+			return err
 		}
 		if m[fixtag.MsgType] == "A" {
 			break
@@ -84,7 +104,7 @@ func (v *victim) connect() {
 	for v.seen[first] {
 		first++
 	}
-	v.send("35=2|7=" + strconv.Itoa(first) + "|16=0")
+	return v.trySend("35=2|7=" + strconv.Itoa(first) + "|16=0")
 }
 
 // send writes one message (the next MsgSeqNum); an error is returned to a
