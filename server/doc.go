@@ -25,7 +25,7 @@
 // [DEFAULT]: Symbols, MaxOrders, MaxLevels, ClOrdIDHistory, MaxQty, Durability,
 // WaitStrategy, MatcherCPU, SnapshotEvery, CheckpointEvery, InboundRing,
 // OutboundRing, StageTiming, MetricsAddr, MaxSessions, RateLimit, RateBurst,
-// OfflineReports, MarketDataQueue, GOGC, MemoryLimit, EndOfDay, LogLevel and DataDir.
+// OfflineReports, OutboundMessages, OutboundBytes, MarketDataQueue, GOGC, MemoryLimit, EndOfDay, LogLevel and DataDir.
 // docs/CONFIG.md is the reference (a test keeps it complete);
 // examples/matchd.cfg an annotated production file; default.cfg, embedded, the
 // default. Parse refuses what QuickFIX/Go would silently misread (unknown keys,
