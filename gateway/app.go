@@ -17,8 +17,9 @@ type app struct{ g *Gateway }
 // OnCreate implements quickfix.Application.
 func (a app) OnCreate(quickfix.SessionID) {}
 
-// OnLogon starts the session's sender, which first sends the reports kept while
-// the session was offline.
+// OnLogon starts the session's sender, which first sends the reports left to
+// the journal (regenerated), then those kept in memory while the session was
+// offline.
 func (a app) OnLogon(sid quickfix.SessionID) {
 	g := a.g
 	s := g.lookup(sid)
@@ -31,8 +32,9 @@ func (a app) OnLogon(sid quickfix.SessionID) {
 	delete(g.reserved, sid)
 	g.mu.Unlock()
 	g.Counters.LogonsAccepted.Add(1)
-	queued := g.startSender(s)
-	g.log.Info().Str("session", sid.String()).Uint32("owner", s.owner).Int("reports_queued", queued).Msg("FIX session logged on")
+	queued, gap := g.startSender(s)
+	g.log.Info().Str("session", sid.String()).Uint32("owner", s.owner).Int("reports_queued", queued).
+		Bool("reports_in_journal", gap).Msg("FIX session logged on")
 }
 
 // OnLogout keeps further reports queued until the next logon; the session's

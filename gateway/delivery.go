@@ -12,7 +12,7 @@ import (
 // through a per-session FIFO to that session's sender goroutine, which formats
 // them and hands them to QuickFIX. Why a goroutine per session, and what happens
 // to the reports of a session that is offline or not reading: doc.go, Delivery
-// and Offline sessions.
+// and Slow and offline sessions; the bound and the regeneration are spill.go.
 
 // flushBatch is how many queued reports a session's sender takes per hold of
 // the session's lock, so that Deliver is never kept waiting long.
@@ -28,8 +28,10 @@ const drainWait = 5 * time.Second
 // queued reports to QuickFIX in order (see sender), so a session QuickFIX has
 // blocked (a client that stopped reading) holds up only its own reports. A report
 // for a session that is not logged on waits in the same queue and goes out right
-// after its next logon, before any newer report. The queue holds at most
-// Options.PendingLimit reports; see doc.go for what happens beyond.
+// after its next logon, before any newer report. When a session's queue is over
+// its bound, its reports are forgotten and regenerated from the journal later
+// (spill.go); an online session over the outbound bound is logged out as a slow
+// consumer. See doc.go, Delivery.
 func (g *Gateway) Deliver(ev *engine.Event) {
 	switch ev.Kind {
 	case engine.EvRejected:
@@ -44,35 +46,28 @@ func (g *Gateway) Deliver(ev *engine.Event) {
 		return
 	}
 	s.mu.Lock()
-	g.enqueue(s, ev)
 	online := s.online
-	s.mu.Unlock()
 	if online {
-		s.signal()
-	}
-}
-
-// enqueue appends a report to a session's queue, or drops it when the queue is
-// full. s.mu is held.
-func (g *Gateway) enqueue(s *session, ev *engine.Event) {
-	if s.pending.len() >= g.opts.PendingLimit {
-		s.dropped++
-		s.lastDropped = ev.ExecID
-		g.Counters.ReportsDropped.Add(1)
-		if s.dropped == 1 {
-			why := "session offline"
-			if s.online {
-				why = "session not reading (QuickFIX is not taking its reports)"
+		s.pending.push(ev)
+		if s.gap {
+			// The sender is regenerating, at the client's pace (regenRoom): what
+			// queues behind it is the gateway's backlog, not the client's.
+			if 2*s.pending.len() >= g.opts.OutboundMessages || 2*int64(s.pending.len())*reportSizeEstimate >= g.opts.OutboundBytes {
+				g.spill(s)
 			}
-			g.log.Error().Str("session", s.id.String()).Uint32("owner", s.owner).Int("limit", g.opts.PendingLimit).
-				Uint64("exec_id", ev.ExecID).Str("why", why).Msg("report queue full: dropping reports for this session until it drains")
+		} else if msgs, bytes, over := g.overBound(s); over {
+			g.kick(s, msgs, bytes)
+			online = false
 		}
-		return
-	}
-	s.pending.push(ev)
-	if !s.online {
+	} else {
+		if s.pending.len() >= g.opts.PendingLimit {
+			g.spill(s)
+		}
+		s.pending.push(ev)
 		g.Counters.ReportsQueued.Add(1)
 	}
+	s.mu.Unlock()
+	s.signal() // work, or (kicked) offline: the sender returns
 }
 
 // send hands one report to QuickFIX (which queues it for the session's
@@ -86,10 +81,20 @@ func (g *Gateway) send(s *session, b *reportBuilder, ev *engine.Event) error {
 }
 
 // startSender marks s online and makes sure its sender runs. Called by OnLogon.
-func (g *Gateway) startSender(s *session) (queued int) {
+func (g *Gateway) startSender(s *session) (queued int, gap bool) {
+	qf, _ := quickfix.OutboundOf(s.id)
 	s.mu.Lock()
 	s.online = true
+	s.kicked = false
+	s.qf = qf
 	queued = s.pending.len()
+	if s.gap || 2*int64(queued) > int64(g.opts.OutboundMessages) || 2*int64(queued)*reportSizeEstimate > g.opts.OutboundBytes {
+		// Kept offline, more than the online bound leaves room for, or behind
+		// a gap: regenerate them at the client's pace (fillGap), in the same
+		// replay as the gap.
+		g.spill(s)
+	}
+	gap = s.gap
 	start := !s.sending
 	s.sending = true
 	s.mu.Unlock()
@@ -99,17 +104,17 @@ func (g *Gateway) startSender(s *session) (queued int) {
 	} else {
 		s.signal()
 	}
-	return queued
+	return queued, gap
 }
 
-// sender hands a logged-on session's queued reports to QuickFIX, oldest first,
-// flushBatch at a time, taken from the queue under s.mu and sent without it, so
+// sender hands a logged-on session's reports to QuickFIX, oldest first: first
+// those forgotten (the gap, regenerated from the journal, spill.go), then the
+// queue, flushBatch at a time, taken from it under s.mu and sent without it, so
 // that Deliver never waits while QuickFIX blocks (SendToTarget takes the
 // session's send lock, which QuickFIX holds for as long as a blocking write of
-// its own lasts). When the queue is empty and reports were dropped, it sends the
-// session a News (B) saying how many. It returns when the session goes offline
-// or the gateway stops; reports it could not hand over go back to the front of
-// the queue for the next logon.
+// its own lasts). It returns when the session goes offline or the gateway
+// stops; reports it could not hand over go back to the front of the queue (or
+// into the gap) for the next logon.
 func (g *Gateway) sender(s *session) {
 	defer g.senders.Done()
 	var batch [flushBatch]engine.Event
@@ -122,22 +127,25 @@ func (g *Gateway) sender(s *session) {
 			s.mu.Unlock()
 			return
 		}
+		if s.gap || s.dropped > 0 {
+			s.inflight = true
+			s.mu.Unlock()
+			g.fillGap(s, b)
+			s.mu.Lock()
+			s.inflight = false
+			s.mu.Unlock()
+			continue
+		}
 		n := 0
 		for n < len(batch) && s.pending.len() > 0 {
 			batch[n] = *s.pending.front()
 			s.pending.pop()
 			n++
 		}
-		dropped, lastDropped := uint64(0), uint64(0)
-		if n == 0 && s.dropped > 0 {
-			dropped, lastDropped = s.dropped, s.lastDropped
-			s.dropped, s.lastDropped = 0, 0
-		}
-		work := n > 0 || dropped > 0
-		s.inflight = work
+		s.inflight = n > 0
 		s.mu.Unlock()
 
-		if !work {
+		if n == 0 {
 			select {
 			case <-s.wake:
 			case <-g.quit:
@@ -156,20 +164,12 @@ func (g *Gateway) sender(s *session) {
 				g.handed.Record(time.Now().UnixNano() - ev.Time)
 			}
 		}
-		if err == nil && dropped > 0 {
-			if err = quickfix.SendToTarget(buildLostNotice(dropped, lastDropped, g.opts.PendingLimit), s.id); err == nil {
-				g.log.Warn().Str("session", s.id.String()).Uint64("dropped", dropped).Msg("told session that reports were dropped")
-			}
-		}
 		s.mu.Lock()
 		s.inflight = false
 		if err != nil {
 			// The connection went away before QuickFIX told us (OnLogout): keep
 			// what was not handed over, in order, for the next logon.
-			s.pending.pushFront(batch[sent:n])
-			if dropped > 0 { // the News did not go out: tell at the next logon
-				s.dropped, s.lastDropped = s.dropped+dropped, max(s.lastDropped, lastDropped)
-			}
+			g.putBack(s, batch[sent:n])
 			s.online = false
 			s.sending = false
 			left := s.pending.len()
@@ -179,6 +179,21 @@ func (g *Gateway) sender(s *session) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// putBack returns reports the sender took but could not hand over: to the
+// front of the queue, or, when reports after them were forgotten meanwhile,
+// into the gap (which then starts at the first of them). s.mu is held.
+func (g *Gateway) putBack(s *session, evs []engine.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	if s.gap {
+		s.gapExec, s.gapSeq = evs[0].ExecID, evs[0].Seq
+		g.Counters.ReportsSpilled.Add(uint64(len(evs)))
+		return
+	}
+	s.pending.pushFront(evs)
 }
 
 // senderQuit reports whether Stop has told the senders to return.
@@ -202,7 +217,7 @@ func (g *Gateway) drainSenders(wait time.Duration) {
 				continue
 			}
 			s.mu.Lock()
-			if s.online && (s.pending.len() > 0 || s.inflight) {
+			if s.online && (s.pending.len() > 0 || s.inflight || s.gap) {
 				busy++
 			}
 			s.mu.Unlock()
@@ -256,6 +271,12 @@ func (q *eventQueue) pushFront(evs []engine.Event) {
 		q.n++
 	}
 }
+
+// back returns the newest event; the queue must not be empty.
+func (q *eventQueue) back() *engine.Event { return &q.buf[(q.head+q.n-1)%len(q.buf)] }
+
+// clear empties the queue and gives its memory back.
+func (q *eventQueue) clear() { q.buf, q.head, q.n = nil, 0, 0 }
 
 // front returns the oldest event; the queue must not be empty.
 func (q *eventQueue) front() *engine.Event { return &q.buf[q.head] }

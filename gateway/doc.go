@@ -112,33 +112,61 @@
 // resends); once a client stops reading and its socket fills, that lock is held
 // for good. Calling QuickFIX from Deliver would then block the pipeline's
 // releaser and with it every other session's reports
-// (TestStalledClientDoesNotStallOthers shows it). Now only the stalled session's queue fills. The hop costs a
-// goroutine wake-up per burst of reports.
+// (TestStalledClientDoesNotStallOthers shows it). Now only the stalled
+// session's queue fills, up to its bound (Slow and offline sessions). The hop
+// costs a goroutine wake-up per burst of reports.
 //
-// # Offline sessions
+// # Slow and offline sessions
 //
-// A report is never dropped silently. Every session, listed or dynamic, is
-// "offline" until OnLogon and again from OnLogout; its reports wait in the same
-// FIFO and go out right after its next logon, before any newer report. Why not
-// rely on QuickFIX: SendToTarget to a
-// logged-out listed session does persist the message in the store (its in-memory
-// copy is dropped), and the client would get it through a ResendRequest at the
-// next logon — but not when the sequence is reset (ResetOnLogon, or a client
-// Logon with ResetSeqNumFlag=Y), and a dynamic session is unregistered while
-// disconnected, so SendToTarget fails. The gateway's queue behaves the same for
-// both kinds and any reset policy. A report QuickFIX accepted in the instant the
-// connection dropped, before OnLogout, is in QuickFIX's store and is resent on
-// ResendRequest — unless the next logon resets sequence numbers, in which case,
-// as for anything in flight on TCP, FIX itself cannot recover it.
+// A report is never dropped silently, and no session's backlog is held in
+// memory without bound. Every session, listed or dynamic, is "offline" until
+// OnLogon and again from OnLogout; its reports wait in the same FIFO and go out
+// right after its next logon, before any newer report. Why not rely on
+// QuickFIX: SendToTarget to a logged-out listed session does persist the
+// message in the store, but a sequence reset loses it, and a dynamic session is
+// unregistered while disconnected, so SendToTarget fails.
 //
-// The queue holds at most Options.PendingLimit reports per session, offline or
-// not reading. Beyond that, reports are dropped, counted
-// (Counters.ReportsDropped) and logged at error level, and once the queue has
-// drained (at the next logon, after the kept reports) the session receives a
-// News (B) message saying how many were lost and the last lost ExecID. The queue
-// lives in memory: a restart loses it. Replaying the journal regenerates every
-// event (ExecIDs included), which is the way to reconstruct what an offline
-// client missed; the gateway does not persist a delivery watermark.
+// Bounds (spill.go): offline, the FIFO holds Options.PendingLimit reports.
+// Logged on, the session's unsent messages, the FIFO plus what QuickFIX holds
+// and has not written to the socket (quickfix.Outbound, a matchd patch), stay
+// within Options.OutboundMessages and Options.OutboundBytes (a queued report
+// counts reportSizeEstimate bytes); Deliver checks after each report. A session
+// over it is a slow consumer (kick): it counts as offline at once, gets a
+// Logout whose Text says "slow consumer: N messages / B bytes unsent"
+// (quickfix.SendLogout, which drops what QuickFIX had queued and not handed to
+// the writer: it is in the FIX store), its connection is closed a second later
+// whatever it answers (its socket is full), a warn line is logged and
+// Counters.SlowConsumers counts it.
+//
+// Over either bound the FIFO is spilled: its reports are forgotten
+// (Counters.ReportsSpilled) and the session remembers only the gap, the
+// ExecIDs from the first report not handed to QuickFIX to the last one
+// forgotten, with their command Seqs (ExecIDs increase by one per event over
+// the engine's life, so a range of them names the session's reports exactly).
+// A session's reports are, in order: handed to QuickFIX, then the gap, then the
+// FIFO; a batch the sender took but could not hand over joins the gap's front
+// when a gap exists, the FIFO's front otherwise. A session logging on with more
+// queued than half its bound spills it too.
+//
+// The sender fills the gap first (fillGap): Options.Regenerate (the server's:
+// newest snapshot before the gap, journal replayed through package replay up
+// to its end) streams the owner's events, and those in the gap are handed to
+// QuickFIX one by one (Counters.ReportsRegenerated), on the sender's goroutine,
+// never the releaser's. It paces itself: it hands a report only while QuickFIX
+// holds less than half the bound (regenRoom), and logs out a session that reads
+// nothing for regenStall. Live reports keep queueing behind; if they pile up
+// past half the bound they are spilled into the gap (the gateway's backlog, not
+// the client's fault), and the sender loops until the gap is closed. If the
+// session goes offline, is kicked again or the gateway stops, the gap keeps
+// its first report not handed over. Exactly once and in order: every report is
+// either handed to QuickFIX exactly once (then it is in the FIX store, and a
+// client that does not reset gets it, by resend if need be) or in exactly one
+// of gap and FIFO (TestStalledClientDoesNotStallOthers; the server's
+// TestSlowConsumerExactlyOnce loops stalls and drops under load). Without a
+// Regenerate, or when it fails (a damaged journal), the gap is logged at error,
+// counted in Counters.ReportsDropped, and the session gets a News (B) naming
+// the ExecIDs. The FIFO and the gap live in memory: after a restart, replaying
+// the journal regenerates every event (ExecIDs included).
 //
 // # Shutdown
 //
@@ -174,19 +202,16 @@
 // runs each: p50 2.2-2.3 ms, p99 12-26 ms with it; 1.5-2.2 ms, 5.8-7.4 ms
 // without).
 //
-// A client that stops reading blocks its QuickFIX session for good (see
-// Delivery); with both directions of a connection full (a client flooding
-// orders without reading its reports), the session deadlocks with its peer.
-// The gateway confines that to the session; QuickFIX's Acceptor.Stop then waits
-// for it, so a graceful shutdown can hang until the client goes away.
+// A client that stops reading blocks its QuickFIX session's heartbeats and
+// session-level messages (blocking writes under the send lock); since
+// quickfixgo/quickfix#615 the session loop also spun while its writer's channel
+// was full, which the matchd patch replaces by the writer waking the session
+// after each write (PATCH.md). The bound logs such a client out and closes its
+// connection; until then QuickFIX's Acceptor.Stop waits for it, so a graceful
+// shutdown can take up to that second.
 //
 // An acceptor connection whose client keeps sending after its session stopped
 // (e.g. through a shutdown) leaves QuickFIX's reader goroutine blocked forever
 // on an unbuffered channel (connection.go:42): harmless at exit, a small leak
 // per such connection otherwise.
-//
-// QuickFIX/Go's per-session send queue is unbounded, and it sends session-level
-// messages (heartbeats, rejects) with a blocking write under its send lock: a
-// client that stops reading can eventually block its session's sender for good
-// (Deliver is not held up; its queue fills and then drops, see Offline sessions).
 package gateway

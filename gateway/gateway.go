@@ -38,8 +38,15 @@ type Counters struct {
 	ReportsOut atomic.Uint64
 	// ReportsQueued counts reports parked for an offline session.
 	ReportsQueued atomic.Uint64
-	// ReportsDropped counts reports lost: a full pending queue, or an owner the
-	// gateway does not know. Each is logged at error level.
+	// ReportsSpilled counts reports forgotten by a session's queue over its
+	// bound, left to the journal; ReportsRegenerated those regenerated from
+	// it and handed to QuickFIX (doc.go, Slow and offline sessions).
+	ReportsSpilled, ReportsRegenerated atomic.Uint64
+	// SlowConsumers counts sessions logged out for not reading their reports.
+	SlowConsumers atomic.Uint64
+	// ReportsDropped counts reports lost: for an owner the gateway does not
+	// know (one each), or a range that could not be regenerated from the
+	// journal (one per range). Each is logged at error level.
 	ReportsDropped atomic.Uint64
 	// MessageRejects counts messages the gateway refused itself, by RejectKind.
 	MessageRejects [NumRejectKinds]atomic.Uint64
@@ -152,6 +159,9 @@ type Gateway struct {
 	// makes them return.
 	senders sync.WaitGroup
 	quit    chan struct{}
+	// slowGrace is how long a slow consumer's connection stays open after its
+	// Logout (slowConsumerGrace; tests lengthen it).
+	slowGrace time.Duration
 
 	mu       sync.Mutex
 	active   map[quickfix.SessionID]bool      // logged on (OnLogon .. OnLogout)
@@ -183,17 +193,18 @@ func New(opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{
-		opts:     o,
-		log:      o.Logger.With().Str("component", "gateway").Logger(),
-		sink:     o.Sink,
-		syms:     syms,
-		dec:      decoder{syms: syms},
-		owners:   owners,
-		cfg:      cfg,
-		epoch:    time.Now(),
-		quit:     make(chan struct{}),
-		active:   make(map[quickfix.SessionID]bool),
-		reserved: make(map[quickfix.SessionID]time.Time),
+		opts:      o,
+		log:       o.Logger.With().Str("component", "gateway").Logger(),
+		sink:      o.Sink,
+		syms:      syms,
+		dec:       decoder{syms: syms},
+		owners:    owners,
+		cfg:       cfg,
+		epoch:     time.Now(),
+		quit:      make(chan struct{}),
+		slowGrace: slowConsumerGrace,
+		active:    make(map[quickfix.SessionID]bool),
+		reserved:  make(map[quickfix.SessionID]time.Time),
 	}
 	owners.logOpen(g.log)
 	if o.StageTiming {

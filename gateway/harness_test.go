@@ -43,6 +43,7 @@ type engineSink struct {
 	mu     sync.Mutex
 	gw     *Gateway
 	closed bool
+	cmds   []engine.Command // every command applied, in order: the "journal"
 }
 
 func newEngineSink(t *testing.T) *engineSink {
@@ -81,11 +82,47 @@ func (s *engineSink) run() {
 		s.eng.Apply(&cmd, out)
 		s.mu.Lock()
 		gw := s.gw
+		s.cmds = append(s.cmds, cmd)
 		s.mu.Unlock()
 		for i := 0; i < out.Len(); i++ {
 			gw.Deliver(out.At(i))
 		}
 	}
+}
+
+// regenerate is the test Regenerator: the recorded commands through a fresh
+// engine (the server's replays the journal).
+func (s *engineSink) regenerate(owner uint32, fromSeq, toSeq uint64, fn func(*engine.Event) error) error {
+	s.mu.Lock()
+	cmds := s.cmds[:toSeq]
+	s.mu.Unlock()
+	eng, err := engine.New(testEngineConfig())
+	if err != nil {
+		return err
+	}
+	out := engine.NewEvents(64)
+	for i := range cmds {
+		out.Reset()
+		eng.Apply(&cmds[i], out)
+		for j := 0; j < out.Len(); j++ {
+			if ev := out.At(j); ev.Owner == owner && ev.Seq >= fromSeq {
+				if err := fn(ev); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// eventsOf returns the ExecIDs of owner's events so far, in order.
+func (s *engineSink) eventsOf(owner uint32) []uint64 {
+	var ids []uint64
+	s.mu.Lock()
+	n := uint64(len(s.cmds))
+	s.mu.Unlock()
+	_ = s.regenerate(owner, 1, n, func(ev *engine.Event) error { ids = append(ids, ev.ExecID); return nil })
+	return ids
 }
 
 func (s *engineSink) close() {
@@ -113,6 +150,9 @@ func startGateway(t *testing.T, opts Options) (*Gateway, *syncbuf.Buffer) {
 	opts.ListenHost = "127.0.0.1"
 	opts.Symbols = testEngineConfig().Symbols
 	opts.Sink = sink
+	if opts.Regenerate == nil {
+		opts.Regenerate = sink.regenerate
+	}
 	opts.Logger = zerolog.New(logs).Level(zerolog.InfoLevel)
 	gw, err := New(opts)
 	if err != nil {

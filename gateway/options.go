@@ -29,7 +29,8 @@ const (
 	DefaultRatePerSecond = 5000
 	// DefaultMaxSessions is the number of sessions that may be logged on at once.
 	DefaultMaxSessions = 1000
-	// DefaultPendingLimit is how many reports are kept for one offline session.
+	// DefaultPendingLimit is how many reports are kept in memory for one
+	// offline session.
 	DefaultPendingLimit = 10000
 	// DefaultPendingLogonTimeout is how long a new connection has to send its
 	// Logon.
@@ -42,6 +43,10 @@ const (
 	DefaultMaxPendingLogonsPerHost = 32
 	// DefaultMaxMessageSize is the largest BodyLength(9) accepted, in bytes.
 	DefaultMaxMessageSize = 64 << 10
+	// DefaultOutboundMessages and DefaultOutboundBytes bound what a logged-on
+	// session may have unsent (see Options.OutboundMessages).
+	DefaultOutboundMessages = 10000
+	DefaultOutboundBytes    = 8 << 20
 )
 
 // Settings keys the gateway reads from a session's section of a settings file,
@@ -115,8 +120,9 @@ type Options struct {
 	// MaxSessions is how many sessions may be logged on at once (0:
 	// DefaultMaxSessions). Further logons are refused with a Text.
 	MaxSessions int
-	// PendingLimit bounds the reports kept for one offline session (0:
-	// DefaultPendingLimit). See doc.go for what happens beyond it.
+	// PendingLimit bounds the reports kept in memory for one offline session
+	// (0: DefaultPendingLimit); beyond it they are left to the journal and
+	// regenerated at the next logon (doc.go, Slow and offline sessions).
 	PendingLimit int
 	// PendingLogonTimeout is how long after the accept a connection's first
 	// message, a complete Logon, may take to arrive; the connection is closed
@@ -133,6 +139,18 @@ type Options struct {
 	// once its BodyLength is read, before its body: before logon the
 	// connection is closed, after logon the session is logged out with a Text.
 	MaxMessageSize int
+	// OutboundMessages and OutboundBytes bound what a logged-on session may
+	// have unsent: reports in the gateway's queue (counted at 256 bytes each)
+	// plus the messages QuickFIX holds for it not yet written to the socket
+	// (0: DefaultOutboundMessages, DefaultOutboundBytes). A session over
+	// either is logged out as a slow consumer (doc.go).
+	OutboundMessages int
+	OutboundBytes    int64
+	// Regenerate streams an owner's events from the journal, for the reports
+	// a session over its bound did not keep in memory (the server wires it to
+	// the data directory). Nil: such reports are lost, counted in
+	// Counters.ReportsDropped, and the session told by a News (B).
+	Regenerate Regenerator
 	// StageTiming records the gateway's stage latencies (see StageLatencies).
 	StageTiming bool
 	// MarketData, when not nil, serves MarketDataRequest (V) from this feed (see
@@ -360,6 +378,12 @@ func (o Options) withDefaults() Options {
 	o.MaxPendingLogons = defaultOrOff(o.MaxPendingLogons, DefaultMaxPendingLogons)
 	o.MaxPendingLogonsPerHost = defaultOrOff(o.MaxPendingLogonsPerHost, DefaultMaxPendingLogonsPerHost)
 	o.MaxMessageSize = defaultOrOff(o.MaxMessageSize, DefaultMaxMessageSize)
+	if o.OutboundMessages <= 0 {
+		o.OutboundMessages = DefaultOutboundMessages
+	}
+	if o.OutboundBytes <= 0 {
+		o.OutboundBytes = DefaultOutboundBytes
+	}
 	return o
 }
 

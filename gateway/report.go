@@ -298,16 +298,14 @@ func execType(ev *engine.Event, fix42 bool) byte {
 	return '8'
 }
 
-// buildLostNotice is the News (B) a session gets at logon when reports for it
-// were dropped while it was offline because its pending queue was full.
-func buildLostNotice(dropped, lastExecID uint64, limit int) *quickfix.Message {
+// buildLostNotice is the News (B) a session gets when reports for it could
+// not be regenerated from the journal (see fillGap): ExecIDs from..to.
+func buildLostNotice(from, to uint64) *quickfix.Message {
 	m := quickfix.NewMessage()
 	m.Header.SetString(fixtag.MsgType, fixtag.MsgTypeNews)
 	m.Body.SetString(fixtag.Headline, "execution reports lost")
 	m.Body.SetInt(fixtag.LinesOfText, 1)
-	m.Body.SetString(fixtag.Text, strconv.FormatUint(dropped, 10)+
-		" execution reports for this session were dropped while it was offline (pending limit "+
-		strconv.Itoa(limit)+"); the last dropped ExecID is "+strconv.FormatUint(lastExecID, 10)+
-		"; order states may differ from the reports received")
+	m.Body.SetString(fixtag.Text, "execution reports for this session with ExecIDs from "+strconv.FormatUint(from, 10)+
+		" to "+strconv.FormatUint(to, 10)+" could not be regenerated from the journal; order states may differ from the reports received")
 	return m
 }

@@ -33,15 +33,30 @@ type session struct {
 	online bool
 	// pending holds the reports not yet handed to QuickFIX, oldest first: those
 	// of an offline session, and those its sender has not reached yet. At most
-	// Options.PendingLimit (plus one batch put back after a failed send).
+	// Options.PendingLimit while offline; online, the outbound bound applies
+	// (overBound).
 	pending eventQueue
 	// sending is true while a sender goroutine runs for the session; inflight
-	// while it holds a batch taken from pending.
+	// while it holds a batch taken from pending, or regenerates.
 	sending, inflight bool
 	// wake tells the sender that there is work or that the session went offline.
 	wake chan struct{}
-	// dropped counts reports lost to a full pending queue since the session was
-	// last told (by a News message at logon); lastDropped is the newest one's ExecID.
+	// qf is QuickFIX's outbound accounting of the session, set at logon.
+	qf *quickfix.Outbound
+	// kicked is set when the session is logged out as a slow consumer, until
+	// its next logon.
+	kicked bool
+	// gap, when set, says that the reports with ExecIDs gapExec..gapEnd were
+	// forgotten (spill): nothing of them is in memory, and the sender
+	// regenerates them from the journal before anything in pending. gapSeq is
+	// at or before the command Seq of the event gapExec, gapEndSeq is the Seq
+	// of gapEnd. Every report of the session with an ExecID in the range is
+	// regenerated; pending holds only later ones.
+	gap               bool
+	gapExec, gapSeq   uint64
+	gapEnd, gapEndSeq uint64
+	// dropped counts reports that could not be regenerated (no Regenerate, or
+	// the journal failed) since the session was last told by a News (B).
 	dropped     uint64
 	lastDropped uint64
 }

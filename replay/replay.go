@@ -39,6 +39,10 @@ type Options struct {
 	// when set) instead of from the first command. Events before it are not
 	// regenerated, so EventsHash then covers only the replayed tail.
 	FromSnapshot bool
+	// SnapshotAtOrBefore, when non-zero with FromSnapshot, takes the newest
+	// valid snapshot at or before this Seq instead of StopSeq (for a caller
+	// that wants the events of commands after it, up to StopSeq).
+	SnapshotAtOrBefore uint64
 	// StopSeq, when non-zero, stops after the command with this Seq.
 	StopSeq uint64
 	// StopTime, when non-zero, stops before the first command whose Time (Unix
@@ -180,7 +184,11 @@ func start(opts Options, res *Result) (*engine.Engine, error) {
 	if !opts.FromSnapshot {
 		return engine.New(opts.Engine)
 	}
-	snap, err := datadir.RestoreSnapshot(opts.Dir, opts.Engine, opts.StopSeq)
+	maxSeq := opts.StopSeq
+	if opts.SnapshotAtOrBefore != 0 {
+		maxSeq = opts.SnapshotAtOrBefore
+	}
+	snap, err := datadir.RestoreSnapshot(opts.Dir, opts.Engine, maxSeq)
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}

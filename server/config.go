@@ -67,8 +67,13 @@ type Options struct {
 	// negative: no limit. RateBurst is the bucket depth (default: RateLimit,
 	// gateway.DefaultRateBurst).
 	RateLimit, RateBurst int
-	// OfflineReports bounds the reports kept for one offline session.
+	// OfflineReports bounds the reports kept in memory for one offline session
+	// (beyond: left to the journal, regenerated at its next logon).
 	OfflineReports int
+	// OutboundMessages and OutboundBytes bound what a logged-on session may
+	// have unsent before it is logged out as a slow consumer.
+	OutboundMessages int
+	OutboundBytes    int64
 	// MarketDataQueue bounds each session's market-data queue, in refreshes;
 	// past it the session is resynced with fresh snapshots.
 	MarketDataQueue int
@@ -270,6 +275,16 @@ var keys = [...]keySpec{
 	}},
 	{"OfflineReports", strconv.Itoa(gateway.DefaultPendingLimit), func(o *Options, v string) (err error) {
 		o.OfflineReports, err = intIn(v, 1, 1<<30)
+		return err
+	}},
+	{"OutboundMessages", strconv.Itoa(gateway.DefaultOutboundMessages), func(o *Options, v string) (err error) {
+		o.OutboundMessages, err = intIn(v, 100, 1<<24)
+		return err
+	}},
+	{"OutboundBytes", "8MiB", func(o *Options, v string) (err error) {
+		if o.OutboundBytes, err = ParseBytes(v); err == nil && (o.OutboundBytes < 64<<10 || o.OutboundBytes > 1<<34) {
+			err = errors.New("must be from 64KiB to 16GiB")
+		}
 		return err
 	}},
 	{"MarketDataQueue", strconv.Itoa(marketdata.DefaultQueueLimit), func(o *Options, v string) (err error) {

@@ -80,6 +80,8 @@ MaxMessageSize=8KiB
 RateLimit=100
 RateBurst=7
 OfflineReports=50
+OutboundMessages=500
+OutboundBytes=1MiB
 MarketDataQueue=64
 GOGC=off
 MemoryLimit=2GiB
@@ -104,7 +106,7 @@ SocketAcceptPort=6000
 		o.Engine.MaxQty != 1000000 || o.Durability != journal.PolicyEvery || o.Wait != ringbuffer.SpinYield ||
 		o.MatcherCPU != 1 || o.SnapshotEvery != -1 || o.CheckpointEvery != 5000 || o.InboundRing != 1024 ||
 		o.OutboundRing != 4096 || o.StageTiming || o.MetricsAddr != "" || o.MaxSessions != 10 || o.RateLimit != 100 ||
-		o.RateBurst != 7 || o.OfflineReports != 50 || o.MarketDataQueue != 64 || o.GC.Percent != -1 || !o.GC.PercentSet || o.GC.MemoryLimit != 2<<30 ||
+		o.RateBurst != 7 || o.OfflineReports != 50 || o.OutboundMessages != 500 || o.OutboundBytes != 1<<20 || o.MarketDataQueue != 64 || o.GC.Percent != -1 || !o.GC.PercentSet || o.GC.MemoryLimit != 2<<30 ||
 		!o.GC.MemoryLimitSet || o.EndOfDay != 21*time.Hour+30*time.Minute || o.LogLevel != zerolog.DebugLevel || o.Port != 6000 {
 		t.Fatalf("parsed %+v", o)
 	}
@@ -191,6 +193,9 @@ func TestParseErrors(t *testing.T) {
 		{"RateLimit=off\nRateBurst=10", "RateBurst", 3, "needs a RateLimit"},
 		{"RateBurst=0", "RateBurst", 2, "from 1 to"},
 		{"OfflineReports=0", "OfflineReports", 2, "from 1 to"},
+		{"OutboundMessages=99", "OutboundMessages", 2, "from 100 to"},
+		{"OutboundBytes=1KiB", "OutboundBytes", 2, "from 64KiB to 16GiB"},
+		{"OutboundBytes=8MB", "OutboundBytes", 2, "want a positive size"},
 		{"MarketDataQueue=0", "MarketDataQueue", 2, "from 1 to"},
 		{"GOGC=0", "GOGC", 2, "from 1 to"},
 		{"GOGC=off", "MemoryLimit", 0, "GOGC=off needs a MemoryLimit"},

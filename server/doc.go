@@ -26,8 +26,8 @@
 // WaitStrategy, MatcherCPU, SnapshotEvery, CheckpointEvery, InboundRing,
 // OutboundRing, StageTiming, MetricsAddr, HTTPToken, Pprof, MaxSessions,
 // PendingLogonTimeout, MaxPendingLogons, MaxPendingLogonsPerHost, MaxMessageSize,
-// RateLimit, RateBurst, OfflineReports, MarketDataQueue, GOGC, MemoryLimit,
-// EndOfDay, LogLevel and DataDir.
+// RateLimit, RateBurst, OfflineReports, OutboundMessages, OutboundBytes,
+// MarketDataQueue, GOGC, MemoryLimit, EndOfDay, LogLevel and DataDir.
 // docs/CONFIG.md is the reference (a test keeps it complete);
 // examples/matchd.cfg an annotated production file; default.cfg, embedded, the
 // default. Parse refuses what QuickFIX/Go would silently misread (unknown keys,

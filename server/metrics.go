@@ -38,6 +38,7 @@ type collector struct {
 	opts *Options
 
 	ordersIn, reportsOut, reportsQueued, reportsDropped *prometheus.Desc
+	reportsSpilled, reportsRegenerated, slowConsumers   *prometheus.Desc
 	messageRejects, orderRejects, cancelRejects         *prometheus.Desc
 	logons, logonsRefused, sessions                     *prometheus.Desc
 	cod                                                 *prometheus.Desc
@@ -55,27 +56,30 @@ func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, feed *marketdata
 	}
 	return &collector{
 		gw: gw, pipe: pipe, feed: feed, opts: opts,
-		ordersIn:       d("orders_in_total", "NewOrderSingle, OrderCancelRequest, OrderCancelReplaceRequest, OrderStatusRequest and OrderMassCancelRequest messages decoded and submitted to the pipeline."),
-		reportsOut:     d("reports_out_total", "Reports (ExecutionReport, OrderCancelReject) handed to QuickFIX for sending."),
-		reportsQueued:  d("reports_queued_total", "Reports parked for a session that was offline, sent at its next logon."),
-		reportsDropped: d("reports_dropped_total", "Reports lost: offline queue full, or unknown owner (each is logged)."),
-		messageRejects: d("message_rejects_total", "Messages refused by the gateway before the engine (Reject 3 or BusinessMessageReject j), by reason.", "reason"),
-		orderRejects:   d("order_rejects_total", "Orders rejected by the engine (ExecutionReport ExecType=8), by OrdRejReason(103).", "reason"),
-		cancelRejects:  d("cancel_rejects_total", "Cancel and replace requests rejected (OrderCancelReject 9), by CxlRejReason(102).", "reason"),
-		logons:         d("logons_total", "Accepted FIX logons."),
-		logonsRefused:  d("logons_refused_total", "Refused FIX logons, by reason.", "reason"),
-		sessions:       d("sessions", "FIX sessions logged on now."),
-		cod:            d("cancel_on_disconnect_total", "Cancels on disconnect of sessions with CancelOnDisconnect=Y: submitted, or failed (the Sink refused it; logged, the orders stay).", "result"),
-		ringUsed:       d("ring_used_slots", "Ring occupancy: slots written and not yet consumed by every consumer.", "ring"),
-		ringCapacity:   d("ring_capacity_slots", "Ring size in slots.", "ring"),
-		lastSeq:        d("last_seq", "Last command sequence number that reached each stage.", "stage"),
-		journalLag:     d("journal_lag_commands", "Commands sequenced but not yet durable in the journal."),
-		matchLag:       d("match_lag_commands", "Commands sequenced but not yet applied by the matcher."),
-		releaseLag:     d("release_lag_commands", "Commands sequenced whose reports have not all been handed to the gateway."),
-		failed:         d("pipeline_failed", "1 once the journal or a snapshot failed: orders are refused, restart needed."),
-		pinned:         d("matcher_pinned", "1 when the matcher thread is pinned to MatcherCPU."),
-		stageLatency:   d("stage_latency_seconds", "Per-stage latency of commands since start (or the last POST /debug/stages?reset=1), from HdrHistogram.", "stage"),
-		stageMax:       d("stage_latency_max_seconds", "Largest per-stage latency in the same window.", "stage"),
+		ordersIn:           d("orders_in_total", "NewOrderSingle, OrderCancelRequest, OrderCancelReplaceRequest, OrderStatusRequest and OrderMassCancelRequest messages decoded and submitted to the pipeline."),
+		reportsOut:         d("reports_out_total", "Reports (ExecutionReport, OrderCancelReject) handed to QuickFIX for sending."),
+		reportsQueued:      d("reports_queued_total", "Reports parked for a session that was offline, sent at its next logon."),
+		reportsDropped:     d("reports_dropped_total", "Reports lost: unknown owner, or a range the journal could not regenerate (each is logged)."),
+		reportsSpilled:     d("reports_spilled_total", "Reports a session's queue over its bound left to the journal, to be regenerated."),
+		reportsRegenerated: d("reports_regenerated_total", "Reports regenerated from the journal and handed to QuickFIX."),
+		slowConsumers:      d("slow_consumers_total", "Sessions logged out for not reading their reports (OutboundMessages, OutboundBytes)."),
+		messageRejects:     d("message_rejects_total", "Messages refused by the gateway before the engine (Reject 3 or BusinessMessageReject j), by reason.", "reason"),
+		orderRejects:       d("order_rejects_total", "Orders rejected by the engine (ExecutionReport ExecType=8), by OrdRejReason(103).", "reason"),
+		cancelRejects:      d("cancel_rejects_total", "Cancel and replace requests rejected (OrderCancelReject 9), by CxlRejReason(102).", "reason"),
+		logons:             d("logons_total", "Accepted FIX logons."),
+		logonsRefused:      d("logons_refused_total", "Refused FIX logons, by reason.", "reason"),
+		sessions:           d("sessions", "FIX sessions logged on now."),
+		cod:                d("cancel_on_disconnect_total", "Cancels on disconnect of sessions with CancelOnDisconnect=Y: submitted, or failed (the Sink refused it; logged, the orders stay).", "result"),
+		ringUsed:           d("ring_used_slots", "Ring occupancy: slots written and not yet consumed by every consumer.", "ring"),
+		ringCapacity:       d("ring_capacity_slots", "Ring size in slots.", "ring"),
+		lastSeq:            d("last_seq", "Last command sequence number that reached each stage.", "stage"),
+		journalLag:         d("journal_lag_commands", "Commands sequenced but not yet durable in the journal."),
+		matchLag:           d("match_lag_commands", "Commands sequenced but not yet applied by the matcher."),
+		releaseLag:         d("release_lag_commands", "Commands sequenced whose reports have not all been handed to the gateway."),
+		failed:             d("pipeline_failed", "1 once the journal or a snapshot failed: orders are refused, restart needed."),
+		pinned:             d("matcher_pinned", "1 when the matcher thread is pinned to MatcherCPU."),
+		stageLatency:       d("stage_latency_seconds", "Per-stage latency of commands since start (or the last POST /debug/stages?reset=1), from HdrHistogram.", "stage"),
+		stageMax:           d("stage_latency_max_seconds", "Largest per-stage latency in the same window.", "stage"),
 
 		mdClients:       d("md_clients", "Sessions with market-data subscriptions now."),
 		mdSubscriptions: d("md_subscriptions", "Market-data subscriptions (MDReqIDs with updates) now."),
@@ -90,7 +94,7 @@ func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, feed *marketdata
 
 // Describe implements prometheus.Collector.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.ordersIn, c.reportsOut, c.reportsQueued, c.reportsDropped,
+	for _, d := range []*prometheus.Desc{c.ordersIn, c.reportsOut, c.reportsQueued, c.reportsDropped, c.reportsSpilled, c.reportsRegenerated, c.slowConsumers,
 		c.messageRejects, c.orderRejects, c.cancelRejects, c.logons, c.logonsRefused, c.sessions, c.cod,
 		c.ringUsed, c.ringCapacity, c.lastSeq, c.journalLag, c.matchLag, c.releaseLag, c.failed, c.pinned,
 		c.stageLatency, c.stageMax, c.mdClients, c.mdSubscriptions, c.mdRefreshes, c.mdResyncs, c.mdSendErrors,
@@ -112,6 +116,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.reportsOut, k.ReportsOut.Load())
 	counter(c.reportsQueued, k.ReportsQueued.Load())
 	counter(c.reportsDropped, k.ReportsDropped.Load())
+	counter(c.reportsSpilled, k.ReportsSpilled.Load())
+	counter(c.reportsRegenerated, k.ReportsRegenerated.Load())
+	counter(c.slowConsumers, k.SlowConsumers.Load())
 	for r := gateway.RejectKind(0); r < gateway.NumRejectKinds; r++ {
 		counter(c.messageRejects, k.MessageRejects[r].Load(), r.String())
 	}

@@ -55,6 +55,8 @@ type Server struct {
 
 	closeOnce sync.Once
 	closeErr  error // set by the first Close
+
+	regenMu sync.Mutex // one regeneration at a time (regenerate.go)
 }
 
 // New recovers the state in opts.DataDir and builds the server; Start makes it
@@ -99,17 +101,20 @@ func New(opts Options) (*Server, error) {
 	s.feed.Load(pipe.Engine())
 
 	gw, err := gateway.New(gateway.Options{
-		Settings:      opts.Settings,
-		DataDir:       opts.DataDir,
-		Symbols:       opts.Engine.Symbols,
-		Sink:          pipe,
-		Logger:        opts.Logger,
-		RatePerSecond: opts.RateLimit,
-		RateBurst:     opts.RateBurst,
-		MaxSessions:   opts.MaxSessions,
-		PendingLimit:  opts.OfflineReports,
-		StageTiming:   opts.StageTiming,
-		MarketData:    s.feed,
+		Settings:         opts.Settings,
+		DataDir:          opts.DataDir,
+		Symbols:          opts.Engine.Symbols,
+		Sink:             pipe,
+		Logger:           opts.Logger,
+		RatePerSecond:    opts.RateLimit,
+		RateBurst:        opts.RateBurst,
+		MaxSessions:      opts.MaxSessions,
+		PendingLimit:     opts.OfflineReports,
+		OutboundMessages: opts.OutboundMessages,
+		OutboundBytes:    opts.OutboundBytes,
+		Regenerate:       s.regenerate,
+		StageTiming:      opts.StageTiming,
+		MarketData:       s.feed,
 
 		PendingLogonTimeout:     opts.PendingLogonTimeout,
 		MaxPendingLogons:        opts.MaxPendingLogons,

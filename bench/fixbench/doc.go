@@ -68,6 +68,17 @@
 // shows what market data costs the order path. The subscribers run in this
 // process: the CPU they spend parsing counts as client CPU.
 //
+// # Stuck sessions
+//
+// With StuckSessions N, N more sessions (SenderCompIDs SenderPrefix+"STUCK1",
+// ...) log on over a raw socket with a 4 KiB receive buffer before the load,
+// then send StuckRate orders per second each (IOC bids at 1.00, which never
+// trade: two reports each, for that session only) and never read. One the
+// server disconnects (a slow consumer) logs on again with ResetSeqNumFlag=Y
+// and goes on. Result.StuckSent and StuckLogouts say what they did; comparing
+// the ack latency with and without them shows what a client that does not
+// read costs everybody else.
+//
 // # Server stages
 //
 // With a metrics address, the run first clears and afterwards fetches the

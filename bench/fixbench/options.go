@@ -66,6 +66,14 @@ type Options struct {
 	// trades, incremental updates), and read and count everything they
 	// receive: what market data costs the order path. 0: none.
 	MDSubscribers int
+	// StuckSessions is the number of extra FIX sessions (SenderCompIDs
+	// SenderPrefix + "STUCK1", ...) that log on before the load, then send
+	// StuckRate orders per second each (IOC bids at 1.00 that never trade: two
+	// reports each, for that session only) and never read their socket: what
+	// a slow consumer costs everybody else. 0: none.
+	StuckSessions int
+	// StuckRate is each stuck session's order rate.
+	StuckRate float64
 }
 
 // DefaultSpin is the default sender spin window: see bench.LoadConfig.
@@ -79,7 +87,7 @@ func DefaultOptions() Options {
 		Rate: 10_000, Duration: 5 * time.Second, Cross: 0.1,
 		Symbols: []string{"AAPL", "MSFT", "GOOG", "AMZN", "TSLA", "TEST"}, Price: "100.00", Qty: 100,
 		Metrics: "127.0.0.1:9090", Grace: 5 * time.Second, Late: time.Second, LogonTimeout: 10 * time.Second, Seed: 1,
-		Spin: DefaultSpin,
+		Spin: DefaultSpin, StuckRate: 2000,
 	}
 }
 
@@ -118,6 +126,12 @@ func (o Options) Validate() error {
 		return fmt.Errorf("fixbench: market-data subscribers must be between 0 and 1000, not %d", o.MDSubscribers)
 	case o.MDSubscribers > 0 && len(o.SenderPrefix)+2+len(strconv.Itoa(o.MDSubscribers)) > 32:
 		return fmt.Errorf("fixbench: sender prefix %q too long for the market-data subscribers' CompIDs", o.SenderPrefix)
+	case o.StuckSessions < 0 || o.StuckSessions > 100:
+		return fmt.Errorf("fixbench: stuck sessions must be between 0 and 100, not %d", o.StuckSessions)
+	case o.StuckSessions > 0 && !(o.StuckRate > 0 && o.StuckRate <= 1e6):
+		return fmt.Errorf("fixbench: stuck rate must be positive (at most 1e6), not %v", o.StuckRate)
+	case o.StuckSessions > 0 && len(o.SenderPrefix)+5+len(strconv.Itoa(o.StuckSessions)) > 32:
+		return fmt.Errorf("fixbench: sender prefix %q too long for the stuck sessions' CompIDs", o.SenderPrefix)
 	}
 	for _, s := range o.Symbols {
 		if !validCompID(s) {

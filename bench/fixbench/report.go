@@ -41,6 +41,11 @@ type Result struct {
 	// for the server).
 	ClientCPU, ServerCPU time.Duration
 	ServerCPUErr         string
+	// StuckSessions, StuckSent and StuckLogouts: Options.StuckSessions, the
+	// orders they sent (without reading a byte), and how often the server
+	// disconnected one (each logged on again).
+	StuckSessions           int
+	StuckSent, StuckLogouts int64
 }
 
 // MaxLostListed bounds Result.Lost.

@@ -43,6 +43,13 @@ func Run(ctx context.Context, o Options, progress *bench.Progress) (*Result, err
 	if o.Metrics != "" {
 		srvCPU0, srvErr = serverCPU(ctx, o.Metrics, o.MetricsToken)
 	}
+	var stuck *stuckClients
+	if o.StuckSessions > 0 {
+		if stuck, err = startStuck(ctx, o); err != nil {
+			return nil, err
+		}
+		defer stuck.stop()
+	}
 	cliCPU0, cliOK := clientCPU()
 	c.running.Store(true)
 	results, err := bench.RunLoads(ctx, c.loads, c.send, progress)
@@ -71,6 +78,10 @@ func Run(ctx context.Context, o Options, progress *bench.Progress) (*Result, err
 		res.ServerCPUErr = srvErr.Error()
 	}
 	c.stop()
+	if stuck != nil {
+		res.StuckSent, res.StuckLogouts = stuck.stop()
+		res.StuckSessions = o.StuckSessions
+	}
 
 	var lag *bench.Run
 	res.Ack, res.Fill, lag, res.Lost = c.runs(o, results)

@@ -49,6 +49,8 @@ func parseFix(args []string, stderr io.Writer) (fixArgs, error) {
 	fs.DurationVar(&o.LogonTimeout, "logon-timeout", o.LogonTimeout, "give up if a session is not logged on by then")
 	fs.Int64Var(&o.Seed, "seed", o.Seed, "order plan random `seed`")
 	fs.IntVar(&o.MDSubscribers, "md-subscribers", 0, "`N` extra sessions subscribe to the market data of every symbol (full depth, bids, offers, trades) before the load and count what they receive")
+	fs.IntVar(&o.StuckSessions, "stuck-sessions", 0, "`N` extra sessions log on, then send -stuck-rate orders/s each (two reports each, for them only) and never read their socket: a slow consumer's cost to the load's sessions")
+	fs.Float64Var(&o.StuckRate, "stuck-rate", o.StuckRate, "`orders` per second of each stuck session")
 	fs.DurationVar(&o.Spin, "spin", o.Spin, "each sender yields in a loop (taking a CPU) from this long before an order's send time, instead of sleeping; 0: sleep only")
 	if err := parseMeasurement(fs, args, &a.out, &a.prof); err != nil {
 		return a, err
@@ -132,6 +134,10 @@ func fixNotes(res *fixbench.Result) []string {
 	if md := res.MD; md != nil {
 		notes = append(notes, fmt.Sprintf("# md: %d subscribers received %d X messages and %d snapshots (%d before the load, %d resyncs during it) with %d entries (%d trades); %d rejects, %d logouts",
 			md.Subscribers, md.Incrementals, md.Initial+md.Resyncs, md.Initial, md.Resyncs, md.Entries, md.Trades, md.Rejects, md.Logouts))
+	}
+	if res.StuckSent > 0 {
+		notes = append(notes, fmt.Sprintf("# stuck: %d sessions sent %d orders and read nothing; the server disconnected them %d times (each logged on again)",
+			res.StuckSessions, res.StuckSent, res.StuckLogouts))
 	}
 	if res.StagesErr != "" {
 		notes = append(notes, "# server stages: unavailable: "+res.StagesErr)

@@ -39,6 +39,12 @@ const maxCoalesced = 64 << 10
 func newMessageOut() chan []byte { return make(chan []byte, outboundQueue) }
 
 func writeLoop(connection io.Writer, messageOut chan []byte, log Log) {
+	// matchd patch: count what is written, wake the session after each write
+	// and let Outbound.Conn close the socket (outbound.go).
+	out, conn := attachWriter(messageOut, connection)
+	if out != nil {
+		defer out.detachWriter(messageOut, conn)
+	}
 	buf := make([]byte, 0, maxCoalesced)
 	for {
 		msg, ok := <-messageOut
@@ -46,18 +52,26 @@ func writeLoop(connection io.Writer, messageOut chan []byte, log Log) {
 			return
 		}
 		buf = append(buf[:0], msg...)
+		n := 1
 		open := true
 	gather:
 		for open && len(buf) < maxCoalesced {
 			select {
 			case msg, open = <-messageOut:
-				buf = append(buf, msg...)
+				if open {
+					buf = append(buf, msg...)
+					n++
+				}
 			default:
 				break gather
 			}
 		}
 		if _, err := connection.Write(buf); err != nil {
 			log.OnEvent(err.Error())
+		}
+		if out != nil {
+			out.written(n, len(buf))
+			out.signal()
 		}
 		if !open {
 			return

@@ -41,6 +41,9 @@ type session struct {
 
 	// Mutex for access to toSend.
 	sendMutex sync.Mutex
+	// out counts what is queued and not yet written (matchd patch, see
+	// outbound.go).
+	out Outbound
 	// Mutex to prevent messages being sent when resendRequest is active
 	// Must be locked before sendMutex to prevent a potential deadlock
 	resendMutex sync.RWMutex
@@ -84,13 +87,18 @@ type connect struct {
 
 func (s *session) connect(msgIn <-chan fixIn, msgOut chan<- []byte) error {
 	rep := make(chan error)
+	s.out.connect(msgOut, s.messageEvent) // matchd patch: before writeLoop starts
 	s.admin <- connect{
 		messageOut: msgOut,
 		messageIn:  msgIn,
 		err:        rep,
 	}
 
-	return <-rep
+	err := <-rep
+	if err != nil {
+		writers.Delete(msgOut) // matchd patch: no writeLoop will serve it
+	}
+	return err
 }
 
 type stopReq struct{}
@@ -283,7 +291,7 @@ func (s *session) queueForSend(msg *Message) error {
 		return err
 	}
 
-	s.toSend = append(s.toSend, msgBytes)
+	s.queue(msgBytes) // matchd patch: counted
 
 	s.notifyMessageOut()
 
@@ -318,7 +326,7 @@ func (s *session) sendInReplyTo(msg *Message, inReplyTo *Message) error {
 		return err
 	}
 
-	s.toSend = append(s.toSend, msgBytes)
+	s.queue(msgBytes) // matchd patch: counted
 	s.sendQueued(true)
 
 	return nil
@@ -347,7 +355,7 @@ func (s *session) dropAndSendInReplyTo(msg *Message, inReplyTo *Message) error {
 	}
 
 	s.dropQueued()
-	s.toSend = append(s.toSend, msgBytes)
+	s.queue(msgBytes) // matchd patch: counted
 	s.sendQueued(true)
 
 	return nil
@@ -408,15 +416,20 @@ func (s *session) sendQueued(blockUntilSent bool) {
 	for i, msgBytes := range s.toSend {
 		if !s.sendBytes(msgBytes, blockUntilSent) {
 			s.toSend = s.toSend[i:]
-			s.notifyMessageOut()
+			// matchd patch: with a writer that wakes the session after each
+			// write (outbound.go), retry then instead of spinning now.
+			if !s.out.writerWakes.Load() {
+				s.notifyMessageOut()
+			}
 			return
 		}
 	}
 
-	s.dropQueued()
+	s.toSend = s.toSend[:0] // matchd patch: handed over, not dropped
 }
 
 func (s *session) dropQueued() {
+	s.out.dropped(s.toSend) // matchd patch: counted
 	s.toSend = s.toSend[:0]
 }
 
@@ -424,7 +437,7 @@ func (s *session) EnqueueBytesAndSend(msg []byte) {
 	s.sendMutex.Lock()
 	defer s.sendMutex.Unlock()
 
-	s.toSend = append(s.toSend, msg)
+	s.queue(msg) // matchd patch: counted
 	s.sendQueued(true)
 }
 
