@@ -35,6 +35,10 @@ func TestBadCheckSumDiscarded(t *testing.T) {
 	if n := gw.Counters.OrdersIn.Load(); n != 1 {
 		t.Fatalf("OrdersIn %d, want 1", n)
 	}
+	// Each discarded message is counted (and logged at warn, log.go).
+	if n := gw.Counters.MessagesDiscarded.Load(); n != 4 {
+		t.Fatalf("MessagesDiscarded %d, want 4", n)
+	}
 }
 
 // TestBadCheckSumLogon: a Logon with a wrong CheckSum(10) is not answered and

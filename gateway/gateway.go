@@ -68,6 +68,10 @@ type Counters struct {
 	// logged on, messages over MaxMessageSize, Logons it refused (these also
 	// count in LogonsRefused).
 	ConnectionEvents [quickfix.NumConnectionEventKinds]atomic.Uint64
+	// MessagesDiscarded counts messages of logged-on sessions that QuickFIX
+	// discarded because they do not parse (a wrong CheckSum(10), ...): not
+	// processed, MsgSeqNum not consumed; each logged at warn (log.go).
+	MessagesDiscarded atomic.Uint64
 }
 
 // RefuseReason classifies refused logons: the index into Counters.LogonsRefused.
@@ -221,7 +225,7 @@ func New(opts Options) (*Gateway, error) {
 
 	g.stores = newStoreFactory(g.persistable, cfg.settings, g.log)
 	g.acceptor, err = quickfix.NewAcceptor(app{g}, g.stores, cfg.settings,
-		qfLogFactory{log: o.Logger.With().Str("component", "quickfix").Logger()})
+		qfLogFactory{log: o.Logger.With().Str("component", "quickfix").Logger(), discarded: &g.Counters.MessagesDiscarded})
 	if err != nil {
 		g.unregisterStatic()
 		owners.close()

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/quickfixgo/quickfix"
 
 	"github.com/openmatch/matchd/gateway"
 	"github.com/openmatch/matchd/internal/stagehist"
@@ -41,7 +42,7 @@ type collector struct {
 	reportsSpilled, reportsRegenerated, slowConsumers   *prometheus.Desc
 	messageRejects, orderRejects, cancelRejects         *prometheus.Desc
 	logons, logonsRefused, sessions                     *prometheus.Desc
-	cod                                                 *prometheus.Desc
+	cod, discarded, connEvents                          *prometheus.Desc
 	ringUsed, ringCapacity, lastSeq                     *prometheus.Desc
 	journalLag, matchLag, releaseLag                    *prometheus.Desc
 	failed, pinned                                      *prometheus.Desc
@@ -70,6 +71,8 @@ func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, feed *marketdata
 		logonsRefused:      d("logons_refused_total", "Refused FIX logons, by reason.", "reason"),
 		sessions:           d("sessions", "FIX sessions logged on now."),
 		cod:                d("cancel_on_disconnect_total", "Cancels on disconnect of sessions with CancelOnDisconnect=Y: submitted, or failed (the Sink refused it; logged, the orders stay).", "result"),
+		discarded:          d("messages_discarded_total", "Messages of logged-on sessions discarded because they do not parse (a wrong CheckSum(10), ...): not processed, MsgSeqNum not consumed."),
+		connEvents:         d("connection_events_total", "What the acceptor did to connections on its own: Accept retries, connections closed before logon, messages over MaxMessageSize, Logons it refused, by event.", "event"),
 		ringUsed:           d("ring_used_slots", "Ring occupancy: slots written and not yet consumed by every consumer.", "ring"),
 		ringCapacity:       d("ring_capacity_slots", "Ring size in slots.", "ring"),
 		lastSeq:            d("last_seq", "Last command sequence number that reached each stage.", "stage"),
@@ -95,7 +98,7 @@ func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, feed *marketdata
 // Describe implements prometheus.Collector.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.ordersIn, c.reportsOut, c.reportsQueued, c.reportsDropped, c.reportsSpilled, c.reportsRegenerated, c.slowConsumers,
-		c.messageRejects, c.orderRejects, c.cancelRejects, c.logons, c.logonsRefused, c.sessions, c.cod,
+		c.messageRejects, c.orderRejects, c.cancelRejects, c.logons, c.logonsRefused, c.sessions, c.cod, c.discarded, c.connEvents,
 		c.ringUsed, c.ringCapacity, c.lastSeq, c.journalLag, c.matchLag, c.releaseLag, c.failed, c.pinned,
 		c.stageLatency, c.stageMax, c.mdClients, c.mdSubscriptions, c.mdRefreshes, c.mdResyncs, c.mdSendErrors,
 		c.mdRequests, c.mdRejects, c.mdMessages} {
@@ -131,6 +134,10 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.sessions, float64(c.gw.ActiveSessions()))
 	counter(c.cod, k.CancelsOnDisconnect.Load(), "submitted")
 	counter(c.cod, k.CancelOnDisconnectFailures.Load(), "failed")
+	counter(c.discarded, k.MessagesDiscarded.Load())
+	for e := quickfix.ConnectionEventKind(0); e < quickfix.NumConnectionEventKinds; e++ {
+		counter(c.connEvents, k.ConnectionEvents[e].Load(), e.String())
+	}
 	counter(c.mdRequests, k.MarketDataRequests.Load())
 	counter(c.mdRejects, k.MarketDataRejects.Load())
 	md := c.feed.Stats()
