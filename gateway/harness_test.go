@@ -139,6 +139,19 @@ func (s *engineSink) close() {
 // down at the end of the test.
 func startGateway(t *testing.T, opts Options) (*Gateway, *syncbuf.Buffer) {
 	t.Helper()
+	return startGatewayAt(t, opts, zerolog.InfoLevel)
+}
+
+// startGatewayDebug is startGateway with the logs at debug level, QuickFIX's
+// session events included.
+func startGatewayDebug(t *testing.T, opts Options) (*Gateway, *syncbuf.Buffer) {
+	t.Helper()
+	return startGatewayAt(t, opts, zerolog.DebugLevel)
+}
+
+// startGatewayAt is startGateway logging at level.
+func startGatewayAt(t *testing.T, opts Options, level zerolog.Level) (*Gateway, *syncbuf.Buffer) {
+	t.Helper()
 	logs := &syncbuf.Buffer{}
 	sink := newEngineSink(t)
 	if opts.DataDir == "" {
@@ -153,7 +166,7 @@ func startGateway(t *testing.T, opts Options) (*Gateway, *syncbuf.Buffer) {
 	if opts.Regenerate == nil {
 		opts.Regenerate = sink.regenerate
 	}
-	opts.Logger = zerolog.New(logs).Level(zerolog.InfoLevel)
+	opts.Logger = zerolog.New(logs).Level(level)
 	gw, err := New(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -6,11 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/openmatch/matchd/internal/fixtag"
-	"github.com/openmatch/matchd/internal/fixtest"
-	"github.com/openmatch/matchd/internal/syncbuf"
 )
 
 // readEnd reads what is left of the stream and returns the error that ends it:
@@ -63,33 +59,4 @@ func TestStopWithText(t *testing.T) {
 			t.Errorf("StopWithText(%q): the session did not wait for the confirming Logout:\n%s", text, logs)
 		}
 	}
-}
-
-// startGatewayDebug is startGateway with the logs at debug level, QuickFIX's
-// session events included.
-func startGatewayDebug(t *testing.T, opts Options) (*Gateway, *syncbuf.Buffer) {
-	t.Helper()
-	logs := &syncbuf.Buffer{}
-	sink := newEngineSink(t)
-	opts.DataDir = t.TempDir()
-	opts.Port = fixtest.FreePort(t)
-	opts.ListenHost = "127.0.0.1"
-	opts.Symbols = testEngineConfig().Symbols
-	opts.Sink = sink
-	opts.Logger = zerolog.New(logs).Level(zerolog.DebugLevel)
-	gw, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink.mu.Lock()
-	sink.gw = gw
-	sink.mu.Unlock()
-	if err := gw.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		gw.Stop()
-		sink.close()
-	})
-	return gw, logs
 }
