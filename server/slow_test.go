@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/internal/fixtag"
 	"github.com/openmatch/matchd/internal/fixtest"
+	"github.com/openmatch/matchd/internal/rcvbuf"
 	"github.com/openmatch/matchd/replay"
 )
 
@@ -72,14 +72,7 @@ func (v *victim) connect() {
 }
 
 func (v *victim) tryConnect() error {
-	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
-		if err != nil {
-			return err
-		}
-		return serr
-	}}
+	d := rcvbuf.Dialer(4096, 0)
 	conn, err := d.Dial("tcp", "127.0.0.1:"+strconv.Itoa(v.port))
 	if err != nil {
 		return err

@@ -9,8 +9,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/openmatch/matchd/internal/rcvbuf"
 )
 
 // stuckSession is a client that logs on, then sends orders and never reads
@@ -46,16 +47,7 @@ func dialStuck(ctx context.Context, o Options, id string) (*stuckSession, error)
 // server's Logon; afterwards nothing is read.
 func (s *stuckSession) logon(ctx context.Context, o Options) error {
 	id := s.id
-	d := net.Dialer{Timeout: o.LogonTimeout, Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		err := c.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, stuckRcvBuf)
-		})
-		if err != nil {
-			return err
-		}
-		return serr
-	}}
+	d := rcvbuf.Dialer(stuckRcvBuf, o.LogonTimeout)
 	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)))
 	if err != nil {
 		return errors.New("fixbench: stuck session " + id + ": " + err.Error())
