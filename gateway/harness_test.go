@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"net"
 	"os"
@@ -234,29 +233,22 @@ func (c *rawClient) logon(extra string) {
 func (c *rawClient) read() fields {
 	c.t.Helper()
 	c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	var raw []byte
-	for {
-		part, err := c.r.ReadBytes('\x01')
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				c.t.Fatalf("read: timed out after %q", raw)
-			}
-			if len(raw) == 0 {
-				return nil
-			}
-			c.t.Fatalf("read: %v after %q", err, raw)
+	raw, err := fixtest.ReadFrame(c.r, nil)
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			c.t.Fatalf("read: timed out after %q", raw)
 		}
-		raw = append(raw, part...)
-		if bytes.HasPrefix(part, []byte("10=")) {
-			break
+		if len(raw) == 0 {
+			return nil
 		}
+		c.t.Fatalf("read: %v after %q", err, raw)
 	}
-	m := quickfix.NewMessage()
-	if err := quickfix.ParseMessage(m, bytes.NewBuffer(raw)); err != nil {
-		c.t.Fatalf("parse %q: %v", raw, err)
+	f, err := fixtest.ParseFrame(raw)
+	if err != nil {
+		c.t.Fatal(err)
 	}
-	return fixtest.FieldsOf(m)
+	return f
 }
 
 // readUntil skips heartbeats and other messages not of type mt.

@@ -83,16 +83,7 @@ func (r *seqReports) add(t *testing.T, m fields) {
 
 // execIDs returns the ExecIDs in MsgSeqNum order.
 func (r *seqReports) execIDs() []uint64 {
-	seqs := make([]int, 0, len(r.exec))
-	for s := range r.exec {
-		seqs = append(seqs, s)
-	}
-	slices.Sort(seqs)
-	ids := make([]uint64, len(seqs))
-	for i, s := range seqs {
-		ids[i] = r.exec[s]
-	}
-	return ids
+	return fixtest.InSeqOrder(r.exec)
 }
 
 // rawFrame is a message from "35=X|..." with R's header at seq.

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,8 +16,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/quickfixgo/quickfix"
 
 	"github.com/openmatch/matchd/internal/fixtest"
 )
@@ -64,25 +61,18 @@ func (c *rawFIX) write(spec string) error {
 func (c *rawFIX) read() (fields, error) {
 	c.t.Helper()
 	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	var raw []byte
-	for {
-		part, err := c.r.ReadBytes('\x01')
-		if err != nil {
-			if len(raw)+len(part) != 0 {
-				return nil, errors.New("after " + strconv.Quote(string(raw)+string(part)) + ": " + err.Error())
-			}
-			return nil, err
+	raw, err := fixtest.ReadFrame(c.r, nil)
+	if err != nil {
+		if len(raw) != 0 {
+			return nil, errors.New("after " + strconv.Quote(string(raw)) + ": " + err.Error())
 		}
-		raw = append(raw, part...)
-		if bytes.HasPrefix(part, []byte("10=")) {
-			break
-		}
+		return nil, err
 	}
-	m := quickfix.NewMessage()
-	if err := quickfix.ParseMessage(m, bytes.NewBuffer(raw)); err != nil {
-		c.t.Fatalf("parse %q: %v", raw, err)
+	f, err := fixtest.ParseFrame(raw)
+	if err != nil {
+		c.t.Fatal(err)
 	}
-	return fixtest.FieldsOf(m), nil
+	return f, nil
 }
 
 // until returns the next message of type mt, skipping others.

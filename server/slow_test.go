@@ -2,18 +2,14 @@ package server
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"net"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/quickfixgo/quickfix"
 
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/internal/fixtag"
@@ -123,24 +119,16 @@ func (v *victim) trySend(spec string) error {
 func (v *victim) read(timeout time.Duration) (fixtest.Fields, error) {
 	for {
 		v.conn.SetReadDeadline(time.Now().Add(timeout))
-		for {
-			part, err := v.r.ReadBytes(1)
-			if err != nil { // a timeout keeps what was read of the message
-				v.partial = append(v.partial, part...)
-				return nil, err
-			}
-			v.partial = append(v.partial, part...)
-			if bytes.HasPrefix(part, []byte("10=")) {
-				break
-			}
+		raw, err := fixtest.ReadFrame(v.r, v.partial)
+		if err != nil { // a timeout keeps what was read of the message
+			v.partial = raw
+			return nil, err
 		}
-		raw := v.partial
 		v.partial = nil
-		m := quickfix.NewMessage()
-		if err := quickfix.ParseMessage(m, bytes.NewBuffer(raw)); err != nil {
-			return nil, errors.New("parse " + strconv.Quote(string(raw)) + ": " + err.Error())
+		f, err := fixtest.ParseFrame(raw)
+		if err != nil {
+			return nil, err
 		}
-		f := fixtest.FieldsOf(m)
 		seq, _ := strconv.Atoi(f[fixtag.MsgSeqNum])
 		v.seen[seq] = true
 		switch f[fixtag.MsgType] {
@@ -171,16 +159,7 @@ func (v *victim) read(timeout time.Duration) (fixtest.Fields, error) {
 
 // execIDs returns the ExecIDs received, in MsgSeqNum order.
 func (v *victim) execIDs() []uint64 {
-	seqs := make([]int, 0, len(v.exec))
-	for s := range v.exec {
-		seqs = append(seqs, s)
-	}
-	slices.Sort(seqs)
-	ids := make([]uint64, len(seqs))
-	for i, s := range seqs {
-		ids[i] = v.exec[s]
-	}
-	return ids
+	return fixtest.InSeqOrder(v.exec)
 }
 
 // TestSlowConsumerExactlyOnce: a session that, round after round, stalls
