@@ -179,6 +179,21 @@ var ErrStopped = errors.New("pipeline: stopped")
 // ErrNotStarted is returned by Submit before Start.
 var ErrNotStarted = errors.New("pipeline: not started")
 
+// ErrJournal and ErrSnapshot say what failed, when the pipeline stops itself
+// because storage failed: errors.Is(Err(), ErrJournal) after a failed journal
+// append or commit, ErrSnapshot after a failed snapshot. The error keeps its own
+// message and its cause (errors.As finds the syscall.Errno, e.g. ENOSPC).
+var (
+	ErrJournal  = errors.New("pipeline: journal failed")
+	ErrSnapshot = errors.New("pipeline: snapshot failed")
+)
+
+// storageError is a storage failure of kind ErrJournal or ErrSnapshot.
+type storageError struct{ kind, err error }
+
+func (e *storageError) Error() string   { return e.err.Error() }
+func (e *storageError) Unwrap() []error { return []error{e.kind, e.err} }
+
 // Open locks the data directory opts.Dir (creating it if needed), stores or
 // checks its engine configuration (datadir.StoreConfig), opens the journal
 // (truncating a torn tail) and recovers the books from the newest valid
@@ -448,7 +463,7 @@ func (j *journaler) Consume(lower, upper int64) {
 	}
 	if p.opts.JournalFault != nil {
 		if err := p.opts.JournalFault(); err != nil {
-			p.fail(fmt.Errorf("pipeline: journal append: %w", err))
+			p.fail(&storageError{ErrJournal, fmt.Errorf("pipeline: journal append: %w", err)})
 			return
 		}
 	}
@@ -459,14 +474,14 @@ func (j *journaler) Consume(lower, upper int64) {
 	for s := lower; s <= upper; s++ {
 		j.buf = engine.AppendCommand(j.buf[:0], p.in.Slot(s))
 		if err := p.jw.Append(journal.TypeCommand, j.buf); err != nil {
-			p.fail(fmt.Errorf("pipeline: journal append: %w", err))
+			p.fail(&storageError{ErrJournal, fmt.Errorf("pipeline: journal append: %w", err)})
 			return
 		}
 	}
 	j.last = p.in.Slot(upper).Seq
 	j.appendCheckpoints()
 	if err := p.jw.Commit(); err != nil {
-		p.fail(fmt.Errorf("pipeline: journal commit: %w", err))
+		p.fail(&storageError{ErrJournal, fmt.Errorf("pipeline: journal commit: %w", err)})
 		return
 	}
 	p.durable.publish(p.in.Slot(upper).Seq)
@@ -512,7 +527,7 @@ func (j *journaler) appendCheckpoints() {
 		j.held = [2]uint64{}
 		j.buf = datadir.AppendCheckpoint(j.buf[:0], c[0], c[1])
 		if err := p.jw.Append(journal.TypeCheckpoint, j.buf); err != nil {
-			p.fail(fmt.Errorf("pipeline: journal append: %w", err))
+			p.fail(&storageError{ErrJournal, fmt.Errorf("pipeline: journal append: %w", err)})
 			return
 		}
 	}
@@ -613,7 +628,7 @@ func (p *Pipeline) snapshotter() {
 		if p.durable.wait(job.seq, &p.failed) >= job.seq {
 			err := p.jw.SyncDurable()
 			if err != nil {
-				err = fmt.Errorf("pipeline: snapshot at seq %d not written: %w", job.seq, err)
+				err = &storageError{ErrSnapshot, fmt.Errorf("pipeline: snapshot at seq %d not written: %w", job.seq, err)}
 			} else {
 				err = p.writeSnapshot(job.seq, job.buf)
 			}
@@ -630,7 +645,7 @@ func (p *Pipeline) writeSnapshot(seq uint64, buf []byte) error {
 		return nil
 	}
 	if err := journal.WriteSnapshotKeep(datadir.SnapshotDir(p.opts.Dir), seq, buf, p.opts.SnapshotsKept); err != nil {
-		return fmt.Errorf("pipeline: snapshot at seq %d: %w", seq, err)
+		return &storageError{ErrSnapshot, fmt.Errorf("pipeline: snapshot at seq %d: %w", seq, err)}
 	}
 	return nil
 }

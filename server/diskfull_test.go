@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/openmatch/matchd/internal/fixtest"
+	"github.com/openmatch/matchd/pipeline"
 )
 
 // rawFIX is a FIX 4.4 client on a plain socket, so that a test sees the
@@ -221,11 +222,13 @@ func TestStopText(t *testing.T) {
 		err  error
 		want string
 	}{
-		{fmt.Errorf("pipeline: journal commit: journal: segment 3: %w", enospc), "server stopping: journal write failed: no space left on device"},
-		{fmt.Errorf("pipeline: journal append: %w", &fs.PathError{Op: "write", Path: "/x", Err: syscall.EIO}), "server stopping: journal write failed: input/output error"},
-		{fmt.Errorf("pipeline: snapshot at seq 9: %w", enospc), "server stopping: snapshot write failed: no space left on device"},
-		{errors.New("pipeline: journal commit: journal: closed"), "server stopping: journal write failed"},
+		{errors.Join(pipeline.ErrJournal, fmt.Errorf("pipeline: journal commit: journal: segment 3: %w", enospc)), "server stopping: journal write failed: no space left on device"},
+		{errors.Join(pipeline.ErrJournal, fmt.Errorf("pipeline: journal append: %w", &fs.PathError{Op: "write", Path: "/x", Err: syscall.EIO})), "server stopping: journal write failed: input/output error"},
+		{errors.Join(pipeline.ErrSnapshot, fmt.Errorf("pipeline: snapshot at seq 9: %w", enospc)), "server stopping: snapshot write failed: no space left on device"},
+		{errors.Join(pipeline.ErrJournal, errors.New("pipeline: journal commit: journal: closed")), "server stopping: journal write failed"},
 		{errors.New("something else"), "server stopping: storage failed"},
+		// The kind comes from the pipeline's classification, not the wording.
+		{errors.New("pipeline: journal commit: journal: closed"), "server stopping: storage failed"},
 	} {
 		if got := stopText(tc.err); got != tc.want {
 			t.Errorf("stopText(%v) = %q, want %q", tc.err, got, tc.want)

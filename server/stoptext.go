@@ -2,8 +2,9 @@ package server
 
 import (
 	"errors"
-	"strings"
 	"syscall"
+
+	"github.com/openmatch/matchd/pipeline"
 )
 
 // ErrPipelineFailed is wrapped by the error Run returns when the server shut
@@ -23,12 +24,11 @@ const (
 // journal write failed: no space left on device". Paths and offsets stay in the
 // log; a client needs only to know that the venue stopped and why.
 func stopText(cause error) string {
-	msg := cause.Error()
 	what := "storage failed"
 	switch {
-	case strings.HasPrefix(msg, "pipeline: journal"):
+	case errors.Is(cause, pipeline.ErrJournal):
 		what = "journal write failed"
-	case strings.HasPrefix(msg, "pipeline: snapshot"):
+	case errors.Is(cause, pipeline.ErrSnapshot):
 		what = "snapshot write failed"
 	}
 	var errno syscall.Errno
