@@ -79,7 +79,10 @@
 // optional Username and Password keys checked against Username(553) and
 // Password(554) at Logon. Refused at Logon, with a Logout whose Text(58) says why
 // and a warn-level structured log line: an unlisted CompID, a wrong TargetCompID
-// or BeginString (FIXT.1.1 too), bad credentials, more than Options.MaxSessions
+// or BeginString (FIXT.1.1 too), an empty SenderCompID(49) (refused before any
+// session, store file or owner exists; a Logon without 49 does not parse: its
+// connection is closed, logged and counted as not_logon), bad credentials, more
+// than Options.MaxSessions
 // sessions, a HeartBtInt(108) missing or outside 1..3600 s (heartbtint.go), a
 // second Logon for a CompID that is logged on. An
 // unlisted CompID gets a memory store, so refused strangers create no files. A
