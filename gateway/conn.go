@@ -130,15 +130,21 @@ type logonRefusal struct {
 func (r *logonRefusal) Error() string { return r.text }
 
 // logonValidator refuses, before any session exists, a Logon whose
-// BeginString the gateway does not serve: QuickFIX would otherwise try to
-// create a dynamic session for it (a FIXT.1.1 one fails for want of a
-// DefaultApplVerID, and the refusal would not say why).
+// BeginString the gateway does not serve, or whose SenderCompID(49) is empty
+// (present without a value; a Logon without 49 does not parse and never gets
+// here): QuickFIX would otherwise create a dynamic session for it, a
+// FIXT.1.1 one failing for want of a DefaultApplVerID without saying why, one
+// for the empty CompID with its store file and a durable owner, then drop the
+// connection ("Tag specified without a value") without a word.
 type logonValidator struct{}
 
 // Validate implements quickfix.ConnectionValidator.
 func (logonValidator) Validate(_ net.Conn, sid quickfix.SessionID) error {
 	if sid.BeginString != quickfix.BeginStringFIX44 && sid.BeginString != quickfix.BeginStringFIX42 {
 		return &logonRefusal{why: RefusedUnknownSession, text: "logon refused: BeginString must be FIX.4.4 or FIX.4.2"}
+	}
+	if sid.TargetCompID == "" { // the client's SenderCompID
+		return &logonRefusal{why: RefusedInvalidLogon, text: "logon refused: SenderCompID(49) must not be empty"}
 	}
 	return nil
 }

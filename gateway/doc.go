@@ -68,12 +68,21 @@
 // numbers and sent messages for resends, and a lost store tail costs at most a
 // sequence reset. It is package fixstore (one append-only log per session, one
 // write per operation, in place of QuickFIX's file store and its six syscalls
-// per sent message; store.go), opened once per session and kept open across
-// reconnects. A settings file (production) lists the sessions, with
+// per sent message; store.go). A listed session's log is opened with the
+// acceptor and stays open while the gateway runs; a dynamic session's is opened
+// at its Logon and closed once its connection has ended (logged out or
+// dropped), then reopened, its sequence numbers and messages intact and
+// without a replay (the close saves its state), at its next Logon (the QuickFIX
+// patch, PATCH.md section 7). So the files open are the listed sessions' plus
+// one per dynamic session connected: CompIDs coming and going do not use up
+// descriptors. A settings file (production) lists the sessions, with
 // optional Username and Password keys checked against Username(553) and
 // Password(554) at Logon. Refused at Logon, with a Logout whose Text(58) says why
 // and a warn-level structured log line: an unlisted CompID, a wrong TargetCompID
-// or BeginString (FIXT.1.1 too), bad credentials, more than Options.MaxSessions
+// or BeginString (FIXT.1.1 too), an empty SenderCompID(49) (refused before any
+// session, store file or owner exists; a Logon without 49 does not parse: its
+// connection is closed, logged and counted as not_logon), bad credentials, more
+// than Options.MaxSessions
 // sessions, a HeartBtInt(108) missing or outside 1..3600 s (heartbtint.go), a
 // second Logon for a CompID that is logged on. An
 // unlisted CompID gets a memory store, so refused strangers create no files. A

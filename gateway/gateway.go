@@ -91,7 +91,7 @@ const (
 	// RefusedShuttingDown: the server is shutting down (see Quiesce).
 	RefusedShuttingDown
 	// RefusedInvalidLogon: the Logon itself is unacceptable (HeartBtInt(108)
-	// missing or outside 1..3600).
+	// missing or outside 1..3600, an empty SenderCompID(49)).
 	RefusedInvalidLogon
 	// RefusedAlreadyLoggedOn: a Logon for a session that is connected.
 	RefusedAlreadyLoggedOn

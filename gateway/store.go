@@ -18,13 +18,18 @@ import (
 // to be refused at logon, the listener placeholder) gets a memory store, so
 // strangers cannot create files.
 //
-// QuickFIX/Go creates a dynamic session's store anew at every logon and never
-// closes it. The factory keeps one open store per SessionID for the gateway's
-// life and hands the same one out again: a store is its file's only writer, so
-// its state in memory always matches the file, and a reconnect costs no replay
-// of the log (a session with RefreshOnLogon=Y still re-reads it). An old
-// session winding down while its CompID logs on again shares the store, so
-// the sequence numbers stay one series. Stop closes them all.
+// Each open log is shared: Create hands out a storeHandle on the one
+// *fixstore.Store of the SessionID, counting the handles, and the last
+// handle's Close closes the file. A store is its file's only writer, so its
+// state in memory always matches the file; an old session winding down while
+// its CompID logs on again shares the store, so the sequence numbers stay one
+// series. QuickFIX (patched, third_party/quickfix/PATCH.md section 7) closes a
+// dynamic session's store when the session ends (its connection gone) and
+// creates it again at the next logon: the log is reopened then, from the
+// state file the close wrote (no replay). A listed session's store is created
+// with the acceptor and never closed by QuickFIX, so it stays open until
+// Stop: the files open are those of the listed sessions plus one per dynamic
+// session connected (or still winding down). Stop closes them all.
 type storeFactory struct {
 	persist  func(quickfix.SessionID) bool
 	settings *quickfix.Settings
@@ -32,8 +37,26 @@ type storeFactory struct {
 	log      zerolog.Logger
 
 	mu     sync.Mutex
-	open   map[quickfix.SessionID]*fixstore.Store
+	open   map[quickfix.SessionID]*sharedStore
 	closed bool
+}
+
+// sharedStore is an open log and the number of its handles not yet closed.
+type sharedStore struct {
+	st   *fixstore.Store
+	refs int
+}
+
+// storeHandle is what Create returns: the shared store, whose Close releases
+// this handle only (once; later calls do nothing). A handle used after its
+// Close still reaches the store while other handles keep it open, and gets the
+// store's "closed" errors once the last one has gone.
+type storeHandle struct {
+	*fixstore.Store
+	f        *storeFactory
+	sid      quickfix.SessionID
+	shared   *sharedStore
+	released bool // guarded by f.mu
 }
 
 func newStoreFactory(persist func(quickfix.SessionID) bool, settings *quickfix.Settings, log zerolog.Logger) *storeFactory {
@@ -42,7 +65,7 @@ func newStoreFactory(persist func(quickfix.SessionID) bool, settings *quickfix.S
 		settings: settings,
 		mem:      quickfix.NewMemoryStoreFactory(),
 		log:      log,
-		open:     make(map[quickfix.SessionID]*fixstore.Store),
+		open:     make(map[quickfix.SessionID]*sharedStore),
 	}
 }
 
@@ -56,23 +79,49 @@ func (f *storeFactory) Create(sid quickfix.SessionID) (quickfix.MessageStore, er
 	if f.closed {
 		return f.mem.Create(sid)
 	}
-	if st, ok := f.open[sid]; ok {
-		return st, nil
+	sh, ok := f.open[sid]
+	if !ok {
+		dir, sync, err := f.location(sid)
+		if err != nil {
+			return nil, err
+		}
+		st, err := fixstore.Open(dir, sid, sync)
+		if err != nil {
+			return nil, err
+		}
+		if n := st.TruncatedBytes(); n > 0 {
+			f.log.Warn().Str("session", sid.String()).Str("file", st.Path()).Int64("bytes", n).
+				Msg("FIX store: cut an incomplete last record (a write interrupted by a crash)")
+		}
+		sh = &sharedStore{st: st}
+		f.open[sid] = sh
 	}
-	dir, sync, err := f.location(sid)
-	if err != nil {
-		return nil, err
+	sh.refs++
+	return &storeHandle{Store: sh.st, f: f, sid: sid, shared: sh}, nil
+}
+
+// Close releases the handle; the last one closes the log (its file
+// descriptor), which the next Create of the session opens again.
+func (h *storeHandle) Close() error {
+	f := h.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if h.released {
+		return nil
 	}
-	st, err := fixstore.Open(dir, sid, sync)
-	if err != nil {
-		return nil, err
+	h.released = true
+	if f.open[h.sid] != h.shared { // closed by closeAll
+		return nil
 	}
-	if n := st.TruncatedBytes(); n > 0 {
-		f.log.Warn().Str("session", sid.String()).Str("file", st.Path()).Int64("bytes", n).
-			Msg("FIX store: cut an incomplete last record (a write interrupted by a crash)")
+	if h.shared.refs--; h.shared.refs > 0 {
+		return nil
 	}
-	f.open[sid] = st
-	return st, nil
+	delete(f.open, h.sid)
+	if err := h.shared.st.Close(); err != nil {
+		f.log.Warn().Str("session", h.sid.String()).Err(err).Msg("closing the FIX store")
+		return err
+	}
+	return nil
 }
 
 // location is the session's FileStorePath and FileStoreSync, read as QuickFIX's
@@ -95,12 +144,20 @@ func (f *storeFactory) location(sid quickfix.SessionID) (dir string, sync bool, 
 	return dir, sync, nil
 }
 
-// closeAll closes every store; called after the acceptor has stopped.
+// openStores returns how many logs are open.
+func (f *storeFactory) openStores() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.open)
+}
+
+// closeAll closes every store, whatever handles remain; called after the
+// acceptor has stopped.
 func (f *storeFactory) closeAll() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for sid, st := range f.open {
-		if err := st.Close(); err != nil {
+	for sid, sh := range f.open {
+		if err := sh.st.Close(); err != nil {
 			f.log.Warn().Str("session", sid.String()).Err(err).Msg("closing the FIX store")
 		}
 		delete(f.open, sid)

@@ -12,9 +12,10 @@ import (
 	"github.com/openmatch/matchd/gateway/fixstore"
 )
 
-// The factory: a fixstore log per accepted session, the same open store at
-// every logon (no replay, one series of seqnums), a memory store for strangers
-// and after Stop, FileStorePath and FileStoreSync read as QuickFIX reads them.
+// The factory: a fixstore log per accepted session, shared by the handles
+// open at once (one series of seqnums), closed with the last handle and
+// reopened with its seqnums, a memory store for strangers and after Stop,
+// FileStorePath and FileStoreSync read as QuickFIX reads them.
 func TestStoreFactory(t *testing.T) {
 	dir := t.TempDir()
 	settings, err := quickfix.ParseSettings(strings.NewReader("[DEFAULT]\nFileStorePath=" + dir + "/dyn\nFileStoreSync=N\n" +
@@ -31,14 +32,36 @@ func TestStoreFactory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := a.(*fixstore.Store); !ok {
+	if h, ok := a.(*storeHandle); !ok {
 		t.Fatalf("dynamic session got %T", a)
+	} else if _, ok := quickfix.MessageStore(h.Store).(*fixstore.Store); !ok {
+		t.Fatal("dynamic session's handle holds no fixstore")
 	}
 	if err := a.SaveMessageAndIncrNextSenderMsgSeqNum(1, []byte("8=FIX.4.4\x01")); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := f.Create(dyn); b != a || b.NextSenderMsgSeqNum() != 2 {
-		t.Fatalf("second logon got %p (seq %d), want the same store %p", b, b.NextSenderMsgSeqNum(), a)
+	if b, _ := f.Create(dyn); b.(*storeHandle).Store != a.(*storeHandle).Store || b.NextSenderMsgSeqNum() != 2 {
+		t.Fatalf("second logon got seq %d, want the same store", b.NextSenderMsgSeqNum())
+	} else {
+		// The first handle's Close leaves the store open for the second
+		// (twice: a handle is released once); the last one's closes it.
+		if err := a.Close(); err != nil {
+			t.Fatal(err)
+		}
+		a.Close()
+		if err := b.IncrNextTargetMsgSeqNum(); err != nil || f.openStores() != 1 {
+			t.Fatalf("after one of two handles closed: %v, %d stores open", err, f.openStores())
+		}
+		if err := b.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if f.openStores() != 0 || b.IncrNextTargetMsgSeqNum() == nil {
+			t.Fatalf("last handle closed: %d stores open, want the store closed", f.openStores())
+		}
+	}
+	// Reopened at the next logon, the sequence numbers where they were.
+	if a, err = f.Create(dyn); err != nil || a.NextSenderMsgSeqNum() != 2 || a.NextTargetMsgSeqNum() != 2 {
+		t.Fatalf("reopened: %v, next sender %d target %d, want 2 and 2", err, a.NextSenderMsgSeqNum(), a.NextTargetMsgSeqNum())
 	}
 	if _, err := os.Stat(filepath.Join(dir, "dyn", "FIX.4.4-ENGINE-DYN.fixlog")); err != nil {
 		t.Errorf("dynamic session's log: %v", err)
@@ -62,7 +85,7 @@ func TestStoreFactory(t *testing.T) {
 	}
 	if s, _ := f.Create(stranger); s == nil || s == l || s == a {
 		t.Fatalf("stranger got %T", s)
-	} else if _, ok := s.(*fixstore.Store); ok {
+	} else if _, ok := s.(*storeHandle); ok {
 		t.Fatal("stranger got a file")
 	}
 
@@ -72,8 +95,11 @@ func TestStoreFactory(t *testing.T) {
 	}
 	if s, _ := f.Create(dyn); s == a {
 		t.Error("closed store handed out after Stop")
-	} else if _, ok := s.(*fixstore.Store); ok {
+	} else if _, ok := s.(*storeHandle); ok {
 		t.Error("file store created after Stop")
+	}
+	if err := a.Close(); err != nil { // QuickFIX closing a handle after Stop
+		t.Errorf("handle closed after closeAll: %v", err)
 	}
 	// A new factory (a restart) reads the series where it stopped.
 	g := newStoreFactory(func(quickfix.SessionID) bool { return true }, settings, zerolog.Nop())

@@ -472,6 +472,7 @@ LOOP:
 			go func() {
 				session.run()
 				err := UnregisterSession(session.sessionID)
+				closeSessionStore(session) // matchd patch: store_close.go
 				if err != nil {
 					a.globalLog.OnEventf("Unregister dynamic session %v failed: %v", session.sessionID, err)
 					return

@@ -76,6 +76,9 @@ func (f sessionFactory) createSession(
 	}
 
 	if err = registerSession(session); err != nil {
+		// matchd patch: close the store newSession opened (a second Logon
+		// for a dynamic session winding down); see store_close.go.
+		closeSessionStore(session)
 		return
 	}
 	application.OnCreate(session.sessionID)
