@@ -84,8 +84,11 @@
 // connection is closed, logged and counted as not_logon), bad credentials, more
 // than Options.MaxSessions
 // sessions, a HeartBtInt(108) missing or outside 1..3600 s (heartbtint.go), a
-// second Logon for a CompID that is logged on. An
-// unlisted CompID gets a memory store, so refused strangers create no files. A
+// second Logon for a CompID that is logged on. A CompID
+// the gateway would not accept (unlisted, without DynamicSessions) gets a memory
+// store, so strangers create no files; one it would accept, refused for another
+// reason (HeartBtInt, MaxSessions), has its store file as at any logon (the
+// refusing Logout uses an outgoing MsgSeqNum), closed when the connection ends. A
 // refused Logon leaves the session's expected MsgSeqNum alone (third_party
 // patch, PATCH.md).
 //
