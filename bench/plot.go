@@ -140,6 +140,7 @@ func renderSVG(runs []*Run, opt PlotOptions) (string, error) {
 	decades := int(math.Ceil(math.Log10(float64(maxCount))))
 	decades = min(max(decades, 2), 6)
 
+	pal := palette()
 	ss := make([]series, len(runs))
 	seen := map[string]int{}
 	lo, hi := int64(math.MaxInt64), int64(0)
@@ -160,7 +161,7 @@ func renderSVG(runs []*Run, opt PlotOptions) (string, error) {
 		for _, y := range ys {
 			lo, hi = min(lo, y), max(hi, y)
 		}
-		ss[i] = series{label: label, color: palette()[i%len(palette())], ys: ys}
+		ss[i] = series{label: label, color: pal[i%len(pal)], ys: ys}
 	}
 
 	pw := float64(opt.Width - marginLeft - marginRight)

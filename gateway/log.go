@@ -20,7 +20,7 @@ type qfLogFactory struct {
 
 // Create implements quickfix.LogFactory.
 func (f qfLogFactory) Create() (quickfix.Log, error) {
-	return qfLog{log: f.log, discarded: f.discarded}, nil
+	return qfLog(f), nil
 }
 
 // CreateSessionLog implements quickfix.LogFactory.

@@ -46,16 +46,17 @@ func (l *lastSeq) Deliver(ev *engine.Event) { l.seq.Store(ev.Seq) }
 func BenchmarkPipeline(b *testing.B) {
 	for _, producers := range []int{1, 2} {
 		b.Run("unjournaled/producers="+itoa(producers), func(b *testing.B) {
-			benchPipeline(b, unjournaled, producers, ringbuffer.DefaultWait)
+			benchPipeline(b, unjournaled, producers, ringbuffer.DefaultWait, b.N)
 		})
 	}
 	for _, pol := range []journal.Policy{journal.PolicyNone, journal.PolicyBatch, journal.PolicyEvery} {
 		for _, producers := range []int{1, 2} {
 			b.Run(pol.String()+"/producers="+itoa(producers), func(b *testing.B) {
-				if pol == journal.PolicyEvery && b.N > 20000 {
-					b.N = 20000 // one fsync per command: keep the run short
+				n := b.N
+				if pol == journal.PolicyEvery {
+					n = min(n, 20000) // one fsync per command: keep the run short
 				}
-				benchPipeline(b, pol, producers, ringbuffer.DefaultWait)
+				benchPipeline(b, pol, producers, ringbuffer.DefaultWait, n)
 			})
 		}
 	}
@@ -64,7 +65,10 @@ func BenchmarkPipeline(b *testing.B) {
 // unjournaled is a pseudo-policy for the baseline.
 const unjournaled journal.Policy = 255
 
-func benchPipeline(b *testing.B, pol journal.Policy, producers int, wait ringbuffer.Wait) {
+// benchPipeline submits at most limit measured commands (fewer if the stream is
+// shorter) and reports ns/op and commands/s over the commands it submitted, not
+// over b.N.
+func benchPipeline(b *testing.B, pol journal.Policy, producers int, wait ringbuffer.Wait, limit int) {
 	s := benchStream(b)
 	rep := &lastSeq{}
 	opts := Options{Engine: s.Config, Dir: b.TempDir(), Durability: pol, Wait: wait, MatcherCPU: -1,
@@ -85,7 +89,7 @@ func benchPipeline(b *testing.B, pol journal.Policy, producers int, wait ringbuf
 	for rep.seq.Load() < uint64(len(s.Warmup)) {
 		runtime.Gosched()
 	}
-	n := min(b.N, len(s.Measured))
+	n := min(limit, len(s.Measured))
 	var gc0 debug.GCStats
 	debug.ReadGCStats(&gc0)
 	b.ReportAllocs()
@@ -111,6 +115,7 @@ func benchPipeline(b *testing.B, pol journal.Policy, producers int, wait ringbuf
 	b.StopTimer()
 	var gc1 debug.GCStats
 	debug.ReadGCStats(&gc1)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/op")
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "commands/s")
 	b.ReportMetric(float64(gc1.NumGC-gc0.NumGC), "gc-cycles")
 	b.ReportMetric(float64((gc1.PauseTotal-gc0.PauseTotal)/time.Microsecond), "gc-pause-µs")

@@ -32,6 +32,7 @@ type CLI struct {
 	Progress     bool
 	MarketData   bool
 	MDFromSeq    uint64
+	Raw          bool
 }
 
 // ParseFlags parses the replay command line.
@@ -47,13 +48,15 @@ func ParseFlags(args []string, stderr io.Writer) (CLI, error) {
 	fs.StringVar(&stopTime, "stop-time", "", "stop before the first command later than this time (RFC 3339, or Unix nanoseconds)")
 	fs.BoolVar(&c.Book, "book", false, "print the books as they stand where the replay stops")
 	fs.StringVar(&c.Symbol, "symbol", "", "with -book or -md: only this symbol")
+	fs.BoolVar(&c.Raw, "raw", false, "with -events or -book: print prices in ticks and owners as the engine's owner ids, not as decimals and CompIDs")
 	fs.BoolVar(&c.MarketData, "md", false, "print the market-data stream as JSON lines: a W of each symbol at -md-from-seq, then every X up to where the replay stops")
 	fs.Uint64Var(&c.MDFromSeq, "md-from-seq", 0, "with -md: start after the command with this sequence number (0: from the empty books)")
 	fs.BoolVar(&c.Verify, "verify", false, "check every checkpoint record and snapshot against the replayed state; exit 1 on the first difference")
 	fs.BoolVar(&c.FromSnapshot, "from-snapshot", false, "start from the newest valid snapshot (events_hash then covers only the tail)")
 	fs.BoolVar(&c.Progress, "progress", true, "show a progress bar on stderr when it is a terminal")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: replay [flags]\n\nRe-runs a matchd journal through a fresh engine. The last line on stdout is\n  commands=N state_hash=<hex> events_hash=<hex>\n\nflags:")
+		fmt.Fprintln(stderr, "usage: replay [flags]\n\nRe-runs a matchd journal through a fresh engine. The last line on stdout is\n  commands=N state_hash=<hex> events_hash=<hex>\n\n"+
+			"-events and -book print decimal prices and owners as CompIDs (from DIR/owners; an\nowner it lacks prints as #<owner id>, with a warning); -raw prints ticks and owner ids.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -73,6 +76,9 @@ func ParseFlags(args []string, stderr io.Writer) (CLI, error) {
 	}
 	if c.Symbol != "" && !c.Book && !c.MarketData {
 		return c, errors.New("-symbol goes with -book or -md")
+	}
+	if c.Raw && !c.Events && !c.Book {
+		return c, errors.New("-raw goes with -events or -book (-md prints decimal prices and no owners)")
 	}
 	if c.MDFromSeq != 0 && !c.MarketData {
 		return c, errors.New("-md-from-seq goes with -md")
@@ -123,9 +129,13 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	w := bufio.NewWriterSize(stdout, 1<<16)
 	defer w.Flush()
 	opts := Options{Dir: c.Dir, Engine: cfg, FromSnapshot: c.FromSnapshot, StopSeq: c.StopSeq, StopTime: c.StopTime, Verify: c.Verify}
+	var owners *Owners // nil: the -raw form
+	if (c.Events || c.Book) && !c.Raw {
+		owners = LoadOwners(c.Dir)
+	}
 	if c.Events {
 		enc := json.NewEncoder(w)
-		opts.OnEvent = func(ev *engine.Event) error { return EncodeEvent(enc, &cfg, ev) }
+		opts.OnEvent = func(ev *engine.Event) error { return EncodeEvent(enc, &cfg, owners, ev) }
 	}
 	var md *MarketData
 	if c.MarketData {
@@ -156,8 +166,13 @@ func Main(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "replay: verified %d checkpoints and %d snapshots\n", res.Checkpoints, res.Snapshots)
 	}
 	if c.Book {
-		if err := PrintBooks(w, res.Engine, symbol); err != nil {
+		if err := PrintBooks(w, res.Engine, symbol, owners); err != nil {
 			return err
+		}
+	}
+	if owners != nil {
+		if msg := owners.Warning(); msg != "" {
+			fmt.Fprintf(stderr, "replay: warning: %s\n", msg)
 		}
 	}
 	_, err = fmt.Fprintf(w, "commands=%d state_hash=%016x events_hash=%016x\n", res.Commands, res.StateHash, res.EventsHash)

@@ -2,16 +2,19 @@ package replay_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"math/rand"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/internal/record"
 	"github.com/openmatch/matchd/journal"
 	"github.com/openmatch/matchd/pipeline"
 	"github.com/openmatch/matchd/replay"
@@ -29,8 +32,9 @@ type counter struct{ n int }
 
 func (c *counter) Deliver(*engine.Event) { c.n++ }
 
-// writeJournal runs n random commands through a real pipeline into dir and
-// returns how many events were delivered.
+// writeJournal runs n random commands of owners 1 and 2 through a real
+// pipeline into dir and returns how many events were delivered. It writes no
+// owner registry (writeOwners does).
 func writeJournal(t *testing.T, dir string, n int) int {
 	t.Helper()
 	c := &counter{}
@@ -46,7 +50,7 @@ func writeJournal(t *testing.T, dir string, n int) int {
 	r := rand.New(rand.NewSource(3))
 	for i := 0; i < n; i++ {
 		id, _ := engine.MakeID("o" + string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676)))
-		cmd := engine.Command{Kind: engine.KindNew, Owner: uint32(i % 2), Symbol: uint32(r.Intn(2)), Side: engine.Side(1 + r.Intn(2)),
+		cmd := engine.Command{Kind: engine.KindNew, Owner: uint32(1 + i%2), Symbol: uint32(r.Intn(2)), Side: engine.Side(1 + r.Intn(2)),
 			Type: engine.Limit, Price: 100 + r.Int63n(10), Qty: 1 + r.Int63n(9), ClOrdID: id}
 		if err := p.Submit(&cmd); err != nil {
 			t.Fatal(err)
@@ -208,4 +212,183 @@ func TestCLISnapshotAheadOfJournal(t *testing.T) {
 	w.Close()
 	check("journal recreated empty")
 	check("journal recreated empty", "-from-snapshot")
+}
+
+// writeOwners writes dir's owner registry (format 2 of gateway/owners.go, as
+// the gateway writes it): owner id i+1 is the session of BeginString
+// begins[i] between ENGINE and client CompID clients[i].
+func writeOwners(t *testing.T, dir string, begins, clients []string) {
+	t.Helper()
+	b := []byte("MOWNERS\x02")
+	for i, c := range clients {
+		start := len(b)
+		b = record.Begin(b, 1)
+		b = binary.LittleEndian.AppendUint32(b, uint32(i+1))
+		for _, f := range []string{begins[i], "ENGINE", "", "", c, "", "", ""} {
+			b = binary.LittleEndian.AppendUint16(b, uint16(len(f)))
+			b = append(b, f...)
+		}
+		if err := record.Finish(b[start:]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(datadir.OwnersFile(dir), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eventLines decodes the JSON lines before the summary line of out.
+func eventLines[T any](t *testing.T, out string) []T {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	evs := make([]T, len(lines)-1)
+	for i, l := range lines[:len(lines)-1] {
+		if err := json.Unmarshal([]byte(l), &evs[i]); err != nil {
+			t.Fatalf("line %d %q: %v", i+1, l, err)
+		}
+	}
+	return evs
+}
+
+// TestCLIEventsDecimalAndCompIDs: -events prints prices and notional as
+// decimals of the symbol and owners as the CompIDs of the data directory's
+// owner registry; -raw prints the engine's ticks and owner ids, the same
+// events otherwise. It used to print ticks and ids only.
+func TestCLIEventsDecimalAndCompIDs(t *testing.T) {
+	dir := t.TempDir()
+	writeJournal(t, dir, 300)
+	writeOwners(t, dir, []string{"FIX.4.4", "FIX.4.4"}, []string{"BROKER_A", "BROKER_B"})
+	out, stderr, err := run(t, "-data", dir, "-events")
+	if err != nil || stderr != "" {
+		t.Fatalf("-events: %v, stderr %q", err, stderr)
+	}
+	rawOut, _, err := run(t, "-data", dir, "-events", "-raw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, raws := eventLines[replay.EventJSON](t, out), eventLines[replay.RawEventJSON](t, rawOut)
+	if len(evs) != len(raws) || len(evs) == 0 {
+		t.Fatalf("%d events, %d raw", len(evs), len(raws))
+	}
+	// testConfig: TickDecimals 2, TickSize 1, so ticks/100.
+	dec := func(ticks int64) string { return strconv.FormatFloat(float64(ticks)/100, 'f', 2, 64) }
+	names := map[uint32]string{1: "BROKER_A", 2: "BROKER_B"}
+	fills := 0
+	for i, e := range evs {
+		r := raws[i]
+		if e.ExecID != r.ExecID || e.Owner != names[r.Owner] || e.Price != dec(r.Price) || e.Notional != dec(r.Notional) {
+			t.Fatalf("event %d: %+v, raw %+v", i, e, r)
+		}
+		if r.LastQty > 0 {
+			fills++
+			if e.LastPx != dec(r.LastPx) {
+				t.Fatalf("fill %d: last_px %q, raw %d", i, e.LastPx, r.LastPx)
+			}
+		} else if e.LastPx != "" {
+			t.Fatalf("event %d is no fill but has last_px %q", i, e.LastPx)
+		}
+	}
+	if fills == 0 {
+		t.Fatal("no fill in the journal")
+	}
+	if !strings.Contains(strings.SplitN(out, "\n", 2)[0], `"price":"1.0`) {
+		t.Fatalf("price not a decimal string: %s", strings.SplitN(out, "\n", 2)[0])
+	}
+	if lastLine(out) != lastLine(rawOut) {
+		t.Fatalf("summaries differ: %q, %q", lastLine(out), lastLine(rawOut))
+	}
+	if _, _, err := run(t, "-data", dir, "-raw"); err == nil || !strings.Contains(err.Error(), "-raw goes with") {
+		t.Fatalf("-raw alone: %v", err)
+	}
+}
+
+// TestCLIBookDecimalAndCompIDs: -book prints decimal prices and CompIDs,
+// -book -raw ticks and owner ids.
+func TestCLIBookDecimalAndCompIDs(t *testing.T) {
+	dir := t.TempDir()
+	writeJournal(t, dir, 300)
+	writeOwners(t, dir, []string{"FIX.4.4", "FIX.4.4"}, []string{"BROKER_A", "BROKER_B"})
+	for _, c := range []struct {
+		args []string
+		line string
+	}{
+		{nil, `^  (bid|ask) px=1\.0\d leaves=\d+ qty=\d+ cum=\d+ order_id=\d+ owner=BROKER_[AB] cl_ord_id=\w+ tif=day$`},
+		{[]string{"-raw"}, `^  (bid|ask) px=10\d leaves=\d+ qty=\d+ cum=\d+ order_id=\d+ owner=[12] cl_ord_id=\w+ tif=day$`},
+	} {
+		out, stderr, err := run(t, append([]string{"-data", dir, "-book"}, c.args...)...)
+		if err != nil || stderr != "" {
+			t.Fatalf("-book %v: %v, stderr %q", c.args, err, stderr)
+		}
+		re := regexp.MustCompile(c.line)
+		orders := 0
+		for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+			if strings.HasPrefix(l, "book ") || summary.MatchString(l) {
+				continue
+			}
+			orders++
+			if !re.MatchString(l) {
+				t.Fatalf("-book %v: line %q does not match %s", c.args, l, c.line)
+			}
+		}
+		if orders == 0 {
+			t.Fatalf("-book %v: no resting order:\n%s", c.args, out)
+		}
+	}
+}
+
+// TestCLIOwnersUnnamed: a journal replayed without its owner registry prints
+// owners as #<id> and says why once on stderr; so does an id the registry
+// lacks; two sessions of one CompID are named by their SessionIDs.
+func TestCLIOwnersUnnamed(t *testing.T) {
+	dir := t.TempDir()
+	writeJournal(t, dir, 300)
+	bookOwner := regexp.MustCompile(` owner=(\S+) `)
+	check := func(what, warning string, want map[string]bool) {
+		t.Helper()
+		for _, args := range [][]string{{"-events"}, {"-book"}, {"-events", "-book"}} {
+			out, stderr, err := run(t, append([]string{"-data", dir}, args...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "replay: warning: ") || !strings.Contains(stderr, warning) {
+				t.Fatalf("%s %v: stderr %q, want one warning with %q", what, args, stderr, warning)
+			}
+			seen := map[string]bool{}
+			for _, l := range strings.Split(out, "\n") {
+				if m := bookOwner.FindStringSubmatch(l); m != nil && strings.HasPrefix(l, "  ") {
+					seen[m[1]] = true
+				} else if strings.HasPrefix(l, "{") {
+					var e replay.EventJSON
+					if err := json.Unmarshal([]byte(l), &e); err != nil {
+						t.Fatal(err)
+					}
+					seen[e.Owner] = true
+				}
+			}
+			if len(seen) != len(want) {
+				t.Fatalf("%s %v: owners %v, want %v", what, args, seen, want)
+			}
+			for o := range seen {
+				if !want[o] {
+					t.Fatalf("%s %v: owners %v, want %v", what, args, seen, want)
+				}
+			}
+		}
+	}
+	check("no registry", "no owner registry "+datadir.OwnersFile(dir), map[string]bool{"#1": true, "#2": true})
+	writeOwners(t, dir, []string{"FIX.4.4"}, []string{"BROKER_A"})
+	check("one owner registered", "owner #2 (and any other printed as #<owner id>) is not in "+datadir.OwnersFile(dir)+", which has 1 owners",
+		map[string]bool{"BROKER_A": true, "#2": true})
+	writeOwners(t, dir, []string{"FIX.4.2", "FIX.4.4"}, []string{"BROKER_A", "BROKER_A"})
+	out, stderr, err := run(t, "-data", dir, "-events")
+	if err != nil || stderr != "" {
+		t.Fatalf("one CompID twice: %v, stderr %q", err, stderr)
+	}
+	seen := map[string]bool{}
+	for _, e := range eventLines[replay.EventJSON](t, out) {
+		seen[e.Owner] = true
+	}
+	if len(seen) != 2 || !seen["FIX.4.2:ENGINE->BROKER_A"] || !seen["FIX.4.4:ENGINE->BROKER_A"] {
+		t.Fatalf("one CompID twice: owners %v", seen)
+	}
 }

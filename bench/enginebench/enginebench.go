@@ -19,13 +19,19 @@
 //   - "reference": the naive reference book (engine/internal/refbook) timed per
 //     command on the first RefCount commands, when Options.Reference provides
 //     it (it lives in an internal package that bench cannot import; see
-//     Options.Reference).
+//     Options.Reference) and RefCount is not 0. It is O(book) per command: on
+//     the default 200k-order book its warm-up alone takes minutes.
+//
+// Run is never silent for long: it writes a line to Options.Log as each stage
+// starts (generating the workload, each pass, each warm-up), and the warm-ups
+// and passes draw the bench.Progress counter (on a terminal).
 package enginebench
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"sync/atomic"
@@ -40,6 +46,9 @@ import (
 
 // BatchSize is the number of commands per clock read in the untimed pass.
 const BatchSize = 1000
+
+// DefaultRefCount is the default Options.RefCount.
+const DefaultRefCount = 20000
 
 // Applier applies one command to an order book and discards its events. The
 // reference book is driven through it.
@@ -66,15 +75,19 @@ type Options struct {
 	Reference func(cfg engine.Config) (Applier, error)
 	// RefCount is the number of measured commands applied to the reference
 	// (it scans its books linearly: at 200k resting orders a command takes
-	// tens of microseconds). 0 means min(Count, 20000).
+	// milliseconds), at most Count. 0 skips the reference, its warm-up
+	// included.
 	RefCount int
+	// Log, if not nil, gets one line as each stage of Run starts.
+	Log io.Writer
 }
 
 // DefaultOptions are the figures of the README: 200k resting orders, one
 // million measured commands over 6 symbols, seed 1.
 func DefaultOptions() Options {
 	w := workload.DefaultOptions()
-	return Options{Resting: w.Resting, Count: w.Measured, Seed: w.Seed, Symbols: w.Symbols, Owners: w.Owners}
+	return Options{Resting: w.Resting, Count: w.Measured, Seed: w.Seed, Symbols: w.Symbols, Owners: w.Owners,
+		RefCount: DefaultRefCount}
 }
 
 // Validate reports the first bad option.
@@ -108,14 +121,21 @@ type Result struct {
 }
 
 // Run generates the workload and measures it. Progress, if enabled, shows
-// the commands applied in each pass. Generation takes about as long as the
-// passes themselves (it runs every command through a scratch engine).
+// the commands applied in each warm-up and pass. Generation takes about as
+// long as the passes themselves (it runs every command through a scratch
+// engine).
 func Run(ctx context.Context, o Options, progress *bench.Progress) (*Result, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
+	logf := func(format string, args ...any) {
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, format+"\n", args...)
+		}
+	}
 	wo := workload.DefaultOptions()
 	wo.Resting, wo.Measured, wo.Seed, wo.Symbols, wo.Owners = o.Resting, o.Count, o.Seed, o.Symbols, o.Owners
+	logf("engine: generating the workload (%d resting orders, %d measured commands)", o.Resting, o.Count)
 	s, err := workload.Generate(wo)
 	if err != nil {
 		return nil, fmt.Errorf("enginebench: generating the workload: %w", err)
@@ -135,7 +155,8 @@ func Run(ctx context.Context, o Options, progress *bench.Progress) (*Result, err
 		}
 	}
 
-	fast, err := newEngine(s)
+	logf("engine: warm-up (%d commands), then %d commands timed one by one", len(s.Warmup), len(s.Measured))
+	fast, err := newEngine(ctx, s, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +168,8 @@ func Run(ctx context.Context, o Options, progress *bench.Progress) (*Result, err
 	st["timer_p50"] = res.TimerOverhead.String()
 	res.Runs = append(res.Runs, bench.NewRun("engine", st, h, start, d))
 
-	fast, err = newEngine(s)
+	logf("engine/untimed: warm-up (%d commands), then %d commands in batches of %d", len(s.Warmup), len(s.Measured), BatchSize)
+	fast, err = newEngine(ctx, s, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -158,22 +180,24 @@ func Run(ctx context.Context, o Options, progress *bench.Progress) (*Result, err
 	st = settings("untimed (latency = mean of each batch of "+strconv.Itoa(BatchSize)+")", len(s.Measured))
 	res.Runs = append(res.Runs, bench.NewRun("engine/untimed", st, h, start, d))
 
-	if o.Reference == nil {
+	switch {
+	case o.Reference == nil:
 		res.ReferenceSkipped = "no reference book available to this binary (engine/internal/refbook is internal to engine/)"
 		return res, nil
+	case o.RefCount == 0:
+		res.ReferenceSkipped = "reference count 0 (-ref-count 0)"
+		return res, nil
 	}
+	n := min(o.RefCount, len(s.Measured))
+	logf("reference: warm-up (%d commands), then %d commands timed one by one; the naive book is slow on a big book (-ref-count 0 skips it)",
+		len(s.Warmup), n)
 	ref, err := o.Reference(s.Config)
 	if err != nil {
 		return nil, fmt.Errorf("enginebench: reference book: %w", err)
 	}
-	for i := range s.Warmup {
-		ref.Apply(&s.Warmup[i])
+	if err := warm(ctx, ref, s.Warmup, progress); err != nil {
+		return nil, err
 	}
-	n := o.RefCount
-	if n == 0 {
-		n = min(len(s.Measured), 20000)
-	}
-	n = min(n, len(s.Measured))
 	h, start, d, err = timed(ctx, ref, s.Measured[:n], progress)
 	if err != nil {
 		return nil, err
@@ -197,21 +221,43 @@ func (f *fastEngine) Apply(cmd *engine.Command) {
 }
 
 // newEngine builds an engine for s and applies the warm-up stream.
-func newEngine(s *workload.Stream) (*fastEngine, error) {
+func newEngine(ctx context.Context, s *workload.Stream, progress *bench.Progress) (*fastEngine, error) {
 	e, err := engine.New(s.Config)
 	if err != nil {
 		return nil, fmt.Errorf("enginebench: %w", err)
 	}
 	f := &fastEngine{e: e, out: engine.NewEvents(4096)}
-	for i := range s.Warmup {
-		f.Apply(&s.Warmup[i])
+	if err := warm(ctx, f, s.Warmup, progress); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
 
 // checkEvery is how many commands pass between looks at the context and
-// updates of the progress counter.
-const checkEvery = 1 << 12
+// updates of the progress counter in the engine's timed loops; slowCheckEvery
+// in the warm-ups and the reference's loop, whose commands can take
+// milliseconds each.
+const (
+	checkEvery     = 1 << 12
+	slowCheckEvery = 1 << 6
+)
+
+// warm applies the untimed warm-up cmds to a, drawing progress (its first
+// update always draws) and stopping when ctx is done.
+func warm(ctx context.Context, a Applier, cmds []engine.Command, progress *bench.Progress) error {
+	total := int64(len(cmds))
+	for i := range cmds {
+		if i%slowCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			progress.Update(time.Now(), bench.Status{Sent: int64(i), Total: total, Completed: int64(i), P99: -1})
+		}
+		a.Apply(&cmds[i])
+	}
+	progress.Finish()
+	return nil
+}
 
 // timed applies cmds one by one, each timed on its own. The fast engine is
 // called directly; anything else through Applier.
@@ -238,7 +284,7 @@ func timed(ctx context.Context, a Applier, cmds []engine.Command, progress *benc
 		}
 	} else {
 		for i := range cmds {
-			if i%checkEvery == 0 {
+			if i%slowCheckEvery == 0 {
 				if err := ctx.Err(); err != nil {
 					return nil, start, 0, err
 				}

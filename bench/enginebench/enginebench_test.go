@@ -1,12 +1,14 @@
 package enginebench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/openmatch/matchd/bench"
 	"github.com/openmatch/matchd/engine"
 )
 
@@ -118,5 +120,70 @@ func TestValidate(t *testing.T) {
 		} else if err != nil && !strings.HasPrefix(err.Error(), "enginebench: ") {
 			t.Errorf("error %q lacks the package prefix", err)
 		}
+	}
+}
+
+// TestRefCountZeroSkipsReference: RefCount 0 skips the reference book, its
+// construction and warm-up included, and says so.
+func TestRefCountZeroSkipsReference(t *testing.T) {
+	o := small()
+	o.Count = 100
+	o.RefCount = 0
+	built := false
+	o.Reference = func(cfg engine.Config) (Applier, error) {
+		built = true
+		e, err := engine.New(cfg)
+		return &countingBook{e: e, out: engine.NewEvents(64)}, err
+	}
+	res, err := Run(context.Background(), o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if built || len(res.Runs) != 2 || !strings.Contains(res.ReferenceSkipped, "-ref-count 0") {
+		t.Errorf("built %v, %d runs, skipped %q", built, len(res.Runs), res.ReferenceSkipped)
+	}
+}
+
+// TestRunShowsStagesAndProgress: Run logs a line as each stage starts, in
+// order, and each warm-up, the reference's included, draws the progress
+// counter from 0 and erases it. It used to build the reference book without a
+// word.
+func TestRunShowsStagesAndProgress(t *testing.T) {
+	o := small()
+	o.RefCount = 700
+	o.Reference = func(cfg engine.Config) (Applier, error) {
+		e, err := engine.New(cfg)
+		return &countingBook{e: e, out: engine.NewEvents(64)}, err
+	}
+	var log, bar bytes.Buffer
+	o.Log = &log
+	res, err := Run(context.Background(), o, bench.NewProgress(&bar, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := res.Runs[0].Settings["warmup"]
+	lines := strings.Split(strings.TrimRight(log.String(), "\n"), "\n")
+	want := []string{"engine: generating the workload (500 resting orders, 3000 measured commands)",
+		"engine: warm-up (" + w + " commands), then 3000 commands timed one by one",
+		"engine/untimed: warm-up (" + w + " commands), then 3000 commands in batches of 1000",
+		"reference: warm-up (" + w + " commands), then 700 commands timed one by one;"}
+	if len(lines) != len(want) {
+		t.Fatalf("log %q, want %d lines", lines, len(want))
+	}
+	for i := range want {
+		if !strings.HasPrefix(lines[i], want[i]) {
+			t.Errorf("log line %d %q, want %q...", i+1, lines[i], want[i])
+		}
+	}
+	if !strings.Contains(lines[3], "-ref-count 0 skips it") {
+		t.Errorf("reference line %q does not say how to skip it", lines[3])
+	}
+	// Three warm-ups (engine, engine/untimed, reference), each drawn from 0 of
+	// its commands and erased at its end.
+	if n := strings.Count(bar.String(), "\rsent 0/"+w+" "); n != 3 {
+		t.Errorf("%d warm-up progress lines from 0/%s, want 3: %q", n, w, bar.String())
+	}
+	if !strings.HasSuffix(bar.String(), "\r\x1b[K") {
+		t.Errorf("progress not erased at the end: %q", bar.String())
 	}
 }

@@ -25,7 +25,7 @@ func parseEngine(args []string, stderr io.Writer) (engineArgs, error) {
 	fs.Int64Var(&a.opt.Seed, "seed", a.opt.Seed, "workload random `seed`")
 	fs.IntVar(&a.opt.Symbols, "symbols", a.opt.Symbols, "number of `symbols` (1-6)")
 	fs.IntVar(&a.opt.Owners, "owners", a.opt.Owners, "number of `sessions` placing orders")
-	fs.IntVar(&a.opt.RefCount, "ref-count", 0, "measured `commands` for the reference book (0: min(count, 20000))")
+	fs.IntVar(&a.opt.RefCount, "ref-count", a.opt.RefCount, "measured `commands` for the naive reference book, at most -count (0: skip it; its warm-up alone takes minutes on a 200k-order book)")
 	if err := parseMeasurement(fs, args, &a.out, &a.prof); err != nil {
 		return a, err
 	}
@@ -60,6 +60,7 @@ func runEngine(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	a.opt.Reference = referenceBook()
+	a.opt.Log = stderr // a line as each stage starts: the reference's can take minutes
 	var res *enginebench.Result
 	if err := a.prof.run(func() (err error) {
 		res, err = enginebench.Run(ctx, a.opt, progressFor(stderr))

@@ -3,9 +3,17 @@
 //	go run ./cmd/replay -data DIR                 replay everything, print the summary line
 //	go run ./cmd/replay -data DIR -events         events as JSON lines
 //	go run ./cmd/replay -data DIR -stop-seq N -book [-symbol AAPL]
+//	go run ./cmd/replay -data DIR -events -raw    prices in ticks, owners as owner ids
 //	go run ./cmd/replay -data DIR -verify         check every checkpoint and snapshot
 //	go run ./cmd/replay -data DIR -md [-md-from-seq N] [-stop-seq M] [-symbol AAPL]
 //	                                              market data as JSON lines: a W per symbol at N, then every X
+//
+// -events and -book print prices (and notional) as decimals of the symbol, as
+// the FIX reports do, from the data directory's engine.json, and owners as the
+// client's CompID from its owner registry (DIR/owners, only read). An owner the
+// registry does not name, or every owner when the journal was copied without
+// it, is printed as #<owner id>, and one warning on stderr says why. -raw prints
+// the engine's own numbers instead: prices in ticks, owner ids.
 //
 // The last line on stdout is always `commands=N state_hash=<hex> events_hash=<hex>`.
 package main
