@@ -55,3 +55,5 @@ func (g *cmdGen) next(seq uint64, tick int) engine.Command {
 	}
 	return c
 }
+
+func newTestRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed)) }

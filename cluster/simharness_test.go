@@ -158,9 +158,10 @@ func (s *sim) start(n *simNode) {
 	app, err := NewEngineApplier(n.ecfg, 3)
 	if err != nil {
 		s.fail("node %d: %v", n.id, err)
+		n.down = true
 		return
 	}
-	n.app, n.down, n.seqTerm = app, false, 0
+	n.app, n.seqTerm = app, 0
 	cfg := Config{ID: n.id, Log: n.log, Transport: n, Applier: n, ElectionTicks: simElection, HeartbeatTicks: 1,
 		SnapshotEvery: s.p.snapEvery, SnapshotMargin: s.p.snapEvery / 2, MaxSizePerMsg: 4 << 10,
 		MaxInflightMsgs: 8, MaxUncommittedBytes: 64 << 10}
@@ -172,9 +173,10 @@ func (s *sim) start(n *simNode) {
 	core, err := NewCore(cfg)
 	if err != nil {
 		s.fail("node %d: starting: %v", n.id, err)
+		n.down = true
 		return
 	}
-	n.core = core
+	n.core, n.down = core, false
 	s.trace("t%d: node %d up (log %s)", s.tick, n.id, logSpan(n.log))
 }
 
@@ -187,6 +189,9 @@ func logSpan(l *MemoryLog) string {
 func (s *sim) crash(n *simNode) {
 	n.core, n.app, n.down = nil, nil, true
 	n.upAt = s.tick + 10 + s.r.IntN(150)
+	if s.r.IntN(3) == 0 {
+		n.upAt = s.tick + 1 + s.r.IntN(5) // a quick reboot
+	}
 	s.crashes++
 	s.trace("t%d: node %d crashed", s.tick, n.id)
 }
@@ -298,8 +303,18 @@ func (s *sim) check(n *simNode, err error) {
 
 func (s *sim) processAll() {
 	for _, n := range s.nodes {
-		if s.up(n) {
-			s.check(n, n.core.Process())
+		if !s.up(n) {
+			continue
+		}
+		hs, _, _ := n.log.InitialState()
+		vote, term := hs.GetVote(), hs.GetTerm()
+		s.check(n, n.core.Process())
+		// The moment that tests a vote's durability: right after casting it,
+		// crash and come back at once (a candidate may still be collecting).
+		if hs, _, _ = n.log.InitialState(); !s.calm && hs.GetVote() != 0 && hs.GetVote() != n.id &&
+			(hs.GetVote() != vote || hs.GetTerm() != term) && s.r.IntN(8) == 0 {
+			s.crash(n)
+			n.upAt = s.tick + 1
 		}
 	}
 }
