@@ -76,6 +76,7 @@ func NewCore(cfg Config) (c *Core, err error) {
 	}
 	c.confState = proto.Clone(cs).(*raftpb.ConfState)
 	c.term = hs.GetTerm()
+	c.lead.Term = c.term
 	rc := &raft.Config{
 		ID:                        full.ID,
 		ElectionTick:              full.ElectionTicks,
