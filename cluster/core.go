@@ -92,6 +92,11 @@ func NewCore(cfg Config) (c *Core, err error) {
 		StepDownOnRemoval:         true,
 		Logger:                    full.Logger,
 	}
+	defer func() {
+		if err != nil {
+			c = nil
+		}
+	}()
 	defer c.recoverRaft(&err)
 	if c.rn, err = raft.NewRawNode(rc); err != nil {
 		return nil, fmt.Errorf("cluster: %w", err)

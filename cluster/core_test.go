@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"strings"
 	"testing"
 
 	"go.etcd.io/raft/v3/raftpb"
@@ -77,5 +78,45 @@ func TestVoteDurableBeforeSentAndAfterRestart(t *testing.T) {
 	}
 	if len(tr.granted) != 1 || tr.rejects != 1 {
 		t.Fatalf("after the restart: grants %v, %d rejects; want candidate 3 refused in term 5", tr.granted, tr.rejects)
+	}
+}
+
+// TestConfigRefused: a Config that raft would panic on, or that lacks a piece,
+// is an error naming the field.
+func TestConfigRefused(t *testing.T) {
+	app, _ := NewEngineApplier(simEngineConfig(), 0)
+	good := Config{ID: 1, Peers: []uint64{1}, Log: NewMemoryLog(), Transport: &voteCheckTransport{}, Applier: app}
+	cases := map[string]func(*Config){
+		"ID must not be 0":         func(c *Config) { c.ID = 0 },
+		"needs a Log":              func(c *Config) { c.Log = nil },
+		"Peers holds node ID 0":    func(c *Config) { c.Peers = []uint64{1, 0} },
+		"must exceed HeartbeatTic": func(c *Config) { c.ElectionTicks, c.HeartbeatTicks = 3, 3 },
+		"TickInterval is negative": func(c *Config) { c.TickInterval = -1 },
+		"MaxInflightMsgs":          func(c *Config) { c.MaxInflightMsgs = -1 },
+	}
+	for want, mutate := range cases {
+		cfg := good
+		mutate(&cfg)
+		c, err := NewCore(cfg)
+		if err == nil || c != nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "cluster: ") {
+			t.Errorf("%s: got %v, %v", want, c, err)
+		}
+	}
+	c, err := NewCore(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Process(); err != nil {
+		t.Fatal(err)
+	}
+	// A single voter elects itself and serves after its first entry.
+	for i := 0; i < 50 && !c.Leadership().Serving; i++ {
+		_ = c.Tick()
+		if err := c.Process(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if l := c.Leadership(); !l.Serving || l.Leader != 1 || !l.Local {
+		t.Fatalf("single node: %+v", l)
 	}
 }
