@@ -83,10 +83,10 @@ func (p *peer) run() {
 		}
 		connects++
 		lastErr = ""
-		p.c.connected.Store(true)
+		p.c.connected.Add(1)
 		log.Info().Msg("transport: connected to peer")
 		wrote, err := p.stream(conn)
-		p.c.connected.Store(false)
+		p.c.connected.Add(-1)
 		conn.Close()
 		if p.ctx.Err() != nil {
 			return

@@ -10,7 +10,7 @@ type counters struct {
 	reconnects      atomic.Uint64
 	snapshotsSent   atomic.Uint64
 	snapshotsFailed atomic.Uint64
-	connected       atomic.Bool
+	connected       atomic.Int32 // writers of this ID connected: 0 or 1, 2 while AddPeer replaces one
 }
 
 // PeerStats is a snapshot of one peer's counters. The counters only grow, for the lifetime of
@@ -53,7 +53,7 @@ func (t *Transport) Stats() Stats {
 			Reconnects:      c.reconnects.Load(),
 			SnapshotsSent:   c.snapshotsSent.Load(),
 			SnapshotsFailed: c.snapshotsFailed.Load(),
-			Connected:       c.connected.Load(),
+			Connected:       c.connected.Load() > 0,
 		}
 	}
 	return s
