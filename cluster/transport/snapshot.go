@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
 )
 
 // errSnapshotBusy refuses a MsgSnap while another one to the same peer is in flight (raft
@@ -60,12 +61,12 @@ func (p *peer) snapshotDone(m *raftpb.Message, err error) {
 // peer's reply, sent once its Handler has returned.
 func (p *peer) writeSnapshot(m *raftpb.Message) error {
 	t := p.t
+	if n := proto.Size(m); n > t.cfg.MaxSnapshotSize {
+		return fmt.Errorf("transport: MsgSnap of %d bytes exceeds MaxSnapshotSize %d", n, t.cfg.MaxSnapshotSize)
+	}
 	frame, err := appendFrame(nil, m)
 	if err != nil {
 		return err
-	}
-	if n := len(frame) - headerSize; n > t.cfg.MaxSnapshotSize {
-		return fmt.Errorf("transport: MsgSnap of %d bytes exceeds MaxSnapshotSize %d", n, t.cfg.MaxSnapshotSize)
 	}
 	conn, err := t.dial(p.ctx, p.id, p.addr, kindSnapshot)
 	if err != nil {
