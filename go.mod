@@ -11,8 +11,10 @@ require (
 	github.com/quickfixgo/quickfix v0.9.10
 	github.com/rs/zerolog v1.35.1
 	github.com/smartystreets-prototypes/go-disruptor v0.0.0-20231024205940-61200af675a1
+	go.etcd.io/raft/v3 v3.7.0
 	golang.org/x/net v0.59.0
 	golang.org/x/sys v0.49.0
+	google.golang.org/protobuf v1.36.12
 )
 
 require (
@@ -27,7 +29,6 @@ require (
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/quagmt/udecimal v1.8.0 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
 )
 
 replace github.com/quickfixgo/quickfix => ./third_party/quickfix
