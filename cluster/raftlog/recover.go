@@ -211,6 +211,10 @@ func (ld *loader) finish() error {
 	if n := len(ld.ents); n > 0 {
 		lastTerm = ld.ents[n-1].GetTerm()
 	}
+	if len(ld.ents) > 0 && ld.ents[0].GetTerm() < ld.snapTerm {
+		return &CorruptionError{Reason: fmt.Sprintf("entry %d has term %d, below the term %d of the snapshot at %d before it",
+			ld.snapIndex+1, ld.ents[0].GetTerm(), ld.snapTerm, ld.snapIndex)}
+	}
 	term, vote, commit, adj := normalize(ld.term, ld.vote, ld.commit, ld.snapIndex, lastTerm)
 	ld.rec.Term, ld.rec.Vote, ld.rec.Commit, ld.rec.Adjusted = term, vote, commit, adj
 	if commit > last {

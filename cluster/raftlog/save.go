@@ -162,8 +162,8 @@ func (l *Log) ApplySnapshot(snap *pb.Snapshot) error {
 	if cur := l.snapIndex(); cur != 0 && cur >= md.GetIndex() {
 		return raft.ErrSnapOutOfDate
 	}
-	if md.GetIndex() > 0 && md.GetTerm() == 0 {
-		return fmt.Errorf("raftlog: apply snapshot: index %d with term 0", md.GetIndex())
+	if (md.GetIndex() == 0) != (md.GetTerm() == 0) {
+		return fmt.Errorf("raftlog: apply snapshot: index %d with term %d (both 0 or both positive)", md.GetIndex(), md.GetTerm())
 	}
 	s := &pb.Snapshot{Metadata: cloneMeta(md), Data: snap.GetData()}
 	if err := l.w.Sync(); err != nil {

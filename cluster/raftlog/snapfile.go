@@ -278,8 +278,8 @@ func parseSnap(b []byte, info SnapshotFile) (loadedSnap, string) {
 	if md.GetIndex() != info.Index || md.GetTerm() != term {
 		return loadedSnap{}, fmt.Sprintf("metadata says index %d term %d, header index %d term %d", md.GetIndex(), md.GetTerm(), info.Index, term)
 	}
-	if md.GetIndex() > 0 && md.GetTerm() == 0 {
-		return loadedSnap{}, fmt.Sprintf("snapshot at index %d has term 0", md.GetIndex())
+	if (md.GetIndex() == 0) != (md.GetTerm() == 0) {
+		return loadedSnap{}, fmt.Sprintf("snapshot at index %d has term %d (index and term are both 0 or both positive)", md.GetIndex(), md.GetTerm())
 	}
 	snap := pb.EnsureSnapshot(&pb.Snapshot{Metadata: md, Data: payload[metaLen:]})
 	info.Term, info.Journal, info.Reset = term, jnext, le.Uint16(hdr[6:])&flagReset != 0
