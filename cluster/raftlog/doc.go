@@ -73,9 +73,15 @@
 //	                    Snapshot)             index
 //
 // Open uses the newest file that verifies and lists the newer damaged ones
-// it skipped (Recovery.DamagedSnapshots); the journal still holds the
-// entries after an older snapshot, since no segment is ever deleted. A Log
-// keeps the newest Options.SnapshotKeep valid snapshots.
+// it skipped (Recovery.DamagedSnapshots): the journal still holds the
+// entries after an older snapshot, since no segment is ever deleted. It
+// skips only a damaged snapshot whose header verifies and says
+// CreateSnapshot wrote it. One that a follower received (ApplySnapshot) or
+// whose header is unreadable stops Open with a *CorruptionError: the entries
+// it replaced are not in the journal, and an older snapshot would rebuild a
+// log with a hole or with entries the leader had overwritten, which the
+// node could then apply. Such a node is restored from a peer. A Log keeps
+// the newest Options.SnapshotKeep valid snapshots.
 //
 // # Memory and compaction
 //

@@ -16,8 +16,9 @@ import (
 	"github.com/openmatch/matchd/journal"
 )
 
-// clusterLog is a copy of cluster.Log (cluster/log.go, owned by another
-// package that imports this one's users, not this one): *Log must satisfy it.
+// clusterLog is a local copy of cluster.Log (cluster/log.go; raftlog does
+// not import cluster), with the pointer message types of raft v3.7 (see the
+// package doc): *Log must satisfy it.
 type clusterLog interface {
 	raft.Storage
 	Save(hs *pb.HardState, ents []*pb.Entry) error

@@ -104,6 +104,7 @@ func Open(opts Options) (*Log, Recovery, error) {
 	}
 	l := &Log{w: w, snapDir: opts.SnapshotDir, keep: keep}
 	if err := l.load(opts.JournalDir, &rec); err != nil {
+		// rec.DamagedSnapshots and rec.Journal say what was found so far.
 		w.Close()
 		return nil, rec, err
 	}

@@ -76,10 +76,10 @@ type loader struct {
 // load reads the snapshot and the journal into l.
 func (l *Log) load(dir string, rec *Recovery) error {
 	snap, ok, damaged, err := latestSnap(l.snapDir)
+	rec.DamagedSnapshots = damaged
 	if err != nil {
 		return err
 	}
-	rec.DamagedSnapshots = damaged
 	if !ok {
 		snap.snap = pb.EnsureSnapshot(nil)
 	}

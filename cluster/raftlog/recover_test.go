@@ -102,7 +102,9 @@ func TestOverwriteBelowSnapshot(t *testing.T) {
 	if err := l.Save(hardState(1, 1, 5), index(1).terms(1, 1, 1, 1, 1, 1, 1, 1, 1, 1)); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Save(hardState(2, 2, 7), index(6).terms(2, 2, 2)); err != nil {
+	// The new leader's entries end at 7, below the old 8 to 10: only the
+	// entries at or below the snapshot replace those.
+	if err := l.Save(hardState(2, 2, 7), index(6).terms(2, 2)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := l.CreateSnapshot(7, nil, []byte("s7")); err != nil {
@@ -110,7 +112,10 @@ func TestOverwriteBelowSnapshot(t *testing.T) {
 	}
 	l, rec := reopen(t, l, d)
 	defer l.Close()
-	want := []string{"7/2", "8/2"}
+	if rec.Overwritten != 3 {
+		t.Fatalf("Recovery.Overwritten = %d, want 3, entries 8 to 10 (recovery %s)", rec.Overwritten, rec)
+	}
+	want := []string{"7/2"}
 	if got := termsOf(t, l); !slices.Equal(got, want) {
 		t.Fatalf("after reopen %v, want %v (recovery %s)", got, want, rec)
 	}
@@ -159,8 +164,11 @@ func TestApplySnapshotReset(t *testing.T) {
 	}
 }
 
-// TestDamagedSnapshotFallsBack: a damaged newest raft snapshot is reported
-// and the previous one used, the entries after it read from the journal.
+// TestDamagedSnapshotFallsBack: a damaged newest raft snapshot that
+// CreateSnapshot wrote is reported and the previous one used, the entries
+// after it read from the journal. Past one that ApplySnapshot wrote (the
+// entries before it are not in the journal), or whose header does not say,
+// Open refuses.
 func TestDamagedSnapshotFallsBack(t *testing.T) {
 	d := newDirs(t)
 	l, _ := open(t, d)
@@ -172,32 +180,64 @@ func TestDamagedSnapshotFallsBack(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	newest := filepath.Join(d.snaps, snapName(4))
 	l.Close()
-	for _, damage := range []func([]byte) []byte{
-		func(b []byte) []byte { b[len(b)-1] ^= 1; return b }, // payload
-		func(b []byte) []byte { b[10] ^= 1; return b },       // header
-		func(b []byte) []byte { return b[:len(b)-1] },        // cut
-		func(b []byte) []byte { return b[:3] },               // shorter than a header
+	// A follower's directory: a snapshot from the leader replaced its log.
+	df := newDirs(t)
+	lf, _ := open(t, df)
+	if err := lf.Save(hardState(1, 1, 2), index(1).terms(1, 1, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lf.CreateSnapshot(2, &pb.ConfState{Voters: []uint64{1}}, []byte("s")); err != nil {
+		t.Fatal(err)
+	}
+	if err := lf.ApplySnapshot(snapshotAt(4, 2, 1)); err != nil {
+		t.Fatal(err)
+	}
+	lf.Close()
+	for _, c := range []struct {
+		name   string
+		dirs   testDirs
+		damage func([]byte) []byte
+		refuse bool
+	}{
+		{"payload", d, func(b []byte) []byte { b[len(b)-1] ^= 1; return b }, false},
+		{"cut", d, func(b []byte) []byte { return b[:len(b)-1] }, false},
+		{"header", d, func(b []byte) []byte { b[10] ^= 1; return b }, true},
+		{"shorter than a header", d, func(b []byte) []byte { return b[:3] }, true},
+		{"received snapshot", df, func(b []byte) []byte { b[len(b)-1] ^= 1; return b }, true},
 	} {
 		dd := newDirs(t)
-		copyDir(t, d.journal, dd.journal)
-		copyDir(t, d.snaps, dd.snaps)
-		p := filepath.Join(dd.snaps, filepath.Base(newest))
+		copyDir(t, c.dirs.journal, dd.journal)
+		copyDir(t, c.dirs.snaps, dd.snaps)
+		p := filepath.Join(dd.snaps, snapName(4))
 		b, _ := os.ReadFile(p)
-		if err := os.WriteFile(p, damage(b), 0o644); err != nil {
+		if err := os.WriteFile(p, c.damage(b), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		l, rec := open(t, dd)
+		l, rec, err := Open(Options{JournalDir: dd.journal, SnapshotDir: dd.snaps})
+		if c.refuse {
+			if err == nil {
+				l.Close()
+				t.Fatalf("%s: Open fell back to snapshot %d", c.name, rec.Snapshot.Index)
+			}
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "restore this node's data directory from a peer") ||
+				len(rec.DamagedSnapshots) != 1 {
+				t.Fatalf("%s: Open error %v, damaged %v", c.name, err, rec.DamagedSnapshots)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: Open: %v", c.name, err)
+		}
 		if rec.Snapshot.Index != 2 || len(rec.DamagedSnapshots) != 1 || rec.DamagedSnapshots[0].Index != 4 {
-			t.Fatalf("Recovery %+v", rec)
+			t.Fatalf("%s: Recovery %+v", c.name, rec)
 		}
 		if !strings.Contains(rec.String(), "1 damaged snapshots skipped") ||
 			!strings.HasPrefix(rec.DamagedSnapshots[0].String(), "raftlog: snapshot 4") {
-			t.Fatalf("Recovery.String() = %s; damaged %s", rec, rec.DamagedSnapshots[0])
+			t.Fatalf("%s: Recovery.String() = %s; damaged %s", c.name, rec, rec.DamagedSnapshots[0])
 		}
 		if got := termsOf(t, l); !slices.Equal(got, []string{"2/1", "3/1", "4/1", "5/1", "6/1"}) {
-			t.Fatalf("log %v", got)
+			t.Fatalf("%s: log %v", c.name, got)
 		}
 		l.Close()
 	}

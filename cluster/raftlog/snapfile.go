@@ -67,10 +67,12 @@ func (d DamagedSnapshot) String() string {
 	return fmt.Sprintf("raftlog: snapshot %d (%s) skipped: %s", d.Index, d.Path, d.Reason)
 }
 
-// loadedSnap is a verified snapshot file.
+// loadedSnap is a verified snapshot file or, with snap nil, a damaged one
+// whose header verified (headerOK): its file fields are then known.
 type loadedSnap struct {
-	file SnapshotFile
-	snap *pb.Snapshot
+	file     SnapshotFile
+	snap     *pb.Snapshot
+	headerOK bool
 }
 
 // snapName is the file name of the raft snapshot at index; the zero padding
@@ -184,7 +186,10 @@ func listSnaps(dir string) ([]SnapshotFile, error) {
 }
 
 // latestSnap returns the newest raft snapshot of dir that verifies (ok false:
-// none) and the newer damaged ones it skipped, newest first.
+// none) and the newer damaged ones it skipped, newest first. It skips only
+// snapshots whose header verifies and says CreateSnapshot wrote them: past
+// a damaged snapshot that ApplySnapshot wrote (or may have) it returns a
+// *CorruptionError.
 func latestSnap(dir string) (loadedSnap, bool, []DamagedSnapshot, error) {
 	list, err := listSnaps(dir)
 	if err != nil {
@@ -197,6 +202,18 @@ func latestSnap(dir string) (loadedSnap, bool, []DamagedSnapshot, error) {
 			return s, true, damaged, nil
 		}
 		damaged = append(damaged, DamagedSnapshot{Index: list[i].Index, Path: list[i].Path, Reason: reason})
+		// A snapshot received from the leader replaced the log: the
+		// entries up to it are not in the journal, and an older snapshot
+		// would rebuild a log with a hole or with the entries it replaced.
+		if !s.headerOK || s.file.Reset {
+			what := "was received from the leader (ApplySnapshot)"
+			if !s.headerOK {
+				what = "has an unreadable header (it may have been received from the leader)"
+			}
+			return loadedSnap{}, false, damaged, &CorruptionError{Reason: fmt.Sprintf(
+				"raft snapshot %s is damaged (%s) and %s: the log before it is not in the journal; restore this node's data directory from a peer",
+				list[i].Path, reason, what)}
+		}
 	}
 	return loadedSnap{}, false, damaged, nil
 }
@@ -261,27 +278,27 @@ func parseSnap(b []byte, info SnapshotFile) (loadedSnap, string) {
 	case le.Uint64(hdr[8:]) != info.Index:
 		return loadedSnap{}, fmt.Sprintf("header says index %d, file name says %d", le.Uint64(hdr[8:]), info.Index)
 	}
-	term, jnext := le.Uint64(hdr[16:]), le.Uint64(hdr[24:])
+	info.Term, info.Journal, info.Reset = le.Uint64(hdr[16:]), le.Uint64(hdr[24:]), le.Uint16(hdr[6:])&flagReset != 0
+	bad := loadedSnap{file: info, headerOK: true}
 	metaLen, dataLen := uint64(le.Uint32(hdr[32:])), le.Uint64(hdr[36:])
 	have := uint64(len(b) - snapHeaderSize)
 	if metaLen > maxSnapMeta || metaLen > have || dataLen != have-metaLen {
-		return loadedSnap{}, fmt.Sprintf("header says %d metadata and %d data bytes, file holds %d", metaLen, dataLen, have)
+		return bad, fmt.Sprintf("header says %d metadata and %d data bytes, file holds %d", metaLen, dataLen, have)
 	}
 	payload := b[snapHeaderSize:]
 	if crc32.Checksum(payload, castagnoli) != le.Uint32(hdr[44:]) {
-		return loadedSnap{}, "raft snapshot payload checksum mismatch"
+		return bad, "raft snapshot payload checksum mismatch"
 	}
 	md := &pb.SnapshotMetadata{}
 	if err := proto.Unmarshal(payload[:metaLen], md); err != nil {
-		return loadedSnap{}, fmt.Sprintf("metadata does not decode: %v", err)
+		return bad, fmt.Sprintf("metadata does not decode: %v", err)
 	}
-	if md.GetIndex() != info.Index || md.GetTerm() != term {
-		return loadedSnap{}, fmt.Sprintf("metadata says index %d term %d, header index %d term %d", md.GetIndex(), md.GetTerm(), info.Index, term)
+	if md.GetIndex() != info.Index || md.GetTerm() != info.Term {
+		return bad, fmt.Sprintf("metadata says index %d term %d, header index %d term %d", md.GetIndex(), md.GetTerm(), info.Index, info.Term)
 	}
 	if (md.GetIndex() == 0) != (md.GetTerm() == 0) {
-		return loadedSnap{}, fmt.Sprintf("snapshot at index %d has term %d (index and term are both 0 or both positive)", md.GetIndex(), md.GetTerm())
+		return bad, fmt.Sprintf("snapshot at index %d has term %d (index and term are both 0 or both positive)", md.GetIndex(), md.GetTerm())
 	}
 	snap := pb.EnsureSnapshot(&pb.Snapshot{Metadata: md, Data: payload[metaLen:]})
-	info.Term, info.Journal, info.Reset = term, jnext, le.Uint16(hdr[6:])&flagReset != 0
-	return loadedSnap{file: info, snap: snap}, ""
+	return loadedSnap{file: info, snap: snap, headerOK: true}, ""
 }
