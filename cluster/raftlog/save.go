@@ -21,9 +21,12 @@ var marshal = proto.MarshalOptions{}
 // dropped, as MemoryStorage.Append does. Entries are kept by pointer (raft
 // never modifies an entry once it is handed out).
 //
-// ents must have consecutive indexes and must not start after LastIndex+1,
-// and hs.Commit must not exceed the resulting last index; such input is
-// refused with an error before anything is written. A failed journal write
+// ents must have consecutive indexes, must not start after LastIndex+1 nor
+// replace a committed entry, and their terms must be positive and not below
+// the term of the entry before them; hs.Commit must not exceed the resulting
+// last index nor hs.Term go back. Such input (which raft never gives) is
+// refused with an error before anything is written, so that the journal
+// never holds what Open would refuse. A failed journal write
 // makes the Log unusable (every later mutating call returns that error):
 // Close it and Open again, which truncates what part of the group reached the
 // disk. Save allocates nothing once its buffers have grown, except to grow
@@ -52,6 +55,9 @@ func (l *Log) Save(hs *pb.HardState, ents []*pb.Entry) error {
 	}
 	newLast := l.lastIndex()
 	if len(ents) > 0 {
+		if err := l.checkTerms(ents); err != nil {
+			return err
+		}
 		newLast = ents[len(ents)-1].GetIndex()
 	}
 	writeHS := !raft.IsEmptyHardState(hs) &&
@@ -125,6 +131,28 @@ func (l *Log) Save(hs *pb.HardState, ents []*pb.Entry) error {
 		l.hsTerm, l.hsVote, l.hsCommit = hs.GetTerm(), hs.GetVote(), hs.GetCommit()
 	}
 	l.mu.Unlock()
+	return nil
+}
+
+// checkTerms refuses entries that Open would refuse to read back: a term 0,
+// a term below the one before it, and the replacement of an entry the saved
+// HardState commits. ents starts above the compaction point, at most at
+// LastIndex+1.
+func (l *Log) checkTerms(ents []*pb.Entry) error {
+	first := ents[0].GetIndex()
+	if first <= l.lastIndex() && first <= l.hsCommit {
+		return fmt.Errorf("raftlog: save: entry %d would replace a committed entry (commit %d)", first, l.hsCommit)
+	}
+	prev, err := l.Term(first - 1)
+	if err != nil {
+		return fmt.Errorf("raftlog: save: term of entry %d: %w", first-1, err)
+	}
+	for _, e := range ents {
+		if e.GetTerm() == 0 || e.GetTerm() < prev {
+			return fmt.Errorf("raftlog: save: entry %d has term %d after term %d", e.GetIndex(), e.GetTerm(), prev)
+		}
+		prev = e.GetTerm()
+	}
 	return nil
 }
 

@@ -253,19 +253,26 @@ func TestSaveRefuses(t *testing.T) {
 	d := newDirs(t)
 	l := logAt(t, d, index(3).terms(3, 4, 5))
 	before := state(t, l)
-	for name, f := range map[string]func() error{
-		"gap":             func() error { return l.Save(nil, index(7).terms(5)) },
-		"not consecutive": func() error { return l.Save(nil, append(index(6).terms(5), index(8).terms(5)...)) },
-		"commit beyond":   func() error { return l.Save(hardState(5, 0, 7), index(6).terms(5)) },
-		"term back": func() error {
+	for _, c := range []struct {
+		name string
+		f    func() error
+	}{
+		{"gap", func() error { return l.Save(nil, index(7).terms(5)) }},
+		{"not consecutive", func() error { return l.Save(nil, append(index(6).terms(5), index(8).terms(5)...)) }},
+		{"commit beyond", func() error { return l.Save(hardState(5, 0, 7), index(6).terms(5)) }},
+		{"term 0", func() error { return l.Save(nil, index(6).terms(0)) }},
+		{"term below the entry before", func() error { return l.Save(nil, index(6).terms(4)) }},
+		{"terms going back", func() error { return l.Save(nil, index(6).terms(6, 5)) }},
+		{"term back", func() error {
 			if err := l.Save(hardState(5, 1, 5), nil); err != nil {
 				return nil
 			}
 			return l.Save(hardState(4, 1, 5), nil)
-		},
+		}},
+		{"replaces a committed entry", func() error { return l.Save(nil, index(5).terms(6)) }},
 	} {
-		if err := f(); err == nil {
-			t.Errorf("%s: Save succeeded", name)
+		if err := c.f(); err == nil {
+			t.Errorf("%s: Save succeeded", c.name)
 		}
 	}
 	l, _ = reopen(t, l, d)
