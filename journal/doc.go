@@ -45,6 +45,14 @@
 // never valid, so zeroed blocks never parse; 128 to 255 are reserved for
 // framing. length is at most MaxPayload.
 //
+// A node of a replicated cluster writes a journal of two other types instead:
+// TypeRaftEntry (3), one raft log entry (a marshaled raftpb.Entry), and
+// TypeRaftState (4), a raft HardState (a marshaled raftpb.HardState). Package
+// cluster/raftlog writes and reads them, with its own rules (an entry may
+// replace the entries after it: the journal stays append-only when raft
+// overwrites an uncommitted suffix); to the journal they are opaque payloads
+// like any other, framed, checksummed and group-committed the same way.
+//
 // # Commit marks (format 2)
 //
 // A commit mark, type 254, whose 8-byte payload is the index of the record

@@ -20,8 +20,14 @@ const (
 	// TypeCheckpoint holds a checkpoint written by the pipeline (sequence
 	// number, state hash, events hash); opaque to the journal.
 	TypeCheckpoint RecordType = 2
+	// TypeRaftEntry holds one raft log entry (a marshaled raftpb.Entry),
+	// written by package cluster/raftlog; opaque to the journal.
+	TypeRaftEntry RecordType = 3
+	// TypeRaftState holds a raft HardState (a marshaled raftpb.HardState),
+	// written by package cluster/raftlog; opaque to the journal.
+	TypeRaftState RecordType = 4
 
-	// MaxUserType is the highest record type a caller may append. Types 3 to
+	// MaxUserType is the highest record type a caller may append. Types 5 to
 	// MaxUserType are free for future use; readers hand them back unchanged.
 	MaxUserType RecordType = 127
 
@@ -40,6 +46,10 @@ func (t RecordType) String() string {
 		return "command"
 	case TypeCheckpoint:
 		return "checkpoint"
+	case TypeRaftEntry:
+		return "raft entry"
+	case TypeRaftState:
+		return "raft state"
 	case typeMark:
 		return "commit mark"
 	case typeFooter:

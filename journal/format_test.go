@@ -102,3 +102,23 @@ func TestTornTailTruncateFailure(t *testing.T) {
 	}
 	w.Close()
 }
+
+// TestRecordTypeValues pins the record type numbers written to disk (a
+// renumbering would misread every existing journal) and their names.
+func TestRecordTypeValues(t *testing.T) {
+	for _, c := range []struct {
+		typ  RecordType
+		num  uint8
+		name string
+	}{
+		{TypeCommand, 1, "command"},
+		{TypeCheckpoint, 2, "checkpoint"},
+		{TypeRaftEntry, 3, "raft entry"},
+		{TypeRaftState, 4, "raft state"},
+		{RecordType(5), 5, "type-5"},
+	} {
+		if uint8(c.typ) != c.num || c.typ.String() != c.name {
+			t.Errorf("type %d %q, want %d %q", uint8(c.typ), c.typ.String(), c.num, c.name)
+		}
+	}
+}
