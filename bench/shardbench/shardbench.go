@@ -33,9 +33,9 @@
 //     settings carry it as "router_ns").
 //
 // A shard's engine runs on whatever core the Go scheduler gives its
-// goroutine; with K shards plus the router on a 2-core machine, K above 1
-// cannot scale, and the figures then show the routing overhead and the core
-// ceiling, not what K machines would do.
+// goroutine; each engine needs a core and the router a share of one more, so
+// on a 2-core machine K above 2 cannot scale, and the figures then show the
+// routing overhead and the core ceiling, not what K machines would do.
 package shardbench
 
 import (

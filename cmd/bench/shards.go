@@ -75,8 +75,8 @@ func runShards(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, k := range ks {
 		notes = append(notes, fmt.Sprintf("# shards-%d: router cost %d ns per command (route pass, last round: lookup, Seq stamp, clock read, ring hand-off)", k, res.RouterCost[k].Nanoseconds()))
 	}
-	if n := runtime.NumCPU(); slices.Max(a.opt.Shards)+1 > n {
-		notes = append(notes, fmt.Sprintf("# %d CPUs: K shards need K+1 cores (K engines and the router); above K=%d the shards share cores and cannot scale", n, max(n-1, 1)))
+	if n := runtime.NumCPU(); slices.Max(a.opt.Shards) > n {
+		notes = append(notes, fmt.Sprintf("# %d CPUs: each shard's engine needs a core and the router a share of one more; above K=%d the shards share cores and cannot scale", n, n))
 	}
 	return writeRuns(&a.out, stdout, stderr, res.Runs, notes)
 }
