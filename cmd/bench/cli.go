@@ -31,6 +31,7 @@ func commands() []command {
 		{"show", "[-json F] [-hdr F] [-plot F] FILE.json...", "print the table of results files, or convert them", runShow},
 		{"demo", "[-rate R] [-duration D] [-stall D] [output flags]", "measure a synthetic server that stalls once, open and closed loop", runDemo},
 		{"engine", "[-resting N] [-count N] [-seed S] [-symbols N] [output flags]", "the matching core alone on the mixed workload, timed per command and untimed", runEngine},
+		{"shards", "[-shards LIST] [-rounds N] [-resting N] [-count N] [-rate R] [-symbols N] [output flags]", "the mixed workload routed by symbol to K engines on rings of their own: aggregate throughput, latency, router cost (docs/SCALING.md)", runShards},
 		{"ring", "[-count N] [-rate R] [-waits LIST] [-capacity N] [output flags]", "one hop through the ring for each wait strategy, beside a buffered channel", runRing},
 		{"pipeline", "[-policies LIST] [-producers N] [-rate R] [-count N] [-data DIR] [output flags]", "the in-process pipeline (no gateway) per durability policy, with its stage histograms", runPipeline},
 		{"echo", "[-addr ADDR | -serve ADDR] [-rate R] [-duration D | -count N] [-size B] [output flags]", "loopback TCP echo to another process: the floor under any server's round trip on this machine", runEcho},
