@@ -101,6 +101,9 @@ type Options struct {
 	// (nothing of the batch is written). For fault-injection tests (a disk that
 	// fills up); nil in production.
 	JournalFault func() error
+	// Cluster, when not nil, runs the pipeline as one node of a raft cluster
+	// (see the package doc); nil runs a single node.
+	Cluster *ClusterOptions
 
 	// noJournal makes the journaler publish each batch as durable without
 	// writing it: the unjournaled baseline of BenchmarkPipeline. Tests only.
@@ -221,6 +224,9 @@ func Open(opts Options) (*Pipeline, Recovered, error) {
 	}
 	if err := opts.Engine.Validate(); err != nil {
 		return nil, rec, err
+	}
+	if opts.Cluster != nil {
+		return nil, rec, errClusterTODO
 	}
 	lock, err := datadir.Lock(opts.Dir)
 	if err != nil {
