@@ -48,8 +48,9 @@ type ClusterOptions struct {
 	// testFilter, when set (tests only), sees every raft message sent or
 	// received and drops those it returns false for: a partition.
 	testFilter func(m *raftpb.Message) bool
-	// snapshotEvery overrides the entries between raft snapshots (tests).
-	snapshotEvery uint64
+	// snapshotEvery and snapshotMargin override the entries between raft
+	// snapshots and those kept before one (tests).
+	snapshotEvery, snapshotMargin uint64
 }
 
 // Leadership is what this node knows of the cluster's leader.

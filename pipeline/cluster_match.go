@@ -68,6 +68,10 @@ func (m *clusterMatcher) Consume(lower, upper int64) {
 				delete(m.meta.members, sl.node)
 			} else {
 				m.meta.members[sl.node] = sl.addr
+				// A new member catches up from a snapshot that must hold it in
+				// its ConfState (raft ignores one that does not): take one right
+				// after this entry, as etcd does for a joining member.
+				m.since = m.snapAt
 			}
 		case applyRestore:
 			c.restored <- m.restore(sl.index, sl.data)

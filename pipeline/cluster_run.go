@@ -200,7 +200,7 @@ func (p *Pipeline) startCluster(rep Reporter, observers []Reporter) error {
 	node, err := cluster.NewNode(cluster.Config{
 		ID: c.opts.NodeID, Peers: peers, Log: c.log, Transport: (*sender)(c), Applier: c.app,
 		ElectionTicks: c.opts.ElectionTicks, TickInterval: c.opts.TickInterval,
-		OwnerSnapshots: true, OnConfChange: c.confChanged, OnLeadership: c.leadershipChanged,
+		OwnerSnapshots: true, SnapshotMargin: c.opts.snapshotMargin, OnConfChange: c.confChanged, OnLeadership: c.leadershipChanged,
 		Logger: raftLogger{log},
 	})
 	if err != nil {
