@@ -642,15 +642,15 @@ var _ cluster.Applier = (*applier)(nil)
 // (the Core turns that into its error).
 type raftLogger struct{ l zerolog.Logger }
 
-func (r raftLogger) Debug(v ...any)                 { r.l.Debug().Msg("raft: " + fmt.Sprint(v...)) }
-func (r raftLogger) Debugf(f string, v ...any)      { r.l.Debug().Msgf("raft: "+f, v...) }
-func (r raftLogger) Error(v ...any)                 { r.l.Error().Msg("raft: " + fmt.Sprint(v...)) }
-func (r raftLogger) Errorf(f string, v ...any)      { r.l.Error().Msgf("raft: "+f, v...) }
-func (r raftLogger) Info(v ...any)                  { r.l.Info().Msg("raft: " + fmt.Sprint(v...)) }
-func (r raftLogger) Infof(f string, v ...any)       { r.l.Info().Msgf("raft: "+f, v...) }
-func (r raftLogger) Warning(v ...any)               { r.l.Warn().Msg("raft: " + fmt.Sprint(v...)) }
-func (r raftLogger) Warningf(f string, v ...any)    { r.l.Warn().Msgf("raft: "+f, v...) }
-func (r raftLogger) Fatal(v ...any)                 { panic("raft: " + fmt.Sprint(v...)) }
-func (r raftLogger) Fatalf(f string, v ...any)      { panic(fmt.Sprintf("raft: "+f, v...)) }
-func (r raftLogger) Panic(v ...any)                 { panic("raft: " + fmt.Sprint(v...)) }
-func (r raftLogger) Panicf(f string, v ...any)      { panic(fmt.Sprintf("raft: "+f, v...)) }
+func (r raftLogger) Debug(v ...any)              { r.l.Debug().Msg("raft: " + fmt.Sprint(v...)) }
+func (r raftLogger) Debugf(f string, v ...any)   { r.l.Debug().Msgf("raft: "+f, v...) }
+func (r raftLogger) Error(v ...any)              { r.l.Error().Msg("raft: " + fmt.Sprint(v...)) }
+func (r raftLogger) Errorf(f string, v ...any)   { r.l.Error().Msgf("raft: "+f, v...) }
+func (r raftLogger) Info(v ...any)               { r.l.Info().Msg("raft: " + fmt.Sprint(v...)) }
+func (r raftLogger) Infof(f string, v ...any)    { r.l.Info().Msgf("raft: "+f, v...) }
+func (r raftLogger) Warning(v ...any)            { r.l.Warn().Msg("raft: " + fmt.Sprint(v...)) }
+func (r raftLogger) Warningf(f string, v ...any) { r.l.Warn().Msgf("raft: "+f, v...) }
+func (r raftLogger) Fatal(v ...any)              { panic("raft: " + fmt.Sprint(v...)) }
+func (r raftLogger) Fatalf(f string, v ...any)   { panic(fmt.Sprintf("raft: "+f, v...)) }
+func (r raftLogger) Panic(v ...any)              { panic("raft: " + fmt.Sprint(v...)) }
+func (r raftLogger) Panicf(f string, v ...any)   { panic(fmt.Sprintf("raft: "+f, v...)) }
