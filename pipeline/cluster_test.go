@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/openmatch/matchd/cluster"
 	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/engine"
+	"github.com/openmatch/matchd/ringbuffer"
 )
 
 // The cluster tests run 3 pipelines in one process over real loopback TCP
@@ -580,6 +580,80 @@ func TestClusterReplaceMember(t *testing.T) {
 	}
 }
 
-var _ = cluster.DefaultTickInterval
-var _ = context.Background
-var _ sync.Mutex
+// TestClusterDivergence: a checkpoint item whose hash is not the state every
+// node has (what a determinism bug would produce) stops every node's pipeline
+// with a *cluster.DivergenceError, found with errors.As from Stats().Err.
+func TestClusterDivergence(t *testing.T) {
+	tc := newTestCluster(t, 3)
+	l := tc.leader()
+	r := rand.New(rand.NewSource(7))
+	submitN(t, l, r, 0, 40)
+	tc.converge(40)
+	ctx, cancel := context.WithTimeout(context.Background(), clusterDeadline)
+	defer cancel()
+	hash := uint64(0xbad)
+	bogus := cluster.AppendCheckpoint(nil, 40, hash)
+	if err := l.p.cl.node.ProposeIn(ctx, l.p.Leadership().Term, bogus); err != nil {
+		t.Fatal(err)
+	}
+	for _, nd := range tc.nodes {
+		var de *cluster.DivergenceError
+		waitFor(t, "node "+strconv.FormatUint(nd.id, 10)+" to stop on the divergence", func() bool {
+			return errors.As(nd.p.Stats().Err, &de)
+		})
+		if de.Seq != 40 || de.Proposer != hash {
+			t.Fatalf("node %d: %v", nd.id, de)
+		}
+		c := randomCommand(r, 1, 100)
+		if err := nd.p.Submit(&c); !errors.Is(err, ErrStopped) {
+			t.Fatalf("node %d: Submit after the divergence: %v", nd.id, err)
+		}
+		if err := nd.p.Close(); !errors.As(err, &de) {
+			t.Fatalf("node %d: Close: %v", nd.id, err)
+		}
+		nd.open = false
+	}
+}
+
+// TestClusterMatcherAllocs: the cluster matcher applies a command (and the
+// releaser delivers its events) without allocating, as the single-node one.
+func TestClusterMatcherAllocs(t *testing.T) {
+	p := &Pipeline{opts: Options{Engine: testConfig()}, cl: newClusterState(ClusterOptions{NodeID: 1}, 0, clusterMeta{})}
+	p.cl.p = p
+	eng, err := engine.New(testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.eng = eng
+	if p.out, err = ringbuffer.New[engine.Event](ringbuffer.Options{Capacity: 1 << 10}); err != nil {
+		t.Fatal(err)
+	}
+	rl := &releaser{p: p, rep: &discard{}, main: true}
+	p.durable.seq.Store(^uint64(0))
+	if err := p.out.Start([]ringbuffer.Consumer{rl}); err != nil {
+		t.Fatal(err)
+	}
+	defer p.out.Close()
+	if p.cl.apply, err = ringbuffer.New[applySlot](ringbuffer.Options{Capacity: 1 << 4}); err != nil {
+		t.Fatal(err)
+	}
+	m := newClusterMatcher(p)
+	m.snapAt = 1 << 40
+	id, _ := engine.MakeID("x")
+	sl := p.cl.apply.Slot(0)
+	*sl = applySlot{kind: applyCommand, index: 1, last: true,
+		cmd: engine.Command{Kind: engine.KindCancel, Owner: 1, ClOrdID: id, OrigClOrdID: id}}
+	seq := uint64(0)
+	if a := testing.AllocsPerRun(1000, func() {
+		seq++
+		sl.cmd.Seq, sl.index = seq, seq
+		m.Consume(0, 0)
+	}); a != 0 {
+		t.Fatalf("cluster matcher: %.1f allocs per command", a)
+	}
+	waitFor(t, "the releaser", func() bool { return p.sent.Load() == seq })
+}
+
+type discard struct{}
+
+func (discard) Deliver(*engine.Event) {}
