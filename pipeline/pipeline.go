@@ -46,6 +46,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/openmatch/matchd/cluster/raftlog"
 	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/internal/stagehist"
@@ -123,6 +124,10 @@ type Recovered struct {
 	// first command since the last end of day, 0 if none (the server uses it to
 	// catch up an end of day it was down for).
 	DayOpened int64
+	// Raft is what the raft log's Open found, and RaftApplied the raft index
+	// up to which Open applied the committed entries (cluster mode only).
+	Raft        raftlog.Recovery
+	RaftApplied uint64
 }
 
 // Pipeline is a sequencer, journal, matcher and releaser over one data
@@ -157,6 +162,7 @@ type Pipeline struct {
 	journaler *journaler
 
 	matcher *ringbuffer.PinnedConsumer // nil unless MatcherCPU >= 0
+	cl      *clusterState              // cluster mode (Options.Cluster); nil: a single node
 	stages  [stageCount]*stagehist.Hist
 
 	// started is set by Start once the consumers run; Submit refuses commands
@@ -225,12 +231,13 @@ func Open(opts Options) (*Pipeline, Recovered, error) {
 	if err := opts.Engine.Validate(); err != nil {
 		return nil, rec, err
 	}
-	if opts.Cluster != nil {
-		return nil, rec, errClusterTODO
-	}
 	lock, err := datadir.Lock(opts.Dir)
 	if err != nil {
 		return nil, rec, fmt.Errorf("pipeline: %w", err)
+	}
+	open := open
+	if opts.Cluster != nil {
+		open = openCluster
 	}
 	p, rec, err := open(opts, lock)
 	if err != nil {
@@ -257,6 +264,13 @@ func open(opts Options, lock *datadir.DirLock) (*Pipeline, Recovered, error) {
 		return nil, rec, fmt.Errorf("pipeline: %w", err)
 	}
 	rec.Journal = jrec
+	if raftJournal, _, err := journalMode(opts.Dir); err != nil || raftJournal {
+		jw.Close()
+		if err == nil {
+			err = errModeRefused(opts.Dir, true)
+		}
+		return nil, rec, err
+	}
 	res, err := datadir.Recover(opts.Dir, opts.Engine)
 	if err != nil {
 		jw.Close()
@@ -307,6 +321,13 @@ func (p *Pipeline) Start(rep Reporter, observers ...Reporter) error {
 	if p.started.Load() {
 		return errors.New("pipeline: Start called twice")
 	}
+	if p.cl != nil {
+		if err := p.startCluster(rep, observers); err != nil {
+			return err
+		}
+		p.started.Store(true)
+		return nil
+	}
 	p.rep = rep
 	m := &matcher{p: p, events: engine.NewEvents(4096)}
 	var matchConsumer ringbuffer.Consumer = m
@@ -339,6 +360,9 @@ func (p *Pipeline) Start(rep Reporter, observers ...Reporter) error {
 func (p *Pipeline) Submit(cmd *engine.Command) error {
 	if !p.started.Load() {
 		return ErrNotStarted
+	}
+	if p.cl != nil {
+		return p.cl.submit(cmd)
 	}
 	if p.failed.Load() != nil {
 		return ErrStopped
@@ -381,6 +405,10 @@ func (p *Pipeline) Close() error {
 		p.closing = true
 		started := p.started.Load()
 		p.life.Unlock()
+		if p.cl != nil {
+			err = p.closeCluster(started)
+			return
+		}
 		err = p.pub.Close() // drains and stops the inbound consumers
 		if e := p.out.Close(); err == nil {
 			err = e
@@ -435,6 +463,9 @@ type Stats struct {
 func (p *Pipeline) Stats() Stats {
 	if !p.started.Load() { // the rings' cursors and the matcher are set by Start
 		return Stats{Sequenced: p.base, Durable: p.base, Matched: p.base, Sent: p.base}
+	}
+	if p.cl != nil {
+		return p.clusterStats()
 	}
 	s := Stats{Durable: p.durable.seq.Load(), Matched: p.matched.Load(), Sent: p.sent.Load(), MatcherPinned: p.matcher != nil && p.matcher.Pinned()}
 	w := p.in.Written()
