@@ -46,6 +46,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/openmatch/matchd/cluster/raftlog"
 	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/internal/stagehist"
@@ -101,6 +102,9 @@ type Options struct {
 	// (nothing of the batch is written). For fault-injection tests (a disk that
 	// fills up); nil in production.
 	JournalFault func() error
+	// Cluster, when not nil, runs the pipeline as one node of a raft cluster
+	// (see the package doc); nil runs a single node.
+	Cluster *ClusterOptions
 
 	// noJournal makes the journaler publish each batch as durable without
 	// writing it: the unjournaled baseline of BenchmarkPipeline. Tests only.
@@ -120,6 +124,10 @@ type Recovered struct {
 	// first command since the last end of day, 0 if none (the server uses it to
 	// catch up an end of day it was down for).
 	DayOpened int64
+	// Raft is what the raft log's Open found, and RaftApplied the raft index
+	// up to which Open applied the committed entries (cluster mode only).
+	Raft        raftlog.Recovery
+	RaftApplied uint64
 }
 
 // Pipeline is a sequencer, journal, matcher and releaser over one data
@@ -154,6 +162,7 @@ type Pipeline struct {
 	journaler *journaler
 
 	matcher *ringbuffer.PinnedConsumer // nil unless MatcherCPU >= 0
+	cl      *clusterState              // cluster mode (Options.Cluster); nil: a single node
 	stages  [stageCount]*stagehist.Hist
 
 	// started is set by Start once the consumers run; Submit refuses commands
@@ -226,6 +235,10 @@ func Open(opts Options) (*Pipeline, Recovered, error) {
 	if err != nil {
 		return nil, rec, fmt.Errorf("pipeline: %w", err)
 	}
+	open := open
+	if opts.Cluster != nil {
+		open = openCluster
+	}
 	p, rec, err := open(opts, lock)
 	if err != nil {
 		_ = lock.Unlock()
@@ -251,6 +264,13 @@ func open(opts Options, lock *datadir.DirLock) (*Pipeline, Recovered, error) {
 		return nil, rec, fmt.Errorf("pipeline: %w", err)
 	}
 	rec.Journal = jrec
+	if raftJournal, _, err := journalMode(opts.Dir); err != nil || raftJournal {
+		jw.Close()
+		if err == nil {
+			err = errModeRefused(opts.Dir, true)
+		}
+		return nil, rec, err
+	}
 	res, err := datadir.Recover(opts.Dir, opts.Engine)
 	if err != nil {
 		jw.Close()
@@ -301,6 +321,13 @@ func (p *Pipeline) Start(rep Reporter, observers ...Reporter) error {
 	if p.started.Load() {
 		return errors.New("pipeline: Start called twice")
 	}
+	if p.cl != nil {
+		if err := p.startCluster(rep, observers); err != nil {
+			return err
+		}
+		p.started.Store(true)
+		return nil
+	}
 	p.rep = rep
 	m := &matcher{p: p, events: engine.NewEvents(4096)}
 	var matchConsumer ringbuffer.Consumer = m
@@ -333,6 +360,9 @@ func (p *Pipeline) Start(rep Reporter, observers ...Reporter) error {
 func (p *Pipeline) Submit(cmd *engine.Command) error {
 	if !p.started.Load() {
 		return ErrNotStarted
+	}
+	if p.cl != nil {
+		return p.cl.submit(cmd)
 	}
 	if p.failed.Load() != nil {
 		return ErrStopped
@@ -375,6 +405,10 @@ func (p *Pipeline) Close() error {
 		p.closing = true
 		started := p.started.Load()
 		p.life.Unlock()
+		if p.cl != nil {
+			err = p.closeCluster(started)
+			return
+		}
 		err = p.pub.Close() // drains and stops the inbound consumers
 		if e := p.out.Close(); err == nil {
 			err = e
@@ -429,6 +463,9 @@ type Stats struct {
 func (p *Pipeline) Stats() Stats {
 	if !p.started.Load() { // the rings' cursors and the matcher are set by Start
 		return Stats{Sequenced: p.base, Durable: p.base, Matched: p.base, Sent: p.base}
+	}
+	if p.cl != nil {
+		return p.clusterStats()
 	}
 	s := Stats{Durable: p.durable.seq.Load(), Matched: p.matched.Load(), Sent: p.sent.Load(), MatcherPinned: p.matcher != nil && p.matcher.Pinned()}
 	w := p.in.Written()

@@ -50,6 +50,11 @@ const (
 	Side quickfix.Tag = 54
 	// Symbol (55): instrument name.
 	Symbol quickfix.Tag = 55
+	// PossResend (97): header; Y on an application message that may
+	// duplicate one sent before under another MsgSeqNum (a failover resend).
+	PossResend quickfix.Tag = 97
+	// ResetSeqNumFlag (141): Logon; Y resets both sides' MsgSeqNums to 1.
+	ResetSeqNumFlag quickfix.Tag = 141
 	// Text (58): free text, e.g. the reason of a reject.
 	Text quickfix.Tag = 58
 	// TimeInForce (59): 0 (Day), 1 (GTC), 3 (IOC) or 4 (FOK).
