@@ -79,6 +79,8 @@ func TestClusterKeysRefused(t *testing.T) {
 		{"Peers=1@127.0.0.1:7101", "Peers", "needs NodeID"},
 		{"NodeID=1", "Peers", "NodeID is set but Peers is not"},
 		{"AdvertiseAddr=10.0.0.1", "Peers", "AdvertiseAddr is set but Peers is not"},
+		{"Join=Y", "Peers", "Join=Y needs Peers"},
+		{"Join=yes", "Join", "must be Y or N"},
 		{"NodeID=0\nPeers=1@127.0.0.1:7101", "NodeID", `"0": must be a positive integer`},
 		{"NodeID=one", "NodeID", `"one": must be a positive integer`},
 		{"ClusterID=0", "ClusterID", "must be a positive integer"},
