@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -72,6 +73,25 @@ func waitLeader(t *testing.T, nodes []*clusterNode) *clusterNode {
 	return nil
 }
 
+// httpBody sends a request with a JSON body and returns the status and body.
+func httpBody(t *testing.T, method, url, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
 // TestClusterFailover: three servers; a follower refuses the Logon naming the
 // leader's FIX address; the client trades on the leader; the leader's server
 // stops; the client logs on to the new leader the others name, with
@@ -116,6 +136,25 @@ func TestClusterFailover(t *testing.T) {
 		"matchd_raft_commit_index ", "matchd_raft_applied_index ", "matchd_raft_messages_sent_total{peer=", `matchd_logons_refused_total{reason="not_leader"} 0`} {
 		if !strings.Contains(metrics, m) {
 			t.Errorf("leader's /metrics lack %q", m)
+		}
+	}
+
+	// Membership on the leader: add a node 4 (never started: four voters,
+	// three up, still a quorum), then remove it.
+	lbase := "http://" + leader.srv.MetricsAddr()
+	code, body = httpBody(t, http.MethodPost, lbase+"/cluster/members", `{"id":4,"raft":"127.0.0.1:`+strconv.Itoa(fixtest.FreePort(t))+`"}`)
+	if code != http.StatusOK || !strings.Contains(body, "node 4 added") {
+		t.Fatalf("POST /cluster/members on the leader: %d %s", code, body)
+	}
+	if _, body = httpGet(t, lbase+"/cluster"); !strings.Contains(body, `{"id":4,`) {
+		t.Fatalf("node 4 not a member: %s", body)
+	}
+	if code, body = httpDo(t, http.MethodDelete, lbase+"/cluster/members/4", ""); code != http.StatusOK || !strings.Contains(body, "node 4 removed") {
+		t.Fatalf("DELETE /cluster/members/4 on the leader: %d %s", code, body)
+	}
+	for _, bad := range []string{`{"id":0,"raft":"127.0.0.1:7999"}`, `{"id":5,"raft":"0.0.0.0:7999"}`, `{"id":5}`, `{"id":5,"addr":"x"}`, `nonsense`} {
+		if code, body = httpBody(t, http.MethodPost, lbase+"/cluster/members", bad); code != http.StatusBadRequest {
+			t.Errorf("POST %s: %d %s, want 400", bad, code, body)
 		}
 	}
 
