@@ -94,7 +94,7 @@ func (p *Pipeline) Leadership() Leadership {
 		return Leadership{Leadership: cluster.Leadership{Local: true, Serving: true}}
 	}
 	c := p.cl
-	if c.node == nil { // before Start
+	if !p.started.Load() { // c.node is set before started
 		return *c.lead.Load()
 	}
 	return c.leadership(c.node.Leadership())
@@ -109,7 +109,7 @@ func (p *Pipeline) ClusterStatus() ClusterStatus {
 	}
 	st := ClusterStatus{Enabled: true, Node: c.opts.NodeID, Leadership: p.Leadership(), Applied: c.applied.Load(),
 		Members: make(map[uint64]string)}
-	if c.node == nil {
+	if !p.started.Load() {
 		st.Commit = c.skipTo
 		for id, a := range c.openMeta.members {
 			st.Members[id] = a

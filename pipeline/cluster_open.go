@@ -84,7 +84,7 @@ func openCluster(opts Options, lock *datadir.DirLock) (*Pipeline, Recovered, err
 			datadir.SnapshotDir(opts.Dir), snaps[len(snaps)-1].Path)
 	}
 	log, rrec, err := raftlog.Open(raftlog.Options{JournalDir: datadir.JournalDir(opts.Dir), SnapshotDir: datadir.SnapshotDir(opts.Dir),
-		Policy: opts.Durability, SegmentSize: opts.SegmentSize})
+		Policy: opts.Durability, SegmentSize: opts.SegmentSize, SnapshotKeep: opts.SnapshotsKept})
 	rec.Journal, rec.Raft = rrec.Journal, rrec
 	if err != nil {
 		return nil, rec, fmt.Errorf("pipeline: %w", err)

@@ -35,6 +35,61 @@
 // Start then starts the consumers with the Reporter that will receive the events,
 // and the sequence continues after the last recovered command. Close releases
 // everything, whether or not Start was called.
+//
+// # Cluster mode
+//
+// With Options.Cluster the pipeline is one node of a raft cluster (issue 14,
+// contract §8; the design is in package cluster's doc). The journal is the
+// raft log (package cluster/raftlog) and every node, the leader too, applies
+// only committed entries, so there is no durable gate: a report is released
+// once its command is committed and applied.
+//
+//	Submit (serving leader only; ErrNotLeader elsewhere)
+//	  --> inbound ring [command + serving term]
+//	  --> proposer (one raft entry per batch it is handed: a leader item first in
+//	      each serving term, the commands, the checkpoints the matcher handed over;
+//	      Node.ProposeIn)
+//	  --> cluster.Node loop (raftlog Save, transport Send, committed entries)
+//	  --> applier (the Node loop, the apply ring's single writer)
+//	  --> apply ring [command | checkpoint | leader | member | restore | mark]
+//	  --> matcher (engine.Apply, pinned; compares checkpoints; hands snapshots to the Node)
+//	  --> outbound ring [Event slots]
+//	  --> releaser (Reporter.Deliver) + observers, as in single-node mode
+//
+// Followers run the same from the Node on: their Reporter and observers see
+// every event. Only a Serving leader (cluster.Leadership.Serving: it leads and
+// has applied an entry of its own term) sequences, continuing from the last
+// committed command's Seq and Time as its applier decoded them (the time never
+// goes backwards across leaders). A batch sequenced in one term is refused if
+// the node no longer serves that term when raft would take it; its commands
+// get no report and are counted (ClusterStatus.Dropped, one log line per
+// term): clients learn their fate with OrderStatusRequest. The first proposal
+// of each serving term carries the leader item (node ID, ClusterOptions.
+// AdvertiseFIX), which every node records for Leadership().LeaderFIX.
+// Every CheckpointEvery commands each node's matcher records its state hash and
+// hands it to its proposer (only a leader's proposes it); a node whose hash
+// differs from a checkpoint item stops with a *cluster.DivergenceError
+// (Stats().Err) and its raft node stops.
+//
+// Snapshots: the engine belongs to the matcher, so the matcher serializes it
+// (every 10,000 entries, and right after a member is added, since raft ignores
+// a snapshot whose membership lacks the receiver) together with the last
+// Seq and Time, the last leader item and the members' raft addresses (format in
+// cluster_snap.go), and offers it to the Node with the raft index of the last
+// entry it applied; the Core records it at that index. A snapshot received from
+// the leader (MsgSnap) is restored by the matcher in its order (a restore slot
+// in the apply ring; the Node loop waits for it). Close takes a final raft
+// snapshot at the last applied entry.
+//
+// Open in cluster mode restores the engine from the newest raft snapshot and
+// applies the committed entries after it (up to the HardState's commit index)
+// with cluster.EngineApplier, checkpoints verified, so that Recovered is the
+// state the node starts in; raft itself starts at the snapshot's index and
+// re-delivers those entries, which the applier skips (so that raft re-applies
+// their conf changes to its configuration). A single-node journal cannot
+// become a cluster node's and the reverse: Open refuses either, naming the
+// mode; converting is not supported. StageTiming records only the release
+// stage in cluster mode.
 package pipeline
 
 import (
