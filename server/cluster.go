@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 
 	"github.com/openmatch/matchd/cluster"
 	"github.com/openmatch/matchd/gateway"
@@ -28,11 +29,26 @@ import (
 // leaderRelay forwards the pipeline's leadership changes to the gateway. The
 // pipeline may report one before the gateway exists (New opens the pipeline
 // first): the latest is kept and handed over when the gateway is set.
+//
+// A promotion waits until the pipeline has released every event of the
+// entries committed before it (catchUp): the gateway counts what Deliver
+// gives it before the switch as the failover window, sent with
+// PossResend(97)=Y, and nothing of a later term can be sequenced before the
+// gateway serves (it accepts no logon, and the end-of-day timer waits for
+// it), so once the releaser has caught up the window is complete.
 type leaderRelay struct {
-	mu     sync.Mutex
-	gw     *gateway.Gateway
-	latest *pipeline.Leadership
+	mu       sync.Mutex
+	gw       *gateway.Gateway
+	pipe     *pipeline.Pipeline
+	log      zerolog.Logger
+	latest   *pipeline.Leadership
+	catching bool // a catchUp goroutine runs
+	quit     chan struct{}
+	wg       sync.WaitGroup
 }
+
+// catchUpLimit bounds a promotion's wait for the releaser.
+const catchUpLimit = 5 * time.Second
 
 // toGateway converts the pipeline's view into the gateway's.
 func toGateway(l pipeline.Leadership) gateway.Leadership {
@@ -40,25 +56,85 @@ func toGateway(l pipeline.Leadership) gateway.Leadership {
 }
 
 // onLeadership is pipeline.ClusterOptions.OnLeadership: it never blocks
-// (gateway.SetServing hands the switch to a goroutine).
+// (gateway.SetServing hands the switch to a goroutine, and a promotion's
+// wait runs on one of the relay's).
 func (r *leaderRelay) onLeadership(l pipeline.Leadership) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.latest = &l
-	gw := r.gw
-	r.mu.Unlock()
-	if gw != nil {
-		gw.SetServing(toGateway(l))
-	}
+	r.forwardLocked()
 }
 
-func (r *leaderRelay) setGateway(gw *gateway.Gateway) {
-	r.mu.Lock()
-	r.gw = gw
-	l := r.latest
-	r.mu.Unlock()
-	if l != nil {
-		gw.SetServing(toGateway(*l))
+// forwardLocked hands the latest view to the gateway, or starts the wait
+// of a promotion. r.mu is held.
+func (r *leaderRelay) forwardLocked() {
+	if r.gw == nil || r.latest == nil || r.catching {
+		return // catchUp forwards the latest view when done
 	}
+	l := *r.latest
+	if l.Serving && !r.gw.Serving() {
+		r.catching = true
+		r.wg.Add(1)
+		go r.catchUp()
+		return
+	}
+	r.gw.SetServing(toGateway(l))
+}
+
+// catchUp waits until the pipeline has applied the entries committed now and
+// released their events, then forwards the latest view.
+func (r *leaderRelay) catchUp() {
+	defer r.wg.Done()
+	t0 := time.Now()
+	commit := r.pipe.ClusterStatus().Commit
+	for {
+		st := r.pipe.Stats()
+		if (r.pipe.ClusterStatus().Applied >= commit && st.Sent >= st.Matched) || st.Err != nil {
+			break
+		}
+		if time.Since(t0) > catchUpLimit {
+			r.log.Warn().Uint64("commit", commit).Uint64("matched_seq", st.Matched).Uint64("released_seq", st.Sent).
+				Msg("promotion: the releaser did not catch up; serving anyway (reports of the last commands may go out without PossResend)")
+			break
+		}
+		select {
+		case <-r.quit:
+			return
+		case <-time.After(time.Millisecond):
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.catching = false
+	if r.gw == nil { // stopped
+		return
+	}
+	if l := *r.latest; l.Serving {
+		r.gw.SetServing(toGateway(l))
+		return
+	}
+	r.forwardLocked()
+}
+
+func (r *leaderRelay) setGateway(gw *gateway.Gateway, pipe *pipeline.Pipeline, log zerolog.Logger) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.gw, r.pipe, r.log = gw, pipe, log
+	r.quit = make(chan struct{})
+	r.forwardLocked()
+}
+
+// stop ends a promotion's wait (Close).
+func (r *leaderRelay) stop() {
+	r.mu.Lock()
+	q := r.quit
+	r.quit = nil
+	r.gw = nil // no view reaches a stopped gateway
+	r.mu.Unlock()
+	if q != nil {
+		close(q)
+	}
+	r.wg.Wait()
 }
 
 // clusterOptions builds the pipeline's cluster options, or nil alone.
@@ -73,6 +149,7 @@ func (s *Server) clusterOptions() *pipeline.ClusterOptions {
 		Peers:        c.Peers,
 		AdvertiseFIX: s.opts.advertiseFIX(),
 		TickInterval: c.RaftTick,
+		Join:         c.Join,
 		OnLeadership: s.relay.onLeadership,
 		Logger:       s.opts.Logger.With().Str("component", "raft").Uint64("node", c.NodeID).Logger(),
 	}

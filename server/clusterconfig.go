@@ -28,6 +28,10 @@ type ClusterConfig struct {
 	// this node leads: host:port, or a host (the FIX port is appended). ""
 	// uses SocketAcceptHost, which must then be a specific address.
 	AdvertiseAddr string
+	// Join starts a node the leader added (POST /cluster/members) with an
+	// empty data directory: it learns the membership from the leader instead
+	// of bootstrapping with Peers (pipeline.ClusterOptions.Join).
+	Join bool
 }
 
 // Defaults of the cluster keys.
@@ -97,6 +101,10 @@ var clusterKeys = [...]keySpec{
 		o.advertise = v
 		return nil
 	}},
+	{"Join", "N", func(o *Options, v string) (err error) {
+		o.join, err = yesNo(v)
+		return err
+	}},
 	{"Peers", "", func(o *Options, v string) error {
 		if v == "" {
 			switch {
@@ -104,6 +112,8 @@ var clusterKeys = [...]keySpec{
 				return errors.New("NodeID is set but Peers is not: list the cluster's members, e.g. 1@127.0.0.1:7101,2@127.0.0.1:7102,3@127.0.0.1:7103, or remove NodeID to run alone")
 			case o.advertise != "":
 				return errors.New("AdvertiseAddr is set but Peers is not: it is the FIX address a cluster's leader advertises")
+			case o.join:
+				return errors.New("Join=Y needs Peers: this node's raft address and the members'")
 			}
 			return nil
 		}
@@ -117,7 +127,7 @@ var clusterKeys = [...]keySpec{
 		if _, ok := peers[o.clusterNode]; !ok {
 			return errors.New("NodeID " + strconv.FormatUint(o.clusterNode, 10) + " is not one of the peers")
 		}
-		o.Cluster = &ClusterConfig{NodeID: o.clusterNode, ClusterID: o.clusterID, Peers: peers, RaftTick: o.raftTick, AdvertiseAddr: o.advertise}
+		o.Cluster = &ClusterConfig{NodeID: o.clusterNode, ClusterID: o.clusterID, Peers: peers, RaftTick: o.raftTick, AdvertiseAddr: o.advertise, Join: o.join}
 		return nil
 	}},
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"maps"
 	"net/http"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +81,8 @@ func TestClusterKeysRefused(t *testing.T) {
 		{"Peers=1@127.0.0.1:7101", "Peers", "needs NodeID"},
 		{"NodeID=1", "Peers", "NodeID is set but Peers is not"},
 		{"AdvertiseAddr=10.0.0.1", "Peers", "AdvertiseAddr is set but Peers is not"},
+		{"Join=Y", "Peers", "Join=Y needs Peers"},
+		{"Join=yes", "Join", "must be Y or N"},
 		{"NodeID=0\nPeers=1@127.0.0.1:7101", "NodeID", `"0": must be a positive integer`},
 		{"NodeID=one", "NodeID", `"one": must be a positive integer`},
 		{"ClusterID=0", "ClusterID", "must be a positive integer"},
@@ -132,5 +136,32 @@ func TestClusterEndpointsAlone(t *testing.T) {
 	_, metrics := httpDo(t, http.MethodGet, base+"/metrics", "s3cret-token-0123456789")
 	if strings.Contains(metrics, "matchd_raft_") {
 		t.Fatal("a single node exports raft metrics")
+	}
+}
+
+// TestClusterExamples: the three example node files parse into one cluster:
+// the same Peers, each its own NodeID, FIX port, data directory and metrics
+// address, and the advertised FIX address is the node's own.
+func TestClusterExamples(t *testing.T) {
+	seen := map[string]bool{}
+	for i := 1; i <= 3; i++ {
+		name := filepath.Join("..", "examples", "cluster", "node"+strconv.Itoa(i)+".cfg")
+		o, err := Load(Flags{ConfigFile: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := o.Cluster
+		if c == nil || c.NodeID != uint64(i) || len(c.Peers) != 3 || c.Peers[uint64(i)] != "127.0.0.1:710"+strconv.Itoa(i) {
+			t.Fatalf("%s: cluster %+v", name, c)
+		}
+		if o.advertiseFIX() != "127.0.0.1:510"+strconv.Itoa(i) {
+			t.Errorf("%s: advertises %q", name, o.advertiseFIX())
+		}
+		for _, v := range []string{o.DataDir, o.MetricsAddr, strconv.Itoa(o.Port)} {
+			if seen[v] {
+				t.Errorf("%s: %s shared with another node", name, v)
+			}
+			seen[v] = true
+		}
 	}
 }

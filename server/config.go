@@ -100,6 +100,7 @@ type Options struct {
 	clusterNode, clusterID uint64
 	raftTick               time.Duration
 	advertise              string
+	join                   bool
 
 	// clock replaces time.Now for the sequencer and the end-of-day schedule
 	// (tests only).

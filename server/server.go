@@ -136,7 +136,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.gw = gw
-	s.relay.setGateway(gw)
+	s.relay.setGateway(gw, pipe, s.log)
 	return s, nil
 }
 
@@ -352,6 +352,7 @@ func (s *Server) close() {
 	s.mu.Unlock()
 
 	t0 := time.Now()
+	s.relay.stop()
 	s.gw.Quiesce()
 	if started {
 		close(s.stop)
