@@ -92,6 +92,11 @@ func Run(opts Options) (Result, error) {
 	if _, err := os.Stat(jdir); err != nil {
 		return res, fmt.Errorf("replay: no journal in %s: %w", opts.Dir, err)
 	}
+	if raft, err := clusterJournal(jdir); err != nil {
+		return res, fmt.Errorf("replay: %w", err)
+	} else if raft {
+		return runCluster(opts, jdir)
+	}
 	var expect map[uint64][]expectation
 	var err error
 	if opts.Verify {
