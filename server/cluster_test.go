@@ -2,6 +2,8 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openmatch/matchd/cluster"
 	"github.com/openmatch/matchd/internal/fixtag"
 	"github.com/openmatch/matchd/internal/fixtest"
 )
@@ -201,5 +204,18 @@ func TestClusterFailover(t *testing.T) {
 	b.write("35=D|11=s1|55=TEST|54=2|38=5|40=2|44=9.00")
 	if m := b.until("8"); m[fixtag.ClOrdID] == "" {
 		t.Fatalf("ack on the new leader: %v", m)
+	}
+}
+
+// TestDivergenceStopText: a pipeline failure that wraps a
+// *cluster.DivergenceError gives the sessions the divergence's Logout Text,
+// not a storage failure's.
+func TestDivergenceStopText(t *testing.T) {
+	err := fmt.Errorf("pipeline: matcher: %w", &cluster.DivergenceError{Index: 9, Seq: 100, Proposer: 1, Local: 2})
+	if got := stopText(err); got != divergenceText {
+		t.Fatalf("stopText = %q, want %q", got, divergenceText)
+	}
+	if got := stopText(errors.New("pipeline: journal: write: disk")); got == divergenceText {
+		t.Fatal("a storage failure named as a divergence")
 	}
 }
