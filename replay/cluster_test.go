@@ -1,6 +1,11 @@
 package replay_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/cespare/xxhash/v2"
@@ -218,5 +223,78 @@ func TestClusterReceivedSnapshot(t *testing.T) {
 	}
 	if _, err := replay.Run(replay.Options{Dir: lag.dir, Engine: c.cfg, StopSeq: 1}); err == nil {
 		t.Fatal("a stop before the received snapshot replayed")
+	}
+}
+
+var clusterSummary = regexp.MustCompile(`^commands=(\d+) state_hash=([0-9a-f]{16}) events_hash=([0-9a-f]{16}) raft_last=(\d+) raft_commit=(\d+) raft_term=(\d+)$`)
+
+// TestCLIClusterNode: cmd/replay works unchanged on a cluster node's data
+// directory (-events with decimal prices, -book, -md, -verify,
+// -from-snapshot) and its summary line names the node's raft position; a
+// node with entries past its commit index says so on stderr.
+func TestCLIClusterNode(t *testing.T) {
+	c := newTestCluster(t, 3, 21, 10, 1000)
+	c.run(20)
+	ld := c.leader()
+	c.settle()
+	c.propose(ld, 2)
+	c.process()
+	c.deliver()
+	c.queue = nil
+	c.crashAll()
+	var follower *testNode
+	for _, nd := range c.nodes {
+		if nd != ld {
+			follower = nd
+		}
+	}
+	out, stderr, err := run(t, "-data", follower.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := clusterSummary.FindStringSubmatch(lastLine(out))
+	if m == nil {
+		t.Fatalf("last line %q", lastLine(out))
+	}
+	res := replayNode(t, c, follower, replay.Options{ReadToEnd: true})
+	if want := fmt.Sprintf("commands=%d state_hash=%016x events_hash=%016x raft_last=%d raft_commit=%d raft_term=%d", res.Commands,
+		res.StateHash, res.EventsHash, res.Raft.LastIndex, res.Raft.Commit, res.Raft.Term); lastLine(out) != want {
+		t.Fatalf("summary %q, want %q", lastLine(out), want)
+	}
+	if res.Raft.Pending == 0 || !strings.Contains(stderr, res.Raft.PendingNote()) {
+		t.Fatalf("pending %d, stderr %q", res.Raft.Pending, stderr)
+	}
+	var events int
+	replayNode(t, c, follower, replay.Options{OnEvent: func(*engine.Event) error { events++; return nil }})
+	ev, _, err := run(t, "-data", follower.dir, "-events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(ev, "\n"), "\n")
+	var first replay.EventJSON
+	if len(lines)-1 != events || json.Unmarshal([]byte(lines[0]), &first) != nil || first.Seq != 1 || !strings.Contains(first.Price, ".") {
+		t.Fatalf("%d event lines for %d events; first %q", len(lines)-1, events, lines[0])
+	}
+	if lastLine(ev) != lastLine(out) {
+		t.Fatalf("summary differs with -events: %q vs %q", lastLine(ev), lastLine(out))
+	}
+	book, _, err := run(t, "-data", follower.dir, "-stop-seq", "20", "-book", "-symbol", "AAPL")
+	if err != nil || !strings.HasPrefix(book, "book AAPL\n") {
+		t.Fatalf("book: %v\n%s", err, book)
+	}
+	if m := clusterSummary.FindStringSubmatch(lastLine(book)); m == nil || m[1] != "20" || m[4] != strconv.FormatUint(res.Raft.LastIndex, 10) {
+		t.Fatalf("stopped replay summary %q", lastLine(book))
+	}
+	md, _, err := run(t, "-data", follower.dir, "-md")
+	if err != nil || !strings.HasPrefix(md, "{") {
+		t.Fatalf("-md: %v\n%.200s", err, md)
+	}
+	_, stderr, err = run(t, "-data", follower.dir, "-verify")
+	if err != nil || !regexp.MustCompile(`verified [1-9]\d* checkpoints and [1-9]\d* snapshots`).MatchString(stderr) {
+		t.Fatalf("verify: %v %q", err, stderr)
+	}
+	fs, _, err := run(t, "-data", follower.dir, "-from-snapshot")
+	if m2 := clusterSummary.FindStringSubmatch(lastLine(fs)); err != nil || m2 == nil || m2[2] != m[2] || m2[1] == m[1] {
+		t.Fatalf("-from-snapshot: %v %q (full: %q)", err, lastLine(fs), lastLine(out))
 	}
 }
