@@ -35,7 +35,7 @@ func replayNode(t *testing.T, c *testCluster, nd *testNode, opts replay.Options)
 // state its EngineApplier had, all agree over the committed prefix they
 // share, and once caught up all agree entirely.
 func TestClusterJournalsReplayAlike(t *testing.T) {
-	c := newTestCluster(t, 3, 7, 10, 1000)
+	c := newTestCluster(t, 3, 7, 10, 1000, false)
 	old := c.run(12)
 
 	// The leader is cut off and proposes batches it can never commit.
@@ -188,7 +188,7 @@ func eventsAfter(t *testing.T, c *testCluster, nd *testNode, seq uint64) uint64 
 // log before it, so its replay starts there, and reaches the others' state
 // with the others' events after the snapshot.
 func TestClusterReceivedSnapshot(t *testing.T) {
-	c := newTestCluster(t, 3, 11, 8, 2)
+	c := newTestCluster(t, 3, 11, 8, 2, true)
 	c.run(5)
 	ld := c.leader()
 	c.settle()
@@ -233,7 +233,7 @@ var clusterSummary = regexp.MustCompile(`^commands=(\d+) state_hash=([0-9a-f]{16
 // -from-snapshot) and its summary line names the node's raft position; a
 // node with entries past its commit index says so on stderr.
 func TestCLIClusterNode(t *testing.T) {
-	c := newTestCluster(t, 3, 21, 10, 1000)
+	c := newTestCluster(t, 3, 21, 10, 1000, true)
 	c.run(20)
 	ld := c.leader()
 	c.settle()

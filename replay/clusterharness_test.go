@@ -33,6 +33,21 @@ type testCluster struct {
 	gen   testGen
 	every uint64 // SnapshotEvery
 	marg  uint64 // SnapshotMargin
+	// wrap makes the raft snapshots' data the pipeline's cluster snapshot
+	// (cluster.AppendSnapshotData) instead of the bare engine snapshot.
+	wrap bool
+}
+
+// wrapApplier is an EngineApplier whose snapshots are cluster snapshots, as
+// the pipeline's are.
+type wrapApplier struct {
+	*cluster.EngineApplier
+}
+
+func (w wrapApplier) AppendSnapshot(dst []byte) []byte {
+	e := w.Engine()
+	return cluster.AppendSnapshotData(dst, &cluster.SnapshotMeta{LastSeq: e.LastSeq(), Leader: 1, LeaderFIX: "127.0.0.1:5101",
+		Members: map[uint64]string{1: "127.0.0.1:7101"}}, e.AppendSnapshot)
 }
 
 // testNode is one node: its data directory survives a crash, the Core and
@@ -48,8 +63,8 @@ type testNode struct {
 	seqTerm, nextSeq, ckptSent uint64
 }
 
-func newTestCluster(t *testing.T, n int, seed uint64, snapEvery, snapMargin uint64) *testCluster {
-	c := &testCluster{t: t, cfg: testConfig(), cut: map[uint64]bool{}, every: snapEvery, marg: snapMargin,
+func newTestCluster(t *testing.T, n int, seed uint64, snapEvery, snapMargin uint64, wrap bool) *testCluster {
+	c := &testCluster{t: t, cfg: testConfig(), cut: map[uint64]bool{}, every: snapEvery, marg: snapMargin, wrap: wrap,
 		gen: testGen{r: rand.New(rand.NewPCG(seed, seed^0x9e37))}}
 	root := t.TempDir()
 	for i := range n {
@@ -90,7 +105,11 @@ func (c *testCluster) start(nd *testNode) {
 	for _, o := range c.nodes {
 		peers = append(peers, o.id)
 	}
-	core, err := cluster.NewCore(cluster.Config{ID: nd.id, Peers: peers, Log: log, Transport: nd, Applier: app,
+	var ap cluster.Applier = app
+	if c.wrap {
+		ap = wrapApplier{app}
+	}
+	core, err := cluster.NewCore(cluster.Config{ID: nd.id, Peers: peers, Log: log, Transport: nd, Applier: ap,
 		ElectionTicks: 10, HeartbeatTicks: 1, SnapshotEvery: c.every, SnapshotMargin: c.marg})
 	if err != nil {
 		c.t.Fatalf("node %d: %v", nd.id, err)
