@@ -14,6 +14,27 @@
 // package datadir. A checkpoint usually follows its command by a few records, so
 // -verify collects the checkpoints in a first pass and compares them as the
 // replay passes each Seq.
+//
+// # Cluster nodes
+//
+// A cluster node's data directory is told by its journal's first record
+// (datadir.JournalKind: a raft entry or HardState) and read by
+// cluster.OpenJournal: the committed entries of the node's raft log in raft
+// index order (raftlog.ReadCommitted: the overwrite rule of the raft log,
+// only entries at or below the commit index of a HardState read after them,
+// raised as raftlog raises it on recovery), taken apart into commands and
+// checkpoint items; leader items, conf changes and raft's empty entries hold
+// no command. Entries after the last commit index are not replayed (the node
+// never learned that they were committed; Result.Raft counts them). Without
+// FromSnapshot the replay starts at the first entry, unless the node
+// received a raft snapshot from its leader (the log before it is not in its
+// journal): then it starts there, and EventsHash covers the commands after
+// it. With FromSnapshot it starts from the newest raft snapshot at or before
+// the stop. Raft snapshot data is decoded by cluster.RestoreEngine, as the
+// node's own applier does. Seqs may skip in a cluster journal (a batch raft
+// dropped after the leader numbered it), so StopSeq stops before the first
+// command past it. A journal mixing a single node's command records and raft
+// records is an error naming the first record of the other kind.
 package replay
 
 import (
