@@ -10,12 +10,10 @@ import (
 
 // The data of a raft snapshot (its raft-<index>.snap file, the MsgSnap a
 // follower receives) is what the Applier's AppendSnapshot wrote, in one of
-// two forms:
-//
-//   - EngineApplier's: the engine snapshot itself (engine.AppendSnapshot).
-//   - The pipeline's cluster snapshot, the engine snapshot wrapped with the
-//     state the pipeline keeps beside the books, as of the snapshot's index
-//     (SnapshotMeta), all integers little-endian:
+// two forms: EngineApplier's, the engine snapshot itself
+// (engine.AppendSnapshot); or the pipeline's cluster snapshot, the engine
+// snapshot wrapped with the state the pipeline keeps beside the books as of
+// the snapshot's index (SnapshotMeta), all integers little-endian:
 //
 //	"MDCS" | version u16 (1) | 0 u16 |
 //	last seq u64 | last time i64 |                   the sequencer continues from them
@@ -23,10 +21,10 @@ import (
 //	members u32 | (id u64 | addr len u16 | addr)...  the raft address of every member
 //	engine snapshot len u64 | engine snapshot
 //
-// The magic tells them apart: an engine snapshot begins with its own.
-// RestoreEngine, used by EngineApplier.Restore and the journal reader
-// (OpenJournal, which replay uses), reads both; DecodeSnapshotData and
-// AppendSnapshotData are the one codec of the wrapper (the pipeline's
+// The magic tells them apart: an engine snapshot begins with its own
+// ("MESN"). RestoreEngine, used by EngineApplier.Restore and the journal
+// reader (OpenJournal, which replay uses), reads both; AppendSnapshotData and
+// DecodeSnapshotData are the one codec of the wrapper (branch h-pipe's
 // pipeline/cluster_snap.go has a copy of the same layout: it should call
 // these instead).
 const (
