@@ -113,14 +113,23 @@ type Result struct {
 // Run replays the journal in opts.Dir: a single node's commands, or a
 // cluster node's raft log (its committed entries; see runCluster).
 func Run(opts Options) (Result, error) {
-	var res Result
 	jdir := datadir.JournalDir(opts.Dir)
 	if _, err := os.Stat(jdir); err != nil {
-		return res, fmt.Errorf("replay: no journal in %s: %w", opts.Dir, err)
+		return Result{}, fmt.Errorf("replay: no journal in %s: %w", opts.Dir, err)
 	}
-	if isCluster, err := datadir.JournalKind(opts.Dir); err == nil && isCluster {
+	// A cluster node's journal is told by its first record, which the
+	// single node's reader refuses before it applies or hands out anything.
+	res, err := runSingle(opts)
+	if errors.Is(err, datadir.ErrClusterJournal) {
 		return runCluster(opts)
 	}
+	return res, err
+}
+
+// runSingle replays a single node's journal.
+func runSingle(opts Options) (Result, error) {
+	var res Result
+	jdir := datadir.JournalDir(opts.Dir)
 	var expect map[uint64][]expectation
 	var err error
 	if opts.Verify {
@@ -297,13 +306,16 @@ func collectExpectations(opts Options) (map[uint64][]expectation, error) {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
 	defer r.Close()
-	for {
+	for n := 0; ; n++ {
 		rec, err := r.Next()
 		if err == io.EOF || errors.As(err, new(*journal.TornTailError)) {
 			break
 		}
 		if err != nil {
 			return nil, fmt.Errorf("replay: %w", err)
+		}
+		if n == 0 && datadir.IsRaftRecord(rec.Type) {
+			return nil, &datadir.ClusterJournalError{JournalDir: datadir.JournalDir(opts.Dir), Segment: rec.Segment, Offset: rec.Offset, Type: rec.Type}
 		}
 		if rec.Type != journal.TypeCheckpoint {
 			continue
