@@ -27,7 +27,8 @@ type JournalOptions struct {
 	// received one from its leader: the log before it is not in its journal.
 	FromSnapshot bool
 	// MaxSeq, when not 0 with FromSnapshot, passes over the snapshots whose
-	// engine is past this Seq.
+	// engine is past this Seq; past one the node received from its leader
+	// OpenJournal fails (the log before it is not in the journal).
 	MaxSeq uint64
 }
 
@@ -78,8 +79,8 @@ func OpenJournal(o JournalOptions) (*JournalReader, error) {
 		if err != nil {
 			return false, err.Error()
 		}
-		if o.FromSnapshot && o.MaxSeq != 0 && e.LastSeq() > o.MaxSeq && !f.Reset {
-			return false, ""
+		if o.FromSnapshot && o.MaxSeq != 0 && e.LastSeq() > o.MaxSeq {
+			return false, "" // a received one: raftlog refuses to start before it
 		}
 		eng = e
 		return true, ""

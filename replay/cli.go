@@ -143,6 +143,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if c.MarketData {
 		md = NewMarketData(w, &cfg, c.MDFromSeq, symbol)
 		opts.OnEvent = md.OnEvent
+		opts.FromFirstCommand = true
 	}
 	if f, ok := stderr.(*os.File); ok && c.Progress && isatty.IsTerminal(f.Fd()) {
 		bar := &progressBar{w: f}

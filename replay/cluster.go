@@ -71,6 +71,10 @@ func runCluster(opts Options) (Result, error) {
 	if snap.Path != "" {
 		res.FromSnapshot = eng.LastSeq()
 	}
+	if snap.Reset && opts.FromFirstCommand && !opts.FromSnapshot {
+		return res, fmt.Errorf("replay: the node received raft snapshot %s (seq %d) from its leader and its journal lacks the log "+
+			"before it: it cannot be replayed from the first command (replay another node's data directory)", snap.Path, eng.LastSeq())
+	}
 	if opts.StopSeq != 0 && eng.LastSeq() > opts.StopSeq {
 		return res, fmt.Errorf("replay: cannot stop at seq %d: the replay starts at raft snapshot %s (seq %d), which the node received "+
 			"from its leader: the log before it is not in this journal", opts.StopSeq, snap.Path, eng.LastSeq())

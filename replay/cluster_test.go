@@ -221,8 +221,22 @@ func TestClusterReceivedSnapshot(t *testing.T) {
 	if want := eventsAfter(t, c, other, res.FromSnapshot); res.EventsHash != want {
 		t.Fatalf("lagging node's events after seq %d hash to %016x, node %d's to %016x", res.FromSnapshot, res.EventsHash, other.id, want)
 	}
-	if _, err := replay.Run(replay.Options{Dir: lag.dir, Engine: c.cfg, StopSeq: 1}); err == nil {
-		t.Fatal("a stop before the received snapshot replayed")
+	if _, err := replay.Run(replay.Options{Dir: lag.dir, Engine: c.cfg, StopSeq: 1}); err == nil || !strings.Contains(err.Error(), "cannot stop at seq 1") {
+		t.Fatalf("a stop before the received snapshot: %v", err)
+	}
+	if _, err := replay.Run(replay.Options{Dir: lag.dir, Engine: c.cfg, FromSnapshot: true, SnapshotAtOrBefore: 1}); err == nil ||
+		!strings.Contains(err.Error(), "past the point asked for") {
+		t.Fatalf("a snapshot at or before seq 1: %v", err)
+	}
+	if _, _, err := run(t, "-data", lag.dir, "-md"); err == nil || !strings.Contains(err.Error(), "cannot be replayed from the first command") {
+		t.Fatalf("-md on a node that received a snapshot: %v", err)
+	}
+	// The others' directories serve those.
+	if _, _, err := run(t, "-data", other.dir, "-md"); err != nil {
+		t.Fatal(err)
+	}
+	if fs := replayNode(t, c, other, replay.Options{FromSnapshot: true, SnapshotAtOrBefore: res.FromSnapshot}); fs.StateHash != full.StateHash {
+		t.Fatalf("node %d from a snapshot at or before seq %d: state %016x", other.id, res.FromSnapshot, fs.StateHash)
 	}
 }
 

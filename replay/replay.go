@@ -77,7 +77,12 @@ type Options struct {
 	Verify bool
 	// Progress, if set, is called now and then with the bytes of journal read so
 	// far and the total.
-	Progress func(done, total int64) // ReadToEnd, for a cluster node's journal, reads the rest of the raft
+	Progress func(done, total int64)
+	// FromFirstCommand makes a replay that would start from a raft snapshot
+	// the node received from its leader (its journal lacks the log before
+	// it) fail instead (-md needs every event since the first command).
+	FromFirstCommand bool
+	// ReadToEnd, for a cluster node's journal, reads the rest of the raft
 	// log after a stop (StopSeq, StopTime) without applying it, so that
 	// Result.Raft describes the whole log (cmd/replay sets it).
 	ReadToEnd bool

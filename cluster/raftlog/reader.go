@@ -21,7 +21,7 @@ type ReadOptions struct {
 	// unless the node received a snapshot from its leader (ApplySnapshot):
 	// the log before the newest such snapshot is not in the journal, so the
 	// reading starts after it, as it must with FromSnapshot too (Accept
-	// refusing it is an error).
+	// refusing it is an error, not a *CorruptionError).
 	FromSnapshot bool
 	// Accept, if not nil, is asked about each verified snapshot, newest
 	// first, before it is chosen as the starting point. It returns false to
@@ -110,9 +110,9 @@ func chooseSnap(opts ReadOptions) (loadedSnap, bool, []DamagedSnapshot, error) {
 			}
 			if reason == "" {
 				if s.file.Reset {
-					return loadedSnap{}, false, damaged, &CorruptionError{Reason: fmt.Sprintf(
-						"raft snapshot %s was received from the leader (ApplySnapshot) and is past the point asked for: "+
-							"the log before it is not in this journal", list[i].Path)}
+					return loadedSnap{}, false, damaged, fmt.Errorf(
+						"raftlog: raft snapshot %s was received from the leader (ApplySnapshot) and is past the point asked for: "+
+							"the log before it is not in this journal", list[i].Path)
 				}
 				continue
 			}

@@ -118,7 +118,7 @@ func TestReadCommittedSnapshots(t *testing.T) {
 		t.Fatalf("after a received snapshot: start %+v, %v, pending %d", f, got, rd.Pending())
 	}
 	_, err := ReadCommitted(ReadOptions{JournalDir: d.journal, SnapshotDir: d.snaps, FromSnapshot: true, Accept: before4})
-	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "received from the leader") {
+	if err == nil || errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "received from the leader") {
 		t.Fatalf("a start before a received snapshot: %v", err)
 	}
 }
