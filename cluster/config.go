@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
 )
 
 // Defaults of Config (see the package doc for why).
@@ -57,6 +58,18 @@ type Config struct {
 	// proposal fails with raft.ErrProposalDropped (back-pressure on the
 	// sequencer while a quorum is slow or lost).
 	MaxUncommittedBytes uint64
+
+	// OwnerSnapshots, when true, stops the Core from taking snapshots itself
+	// (Applier.AppendSnapshot every SnapshotEvery entries): the owner, whose
+	// state machine runs on another goroutine, hands them over at the index
+	// they were taken (Core.CreateSnapshot, Node.OfferSnapshot). SnapshotEvery
+	// is then the owner's to apply.
+	OwnerSnapshots bool
+	// OnConfChange, if not nil, is called (on the goroutine that drives the
+	// Core) after each conf change entry is applied to raft, with the entry's
+	// index, the change (a ConfChange is given as its ConfChangeV2) and the
+	// membership after it. It must not block.
+	OnConfChange func(index uint64, cc *raftpb.ConfChangeV2, cs *raftpb.ConfState)
 
 	// OnLeadership, if not nil, is called (on the goroutine that drives the
 	// Core) whenever Leadership changes. It must not block.

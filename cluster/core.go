@@ -37,6 +37,12 @@ type Core struct {
 	cfg       Config
 	rn        *raft.RawNode
 	confState *raftpb.ConfState
+	// confHist holds the membership before each conf change applied after
+	// the last snapshot (oldest first), for a snapshot the owner takes at an
+	// index before the latest change (OwnerSnapshots).
+	confHist  []confAt
+	confGen   uint64 // counts the conf changes applied and snapshots restored
+	commit    uint64 // the last HardState's commit index
 	applied   uint64
 	snapIndex uint64
 	term      uint64
@@ -75,7 +81,7 @@ func NewCore(cfg Config) (c *Core, err error) {
 		c.applied, c.snapIndex = idx, idx
 	}
 	c.confState = proto.Clone(cs).(*raftpb.ConfState)
-	c.term = hs.GetTerm()
+	c.term, c.commit = hs.GetTerm(), hs.GetCommit()
 	c.lead.Term = c.term
 	rc := &raft.Config{
 		ID:                        full.ID,
@@ -113,6 +119,12 @@ func NewCore(cfg Config) (c *Core, err error) {
 	return c, nil
 }
 
+// confAt is the membership that held up to (not including) index.
+type confAt struct {
+	index uint64
+	cs    *raftpb.ConfState
+}
+
 // recoverRaft turns a raft panic (a broken invariant: raft panics rather than
 // returning errors for those) into the Core's error.
 func (c *Core) recoverRaft(err *error) {
@@ -136,6 +148,14 @@ func (c *Core) Applied() uint64 { return c.applied }
 
 // Removed reports whether a conf change applied here removed this node.
 func (c *Core) Removed() bool { return c.removed }
+
+// Commit is the commit index of the last HardState (what this node knows is
+// committed).
+func (c *Core) Commit() uint64 { return c.commit }
+
+// ConfGen changes whenever the membership may have changed (a conf change
+// applied, a snapshot restored), for a caller that caches ConfState.
+func (c *Core) ConfGen() uint64 { return c.confGen }
 
 // ConfState is a copy of the membership as of the last applied entry.
 func (c *Core) ConfState() *raftpb.ConfState {
@@ -240,8 +260,8 @@ func (c *Core) Process() (err error) {
 
 func (c *Core) handle(rd *raft.Ready) error {
 	prev := c.lead
-	if hs := rd.HardState; hs != nil {
-		c.term = hs.GetTerm()
+	if hs := rd.HardState; hs != nil && !raft.IsEmptyHardState(hs) {
+		c.term, c.commit = hs.GetTerm(), hs.GetCommit()
 	}
 	c.lead.Term = c.term
 	if ss := rd.SoftState; ss != nil {
@@ -274,6 +294,8 @@ func (c *Core) handle(rd *raft.Ready) error {
 		}
 		c.applied, c.snapIndex = idx, idx
 		c.confState = proto.Clone(snap.GetMetadata().GetConfState()).(*raftpb.ConfState)
+		c.confHist = c.confHist[:0]
+		c.confGen++
 	}
 	for _, e := range rd.CommittedEntries {
 		if err := c.apply(e); err != nil {
@@ -306,13 +328,13 @@ func (c *Core) apply(e *raftpb.Entry) error {
 		if err := proto.Unmarshal(e.GetData(), cc); err != nil {
 			return fmt.Errorf("cluster: conf change at raft index %d: %w", idx, err)
 		}
-		c.applyConfChange(cc)
+		c.applyConfChange(idx, cc)
 	case raftpb.EntryConfChangeV2:
 		cc := &raftpb.ConfChangeV2{}
 		if err := proto.Unmarshal(e.GetData(), cc); err != nil {
 			return fmt.Errorf("cluster: conf change at raft index %d: %w", idx, err)
 		}
-		c.applyConfChange(cc)
+		c.applyConfChange(idx, cc)
 	default:
 		return fmt.Errorf("cluster: raft entry %d of unknown type %d", idx, e.GetType())
 	}
@@ -323,10 +345,17 @@ func (c *Core) apply(e *raftpb.Entry) error {
 	return nil
 }
 
-func (c *Core) applyConfChange(cc raftpb.ConfChangeI) {
+func (c *Core) applyConfChange(idx uint64, cc raftpb.ConfChangeI) {
+	if c.cfg.OwnerSnapshots {
+		c.confHist = append(c.confHist, confAt{idx, c.confState})
+	}
 	c.confState = c.rn.ApplyConfChange(cc)
+	c.confGen++
 	c.removed = !contains(c.confState.GetVoters(), c.cfg.ID) && !contains(c.confState.GetLearners(), c.cfg.ID) &&
 		!contains(c.confState.GetVotersOutgoing(), c.cfg.ID)
+	if c.cfg.OnConfChange != nil {
+		c.cfg.OnConfChange(idx, cc.AsV2(), c.confState)
+	}
 }
 
 func contains(ids []uint64, id uint64) bool {
@@ -341,19 +370,57 @@ func contains(ids []uint64, id uint64) bool {
 // maybeSnapshot snapshots the Applier every SnapshotEvery applied entries and
 // compacts the log to SnapshotMargin entries before the snapshot.
 func (c *Core) maybeSnapshot() error {
-	if c.applied-c.snapIndex < c.cfg.SnapshotEvery {
+	if c.cfg.OwnerSnapshots || c.applied-c.snapIndex < c.cfg.SnapshotEvery {
 		return nil
 	}
-	data := c.cfg.Applier.AppendSnapshot(nil)
+	return c.snapshot(c.applied, c.confState, c.cfg.Applier.AppendSnapshot(nil))
+}
+
+// CreateSnapshot records data, the state machine's snapshot taken right after
+// the entry at index was applied (OwnerSnapshots: the owner's state machine
+// may lag the Core), as the raft snapshot at index with the membership that
+// held there, and compacts the log to SnapshotMargin entries before it. An
+// index at or below the last snapshot's is ignored; one beyond the applied
+// index is an error (and does not stop the Core).
+func (c *Core) CreateSnapshot(index uint64, data []byte) (err error) {
+	if c.err != nil {
+		return c.err
+	}
+	if index <= c.snapIndex {
+		return nil
+	}
+	if index > c.applied {
+		return fmt.Errorf("cluster: snapshot at raft index %d is past the applied index %d", index, c.applied)
+	}
+	cs := c.confState
+	keep := 0
+	for i, h := range c.confHist {
+		if h.index > index {
+			cs = h.cs // the membership before the first change after index
+			keep = i
+			break
+		}
+		keep = i + 1
+	}
+	c.confHist = append(c.confHist[:0], c.confHist[keep:]...)
+	if err := c.snapshot(index, cs, data); err != nil {
+		c.err = err
+		return err
+	}
+	return nil
+}
+
+// snapshot creates the raft snapshot at index and compacts the log.
+func (c *Core) snapshot(index uint64, cs *raftpb.ConfState, data []byte) error {
 	log := c.cfg.Log
-	if _, err := log.CreateSnapshot(c.applied, c.confState, data); err != nil && !errors.Is(err, raft.ErrSnapOutOfDate) {
-		return fmt.Errorf("cluster: creating the snapshot at raft index %d: %w", c.applied, err)
+	if _, err := log.CreateSnapshot(index, cs, data); err != nil && !errors.Is(err, raft.ErrSnapOutOfDate) {
+		return fmt.Errorf("cluster: creating the snapshot at raft index %d: %w", index, err)
 	}
-	c.snapIndex = c.applied
-	if c.applied <= c.cfg.SnapshotMargin {
+	c.snapIndex = index
+	if index <= c.cfg.SnapshotMargin {
 		return nil
 	}
-	compact := c.applied - c.cfg.SnapshotMargin
+	compact := index - c.cfg.SnapshotMargin
 	first, err := log.FirstIndex()
 	if err != nil {
 		return fmt.Errorf("cluster: compacting the log: %w", err)

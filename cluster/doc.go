@@ -40,7 +40,11 @@
 //
 // kind 1 (ItemCommand): an engine.Command in engine.AppendCommand's encoding
 // (engine.CommandSize bytes); kind 2 (ItemCheckpoint): seq u64 | state hash
-// u64 in datadir.AppendCheckpoint's encoding. Raft's own empty entries (a new
+// u64 in datadir.AppendCheckpoint's encoding; kind 3 (ItemLeader): node ID
+// u64 | FIX host:port (up to MaxLeaderAddr bytes), the first proposal of each
+// term a leader serves (wave 2 decision 4: every node learns the leader's FIX
+// address from the log; appliers record it, it never reaches the engine).
+// Raft's own empty entries (a new
 // leader's first) have no items. Items decodes without allocating and reports a
 // malformed entry as an *EntryError with the byte offset (never a panic; see
 // FuzzEntry). An unknown kind is an error, not skipped.
@@ -71,7 +75,11 @@
 // LastSeq is final for them. Seqs then increase along the committed log; the
 // EngineApplier refuses one that does not (all nodes would stop). For the same
 // reason proposal forwarding is disabled: a follower's proposal would carry a
-// seq from a stale engine. OnLeadership reports every change (leader ID, term,
+// seq from a stale engine. Node.ProposeIn takes the term the batch was
+// sequenced in and refuses it (ErrNotServing) unless the node is still the
+// Serving leader of that term, checked on the node loop where raft takes it:
+// a batch sequenced in one term and appended in the next could repeat the new
+// term's seqs. OnLeadership reports every change (leader ID, term,
 // Local, Serving): the gateway starts on Serving and stops when it ends, and a
 // follower's gateway names Leader in its Logon refusal. A proposal raft accepts
 // is appended, not committed: a deposed leader's may never commit, and their
@@ -106,14 +114,19 @@
 //     without bound (back-pressure on the sequencer).
 //   - StepDownOnRemoval: a leader removed by a conf change steps down.
 //   - Snapshots every SnapshotEvery (10,000) applied entries, with
-//     Applier.AppendSnapshot as data; Compact then keeps SnapshotMargin (5,000)
+//     Applier.AppendSnapshot as data (or, with Config.OwnerSnapshots, whenever
+//     the owner hands one over through Core.CreateSnapshot or
+//     Node.OfferSnapshot, at the index its state machine had reached, with the
+//     membership that held there: the pipeline's engine belongs to its matcher,
+//     which lags the Core); Compact then keeps SnapshotMargin (5,000)
 //     entries before the snapshot, so a follower that lags by a few seconds
 //     catches up from the log and only one further behind (or a new node) gets
 //     a snapshot (MsgSnap), which it restores into its Applier.
 //   - Membership: ProposeConfChange with a ConfChangeV2; replacing a dead node
 //     is one change adding the new node (started with an empty Log and no
 //     Peers) and removing the dead one, through joint consensus left
-//     automatically.
+//     automatically. Config.OnConfChange reports each applied change (the
+//     pipeline's transport learns addresses from its Context).
 //
 // # Reading a node's journal
 //

@@ -73,6 +73,9 @@ type EngineApplier struct {
 
 	checked, unchecked int
 
+	leader    uint64 // the last ItemLeader applied
+	leaderFIX string
+
 	// OnCommand, if not nil, is called after each command is applied, with its
 	// events (aliasing a buffer reused for the next command).
 	OnCommand func(index uint64, cmd *engine.Command, events []engine.Event)
@@ -103,6 +106,10 @@ func (a *EngineApplier) LastCheckpoint() (seq, stateHash uint64, ok bool) {
 	p := a.ring[(a.nring-1)%checkpointRing]
 	return p.seq, p.hash, true
 }
+
+// Leader is the last leader item applied (node 0: none since the start or the
+// last Restore). It never reaches the engine.
+func (a *EngineApplier) Leader() (node uint64, fixAddr string) { return a.leader, a.leaderFIX }
 
 // Checkpoints counts the checkpoint items compared (and found equal) and those
 // this node could not compare: it had restored a snapshot taken after the seq,
@@ -140,6 +147,11 @@ func (a *EngineApplier) ApplyBatch(index uint64, data []byte) error {
 			seq, hash, _ := a.items.Checkpoint()
 			if err := a.verify(index, seq, hash); err != nil {
 				return err
+			}
+		case ItemLeader:
+			node, addr, _ := a.items.Leader()
+			if node != a.leader || string(addr) != a.leaderFIX {
+				a.leader, a.leaderFIX = node, string(addr)
 			}
 		}
 	}
@@ -204,6 +216,7 @@ func (a *EngineApplier) Restore(index uint64, data []byte) error {
 		return err
 	}
 	a.eng, a.index, a.nring = eng, index, 0
+	a.leader, a.leaderFIX = 0, ""
 	return nil
 }
 

@@ -152,3 +152,31 @@ func TestEngineApplierAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per batch", n)
 	}
 }
+
+// TestEngineApplierLeaderItem: a leader item is recorded (Leader) and never
+// reaches the engine; Restore forgets it.
+func TestEngineApplierLeaderItem(t *testing.T) {
+	a := newTestApplier(t, 0)
+	ref := newTestApplier(t, 0)
+	if err := ref.ApplyBatch(1, batch(1, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if node, fix := a.Leader(); node != 0 || fix != "" {
+		t.Fatalf("leader before any item: %d %q", node, fix)
+	}
+	if err := a.ApplyBatch(1, append(AppendLeader(nil, 2, "127.0.0.1:5102"), batch(1, 2)...)); err != nil {
+		t.Fatal(err)
+	}
+	if node, fix := a.Leader(); node != 2 || fix != "127.0.0.1:5102" {
+		t.Fatalf("leader %d %q", node, fix)
+	}
+	if a.Engine().StateHash() != ref.Engine().StateHash() || a.Engine().LastSeq() != 2 {
+		t.Fatal("the leader item changed the engine")
+	}
+	if err := a.Restore(5, ref.AppendSnapshot(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if node, _ := a.Leader(); node != 0 {
+		t.Fatalf("leader %d after Restore", node)
+	}
+}

@@ -18,7 +18,28 @@ const (
 	// ItemCheckpoint carries seq and state hash in datadir.AppendCheckpoint's
 	// encoding: the state hash the proposer's engine had right after seq.
 	ItemCheckpoint ItemKind = 2
+	// ItemLeader carries the node ID (u64, little-endian) and the advertised
+	// FIX host:port (the rest of the payload, at most MaxLeaderAddr bytes) of a
+	// leader that started serving: the first proposal of each serving term
+	// holds one (wave 2 decision 4). It never reaches the engine.
+	ItemLeader ItemKind = 3
 )
+
+// MaxLeaderAddr bounds the FIX address of an ItemLeader.
+const MaxLeaderAddr = 255
+
+// AppendLeader appends a leader item (node, its FIX address) to an entry being
+// built in dst. An address longer than MaxLeaderAddr is cut to it (callers
+// check it first: see the pipeline's ClusterOptions).
+func AppendLeader(dst []byte, node uint64, fixAddr string) []byte {
+	if len(fixAddr) > MaxLeaderAddr {
+		fixAddr = fixAddr[:MaxLeaderAddr]
+	}
+	dst = append(dst, byte(ItemLeader))
+	dst = binary.AppendUvarint(dst, uint64(8+len(fixAddr)))
+	dst = binary.LittleEndian.AppendUint64(dst, node)
+	return append(dst, fixAddr...)
+}
 
 // AppendCommand appends c to an entry being built in dst, as one command item.
 func AppendCommand(dst []byte, c *engine.Command) []byte {
@@ -89,12 +110,14 @@ func (it *Items) Next() bool {
 	}
 	at := it.next
 	kind := ItemKind(it.data[at])
-	var want uint64
+	var want, most uint64
 	switch kind {
 	case ItemCommand:
 		want = engine.CommandSize
 	case ItemCheckpoint:
 		want = datadir.CheckpointSize
+	case ItemLeader:
+		want, most = 8, 8+MaxLeaderAddr
 	default:
 		return it.fail(at, "unknown item kind "+strconv.Itoa(int(kind)))
 	}
@@ -103,9 +126,13 @@ func (it *Items) Next() bool {
 		return it.fail(at+1, "bad item length (truncated or overflowing uvarint)")
 	}
 	p := at + 1 + w
-	if n != want {
+	if most == 0 && n != want {
 		return it.fail(at+1, "item of kind "+strconv.Itoa(int(kind))+" has length "+
 			strconv.FormatUint(n, 10)+", want "+strconv.FormatUint(want, 10))
+	}
+	if most != 0 && (n < want || n > most) {
+		return it.fail(at+1, "item of kind "+strconv.Itoa(int(kind))+" has length "+
+			strconv.FormatUint(n, 10)+", want "+strconv.FormatUint(want, 10)+" to "+strconv.FormatUint(most, 10))
 	}
 	if n > uint64(len(it.data)-p) {
 		return it.fail(at+1, "item length "+strconv.FormatUint(n, 10)+" runs past the end of the entry ("+
@@ -157,4 +184,14 @@ func (it *Items) Checkpoint() (seq, stateHash uint64, ok bool) {
 		return 0, 0, false
 	}
 	return binary.LittleEndian.Uint64(it.payload), binary.LittleEndian.Uint64(it.payload[8:]), true
+}
+
+// Leader decodes the current item, which must be an ItemLeader (Next checked
+// its size): the leader's node ID and its FIX address (aliasing the entry's
+// data). ok is false on any other item.
+func (it *Items) Leader() (node uint64, fixAddr []byte, ok bool) {
+	if it.kind != ItemLeader {
+		return 0, nil, false
+	}
+	return binary.LittleEndian.Uint64(it.payload), it.payload[8:], true
 }

@@ -131,6 +131,7 @@ func FuzzEntry(f *testing.F) {
 	f.Add([]byte{2, 16})
 	f.Add([]byte{1, 0x80})
 	f.Add([]byte{})
+	f.Add(AppendLeader(nil, 2, "127.0.0.1:5102"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var it Items
 		it.Reset(data)
@@ -145,6 +146,9 @@ func FuzzEntry(f *testing.F) {
 			case ItemCheckpoint:
 				seq, h, _ := it.Checkpoint()
 				re = AppendCheckpoint(re, seq, h)
+			case ItemLeader:
+				node, addr, _ := it.Leader()
+				re = AppendLeader(re, node, string(addr))
 			}
 		}
 		err := it.Err()
@@ -159,4 +163,40 @@ func FuzzEntry(f *testing.F) {
 			t.Fatalf("error %v", err)
 		}
 	})
+}
+
+// TestEntryLeader round-trips a leader item and refuses lengths outside 8 to
+// 8+MaxLeaderAddr.
+func TestEntryLeader(t *testing.T) {
+	c := testCommand(1)
+	b := AppendLeader(nil, 3, "127.0.0.1:5103")
+	b = AppendCommand(b, &c)
+	var it Items
+	it.Reset(b)
+	if !it.Next() || it.Kind() != ItemLeader {
+		t.Fatalf("first item %v, err %v", it.Kind(), it.Err())
+	}
+	node, addr, ok := it.Leader()
+	if !ok || node != 3 || string(addr) != "127.0.0.1:5103" {
+		t.Fatalf("leader %d %q %v", node, addr, ok)
+	}
+	if _, _, ok := it.Checkpoint(); ok {
+		t.Fatal("Checkpoint on a leader item reported ok")
+	}
+	if !it.Next() || it.Kind() != ItemCommand || it.Next() || it.Err() != nil {
+		t.Fatalf("second item %v, err %v", it.Kind(), it.Err())
+	}
+	if _, _, ok := it.Leader(); ok {
+		t.Fatal("Leader at the end reported ok")
+	}
+	for _, bad := range [][]byte{{3, 7, 0, 0, 0, 0, 0, 0, 0}, append([]byte{3, 0x88, 2}, make([]byte, 264)...)} {
+		it.Reset(bad)
+		var ee *EntryError
+		if it.Next() || !errors.As(it.Err(), &ee) || ee.Offset != 1 || !strings.Contains(ee.Reason, "to 263") {
+			t.Fatalf("% x: err %v", bad[:3], it.Err())
+		}
+	}
+	if long := AppendLeader(nil, 1, strings.Repeat("x", 300)); len(long) != 1+2+8+MaxLeaderAddr {
+		t.Fatalf("long address not cut: %d bytes", len(long))
+	}
 }

@@ -33,6 +33,13 @@ func (a app) OnLogon(sid quickfix.SessionID) {
 	g.mu.Unlock()
 	g.Counters.LogonsAccepted.Add(1)
 	queued, gap := g.startSender(s)
+	if g.role.standby.Load() { // demoted between the logon check and now
+		s.mu.Lock()
+		s.online = false
+		g.logoutSession(s, notLeaderText(*g.role.view.Load()))
+		s.mu.Unlock()
+		s.signal()
+	}
 	g.log.Info().Str("session", sid.String()).Uint32("owner", s.owner).Int("reports_queued", queued).
 		Bool("reports_in_journal", gap).Msg("FIX session logged on")
 }
@@ -137,6 +144,8 @@ func (g *Gateway) checkLogon(msg *quickfix.Message, sid quickfix.SessionID) quic
 	switch {
 	case g.quiescing.Load():
 		return g.refuse(sid, RefusedShuttingDown, "logon refused: server shutting down")
+	case g.role.standby.Load():
+		return g.refuse(sid, RefusedNotLeader, notLeaderText(*g.role.view.Load()))
 	case sid == g.cfg.placeholder || strings.HasPrefix(sid.TargetCompID, listenerCompID):
 		return g.refuse(sid, RefusedUnknownSession, "logon refused: reserved CompID")
 	case !validSessionID(sid):
@@ -149,6 +158,8 @@ func (g *Gateway) checkLogon(msg *quickfix.Message, sid quickfix.SessionID) quic
 		return g.refuse(sid, RefusedUnknownSession, "logon refused: TargetCompID(56) must be "+g.cfg.compID)
 	case sid.BeginString != quickfix.BeginStringFIX44 && sid.BeginString != quickfix.BeginStringFIX42:
 		return g.refuse(sid, RefusedUnknownSession, "logon refused: BeginString must be FIX.4.4 or FIX.4.2")
+	case g.opts.Standby:
+		return g.refuse(sid, RefusedUnknownSession, "logon refused: a cluster serves listed sessions only, SenderCompID(49) "+sid.TargetCompID+" is not listed")
 	case !g.cfg.dynamic:
 		return g.refuse(sid, RefusedUnknownSession, "logon refused: unknown SenderCompID(49) "+sid.TargetCompID+" for "+sid.BeginString)
 	}

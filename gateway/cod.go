@@ -47,6 +47,11 @@ func (g *Gateway) cancelOnDisconnect(s *session) {
 	g.mu.Lock()
 	stopping := g.stopped
 	g.mu.Unlock()
+	if g.role.standby.Load() {
+		g.log.Info().Str("session", s.id.String()).Uint32("owner", s.owner).
+			Msg("cancel on disconnect skipped: this node is not the serving leader, the session's orders stay")
+		return
+	}
 	if stopping || g.quiescing.Load() {
 		g.log.Info().Str("session", s.id.String()).Uint32("owner", s.owner).
 			Msg("cancel on disconnect skipped: server shutting down, the session's orders stay")

@@ -112,7 +112,11 @@ func (g *Gateway) connEvent(e quickfix.ConnectionEvent) {
 // refusal, the gateway's (refuse) and the acceptor's (connEvent).
 func (g *Gateway) logRefused(sid quickfix.SessionID, why RefuseReason, text string, remote net.Addr) {
 	g.Counters.LogonsRefused[why].Add(1)
-	ev := g.log.Warn().Str("session", sid.String()).Str("sender_comp_id", sid.TargetCompID).
+	ev := g.log.Warn()
+	if why == RefusedNotLeader { // the cluster working as designed
+		ev = g.log.Info()
+	}
+	ev = ev.Str("session", sid.String()).Str("sender_comp_id", sid.TargetCompID).
 		Str("begin_string", sid.BeginString).Str("reason", why.String()).Str("text", text)
 	if remote != nil {
 		ev = ev.Str("remote", remote.String())

@@ -39,10 +39,15 @@ func (g *Gateway) Deliver(ev *engine.Event) {
 	case engine.EvCancelRejected:
 		g.Counters.CancelRejects[ev.Reason].Add(1)
 	}
+	g.role.lastTime.Store(ev.Time)
+	g.role.lastExec.Store(ev.ExecID)
 	s := g.sessionOf(ev.Owner)
 	if s == nil {
 		g.Counters.ReportsDropped.Add(1)
 		g.log.Error().Uint32("owner", ev.Owner).Uint64("exec_id", ev.ExecID).Msg("report for an unknown owner dropped")
+		return
+	}
+	if g.role.standby.Load() && g.deliverStandby(s, ev) {
 		return
 	}
 	s.mu.Lock()
@@ -73,6 +78,7 @@ func (g *Gateway) Deliver(ev *engine.Event) {
 // send hands one report to QuickFIX (which queues it for the session's
 // goroutine). Only the session's sender calls it.
 func (g *Gateway) send(s *session, b *reportBuilder, ev *engine.Event) error {
+	b.resend = ev.ExecID <= g.role.resendThrough.Load()
 	err := quickfix.SendToTarget(b.build(ev, s.fix42, g.syms), s.id)
 	if err == nil {
 		g.Counters.ReportsOut.Add(1)

@@ -180,6 +180,20 @@
 // the ExecIDs. The FIFO and the gap live in memory: after a restart, replaying
 // the journal regenerates every event (ExecIDs included).
 //
+// # Cluster roles
+//
+// In a cluster (Options.Standby) only the serving leader's gateway accepts
+// logons; the others refuse them with a Logout naming the leader (reason
+// not_leader, logged at info), keep each owner's reports of the last
+// Options.FailoverResend of sequencer time, and, once promoted by SetServing,
+// send them after the next logon with PossResend(97)=Y. A gateway that stops
+// serving logs every session out ("leader changed: connect to ...", "lost
+// quorum: retry") and closes the connections. Cancel on disconnect is skipped
+// on a node that does not serve. Owner ids are kept equal on every node by
+// registering the listed sessions at New in sorted order; unlisted (dynamic)
+// sessions are refused. role.go has the details, docs/CLUSTER.md the client's
+// side.
+//
 // # Shutdown
 //
 // Quiesce refuses further logons ("logon refused: server shutting down") and

@@ -95,6 +95,9 @@ const (
 	RefusedInvalidLogon
 	// RefusedAlreadyLoggedOn: a Logon for a session that is connected.
 	RefusedAlreadyLoggedOn
+	// RefusedNotLeader: this node is not the cluster's serving leader
+	// (role.go); logged at info.
+	RefusedNotLeader
 	// NumRefuseReasons is the number of RefuseReasons.
 	NumRefuseReasons
 )
@@ -107,6 +110,7 @@ var refuseReasonNames = [NumRefuseReasons]string{
 	RefusedShuttingDown:    "shutting_down",
 	RefusedInvalidLogon:    "invalid_logon",
 	RefusedAlreadyLoggedOn: "already_logged_on",
+	RefusedNotLeader:       "not_leader",
 }
 
 // String returns a short label for metrics.
@@ -158,6 +162,9 @@ type Gateway struct {
 	quiescing atomic.Bool
 	// logoutText is the Text of the Logouts sent from StopWithText on (stoptext.go).
 	logoutText atomic.Pointer[string]
+
+	// role is the cluster role: serving or standby (role.go).
+	role role
 
 	// senders counts the per-session sender goroutines; quit, closed by Stop,
 	// makes them return.
@@ -222,6 +229,12 @@ func New(opts Options) (*Gateway, error) {
 	for i, sid := range owners.all() {
 		g.addSession(sid, uint32(i+1))
 	}
+	if o.Standby {
+		if err := g.registerListed(); err != nil {
+			owners.close()
+			return nil, err
+		}
+	}
 
 	g.stores = newStoreFactory(g.persistable, cfg.settings, g.log)
 	g.acceptor, err = quickfix.NewAcceptor(app{g}, g.stores, cfg.settings,
@@ -233,6 +246,7 @@ func New(opts Options) (*Gateway, error) {
 	}
 	g.acceptor.SetConnectionLimits(g.connectionLimits(o))
 	g.acceptor.SetConnectionValidator(logonValidator{})
+	g.startRole()
 	return g, nil
 }
 

@@ -43,6 +43,9 @@ type engineSink struct {
 	gw     *Gateway
 	closed bool
 	cmds   []engine.Command // every command applied, in order: the "journal"
+	// now, when set, is the sequencer's clock (the command Time), in place
+	// of time.Now.
+	now func() int64
 }
 
 func newEngineSink(t *testing.T) *engineSink {
@@ -77,6 +80,11 @@ func (s *engineSink) run() {
 	for cmd := range s.in {
 		seq++
 		cmd.Seq, cmd.Time = seq, time.Now().UnixNano()
+		s.mu.Lock()
+		if s.now != nil {
+			cmd.Time = s.now()
+		}
+		s.mu.Unlock()
 		out.Reset()
 		s.eng.Apply(&cmd, out)
 		s.mu.Lock()

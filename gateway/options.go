@@ -156,6 +156,16 @@ type Options struct {
 	// MarketData, when not nil, serves MarketDataRequest (V) from this feed (see
 	// docs/MARKETDATA.md); nil answers V like any unsupported MsgType.
 	MarketData *marketdata.Feed
+	// Standby starts the gateway not serving, for a node of a cluster: logons
+	// are refused, naming the leader, until SetServing says this node serves
+	// (role.go). Listed sessions get their owner ids at New and unlisted
+	// (dynamic) sessions are refused.
+	Standby bool
+	// FailoverResend is how far back in sequencer time, from the latest
+	// command, a standby gateway keeps each owner's reports, sent again with
+	// PossResend(97)=Y after the next logon once it serves (0:
+	// DefaultFailoverResend; negative: none kept).
+	FailoverResend time.Duration
 }
 
 // credentials of a listed session; empty strings are not checked.
@@ -383,6 +393,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.OutboundBytes <= 0 {
 		o.OutboundBytes = DefaultOutboundBytes
+	}
+	if o.FailoverResend == 0 {
+		o.FailoverResend = DefaultFailoverResend
 	}
 	return o
 }

@@ -24,6 +24,7 @@ var (
 	msgTypeExecutionReport = []byte(fixtag.MsgTypeExecutionReport)
 	msgTypeCancelReject    = []byte(fixtag.MsgTypeOrderCancelReject)
 	msgTypeMassCancelRep   = []byte(fixtag.MsgTypeOrderMassCancelReport)
+	possResendYes          = []byte("Y")
 )
 
 // reportBuilder formats reports into reused quickfix.Messages. A new Message
@@ -45,6 +46,9 @@ type reportBuilder struct {
 	fields  []fieldRef
 	msgType []byte
 	shapes  []reportShape
+	// resend makes the next reports carry PossResend(97)=Y (failover
+	// resends, role.go); such reports have shapes of their own.
+	resend bool
 }
 
 // fieldRef is one body field of the report being built: its value is
@@ -58,6 +62,7 @@ type fieldRef struct {
 type reportShape struct {
 	msgType []byte
 	tags    []quickfix.Tag
+	resend  bool
 	m       *quickfix.Message
 }
 
@@ -87,7 +92,7 @@ func (w *reportBuilder) shape() *reportShape {
 next:
 	for i := range w.shapes {
 		sh := &w.shapes[i]
-		if sh.msgType[0] != w.msgType[0] || len(sh.tags) != len(w.fields) {
+		if sh.msgType[0] != w.msgType[0] || len(sh.tags) != len(w.fields) || sh.resend != w.resend {
 			continue
 		}
 		for j, f := range w.fields {
@@ -112,6 +117,10 @@ next:
 	// BodyLength) again at every send.
 	sh.msgType = w.msgType
 	sh.m.Header.SetBytes(fixtag.MsgType, w.msgType)
+	sh.resend = w.resend
+	if w.resend {
+		sh.m.Header.SetBytes(fixtag.PossResend, possResendYes)
+	}
 	sh.tags = sh.tags[:0]
 	for _, f := range w.fields {
 		sh.tags = append(sh.tags, f.tag)

@@ -35,6 +35,61 @@
 // Start then starts the consumers with the Reporter that will receive the events,
 // and the sequence continues after the last recovered command. Close releases
 // everything, whether or not Start was called.
+//
+// # Cluster mode
+//
+// With Options.Cluster the pipeline is one node of a raft cluster (issue 14,
+// contract §8; the design is in package cluster's doc). The journal is the
+// raft log (package cluster/raftlog) and every node, the leader too, applies
+// only committed entries, so there is no durable gate: a report is released
+// once its command is committed and applied.
+//
+//	Submit (serving leader only; ErrNotLeader elsewhere)
+//	  --> inbound ring [command + serving term]
+//	  --> proposer (one raft entry per batch it is handed: a leader item first in
+//	      each serving term, the commands, the checkpoints the matcher handed over;
+//	      Node.ProposeIn)
+//	  --> cluster.Node loop (raftlog Save, transport Send, committed entries)
+//	  --> applier (the Node loop, the apply ring's single writer)
+//	  --> apply ring [command | checkpoint | leader | member | restore | mark]
+//	  --> matcher (engine.Apply, pinned; compares checkpoints; hands snapshots to the Node)
+//	  --> outbound ring [Event slots]
+//	  --> releaser (Reporter.Deliver) + observers, as in single-node mode
+//
+// Followers run the same from the Node on: their Reporter and observers see
+// every event. Only a Serving leader (cluster.Leadership.Serving: it leads and
+// has applied an entry of its own term) sequences, continuing from the last
+// committed command's Seq and Time as its applier decoded them (the time never
+// goes backwards across leaders). A batch sequenced in one term is refused if
+// the node no longer serves that term when raft would take it; its commands
+// get no report and are counted (ClusterStatus.Dropped, one log line per
+// term): clients learn their fate with OrderStatusRequest. The first proposal
+// of each serving term carries the leader item (node ID, ClusterOptions.
+// AdvertiseFIX), which every node records for Leadership().LeaderFIX.
+// Every CheckpointEvery commands each node's matcher records its state hash and
+// hands it to its proposer (only a leader's proposes it); a node whose hash
+// differs from a checkpoint item stops with a *cluster.DivergenceError
+// (Stats().Err) and its raft node stops.
+//
+// Snapshots: the engine belongs to the matcher, so the matcher serializes it
+// (every 10,000 entries, and right after a member is added, since raft ignores
+// a snapshot whose membership lacks the receiver) together with the last
+// Seq and Time, the last leader item and the members' raft addresses (format in
+// cluster_snap.go), and offers it to the Node with the raft index of the last
+// entry it applied; the Core records it at that index. A snapshot received from
+// the leader (MsgSnap) is restored by the matcher in its order (a restore slot
+// in the apply ring; the Node loop waits for it). Close takes a final raft
+// snapshot at the last applied entry.
+//
+// Open in cluster mode restores the engine from the newest raft snapshot and
+// applies the committed entries after it (up to the HardState's commit index)
+// with cluster.EngineApplier, checkpoints verified, so that Recovered is the
+// state the node starts in; raft itself starts at the snapshot's index and
+// re-delivers those entries, which the applier skips (so that raft re-applies
+// their conf changes to its configuration). A single-node journal cannot
+// become a cluster node's and the reverse: Open refuses either, naming the
+// mode; converting is not supported. StageTiming records only the release
+// stage in cluster mode.
 package pipeline
 
 import (
@@ -46,6 +101,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/openmatch/matchd/cluster/raftlog"
 	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/internal/stagehist"
@@ -101,6 +157,9 @@ type Options struct {
 	// (nothing of the batch is written). For fault-injection tests (a disk that
 	// fills up); nil in production.
 	JournalFault func() error
+	// Cluster, when not nil, runs the pipeline as one node of a raft cluster
+	// (see the package doc); nil runs a single node.
+	Cluster *ClusterOptions
 
 	// noJournal makes the journaler publish each batch as durable without
 	// writing it: the unjournaled baseline of BenchmarkPipeline. Tests only.
@@ -120,6 +179,10 @@ type Recovered struct {
 	// first command since the last end of day, 0 if none (the server uses it to
 	// catch up an end of day it was down for).
 	DayOpened int64
+	// Raft is what the raft log's Open found, and RaftApplied the raft index
+	// up to which Open applied the committed entries (cluster mode only).
+	Raft        raftlog.Recovery
+	RaftApplied uint64
 }
 
 // Pipeline is a sequencer, journal, matcher and releaser over one data
@@ -154,6 +217,7 @@ type Pipeline struct {
 	journaler *journaler
 
 	matcher *ringbuffer.PinnedConsumer // nil unless MatcherCPU >= 0
+	cl      *clusterState              // cluster mode (Options.Cluster); nil: a single node
 	stages  [stageCount]*stagehist.Hist
 
 	// started is set by Start once the consumers run; Submit refuses commands
@@ -226,6 +290,10 @@ func Open(opts Options) (*Pipeline, Recovered, error) {
 	if err != nil {
 		return nil, rec, fmt.Errorf("pipeline: %w", err)
 	}
+	open := open
+	if opts.Cluster != nil {
+		open = openCluster
+	}
 	p, rec, err := open(opts, lock)
 	if err != nil {
 		_ = lock.Unlock()
@@ -251,6 +319,13 @@ func open(opts Options, lock *datadir.DirLock) (*Pipeline, Recovered, error) {
 		return nil, rec, fmt.Errorf("pipeline: %w", err)
 	}
 	rec.Journal = jrec
+	if raftJournal, _, err := journalMode(opts.Dir); err != nil || raftJournal {
+		jw.Close()
+		if err == nil {
+			err = errModeRefused(opts.Dir, true)
+		}
+		return nil, rec, err
+	}
 	res, err := datadir.Recover(opts.Dir, opts.Engine)
 	if err != nil {
 		jw.Close()
@@ -301,6 +376,13 @@ func (p *Pipeline) Start(rep Reporter, observers ...Reporter) error {
 	if p.started.Load() {
 		return errors.New("pipeline: Start called twice")
 	}
+	if p.cl != nil {
+		if err := p.startCluster(rep, observers); err != nil {
+			return err
+		}
+		p.started.Store(true)
+		return nil
+	}
 	p.rep = rep
 	m := &matcher{p: p, events: engine.NewEvents(4096)}
 	var matchConsumer ringbuffer.Consumer = m
@@ -333,6 +415,9 @@ func (p *Pipeline) Start(rep Reporter, observers ...Reporter) error {
 func (p *Pipeline) Submit(cmd *engine.Command) error {
 	if !p.started.Load() {
 		return ErrNotStarted
+	}
+	if p.cl != nil {
+		return p.cl.submit(cmd)
 	}
 	if p.failed.Load() != nil {
 		return ErrStopped
@@ -375,6 +460,10 @@ func (p *Pipeline) Close() error {
 		p.closing = true
 		started := p.started.Load()
 		p.life.Unlock()
+		if p.cl != nil {
+			err = p.closeCluster(started)
+			return
+		}
 		err = p.pub.Close() // drains and stops the inbound consumers
 		if e := p.out.Close(); err == nil {
 			err = e
@@ -429,6 +518,9 @@ type Stats struct {
 func (p *Pipeline) Stats() Stats {
 	if !p.started.Load() { // the rings' cursors and the matcher are set by Start
 		return Stats{Sequenced: p.base, Durable: p.base, Matched: p.base, Sent: p.base}
+	}
+	if p.cl != nil {
+		return p.clusterStats()
 	}
 	s := Stats{Durable: p.durable.seq.Load(), Matched: p.matched.Load(), Sent: p.sent.Load(), MatcherPinned: p.matcher != nil && p.matcher.Pinned()}
 	w := p.in.Written()

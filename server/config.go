@@ -88,6 +88,19 @@ type Options struct {
 	// Logger receives the server's logs (see NewLogger). The zero Logger discards
 	// everything.
 	Logger zerolog.Logger
+	// Cluster, when not nil (Peers is set), runs this node as a member of a
+	// raft cluster (clusterconfig.go, docs/CLUSTER.md).
+	Cluster *ClusterConfig
+	// FailoverResend is how far back in sequencer time a node that takes over
+	// as leader resends each session's reports, with PossResend(97)=Y;
+	// negative: none (gateway.Options.FailoverResend).
+	FailoverResend time.Duration
+
+	// Cluster keys as parsed, before Peers assembles Cluster.
+	clusterNode, clusterID uint64
+	raftTick               time.Duration
+	advertise              string
+	join                   bool
 
 	// clock replaces time.Now for the sequencer and the end-of-day schedule
 	// (tests only).
@@ -132,9 +145,13 @@ type keySpec struct {
 	set  func(o *Options, v string) error
 }
 
-// keys lists the matchd keys, read from [DEFAULT] only. They are applied in this
-// order, so a key may depend on one listed before it.
-var keys = [...]keySpec{
+// keys lists the matchd keys, read from [DEFAULT] only: baseKeys, then the
+// cluster's (clusterconfig.go). They are applied in this order, so a key may
+// depend on one listed before it.
+var keys = append(baseKeys[:], clusterKeys[:]...)
+
+// baseKeys are the keys of a single node.
+var baseKeys = [...]keySpec{
 	{"DataDir", DefaultDataDir, func(o *Options, v string) error {
 		if v == "" {
 			return errors.New("must not be empty")
@@ -524,6 +541,9 @@ func Parse(source, text string) (Options, error) {
 	}
 	if o.Settings, err = gateway.ParseSettings(text); err != nil {
 		return o, &ConfigError{Source: source, Reason: err.Error()}
+	}
+	if err := checkCluster(&o, source, global, secs); err != nil {
+		return o, err
 	}
 	return o, nil
 }

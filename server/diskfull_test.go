@@ -28,6 +28,7 @@ type rawFIX struct {
 	conn   net.Conn
 	r      *bufio.Reader
 	sender string
+	target string     // TargetCompID; "" is ENGINE
 	wmu    sync.Mutex // write may be called from a flooding goroutine
 	seq    int
 }
@@ -50,7 +51,11 @@ func (c *rawFIX) write(spec string) error {
 	m := fixtest.Msg(spec)
 	m.Header.SetString(8, "FIX.4.4")
 	m.Header.SetString(49, c.sender)
-	m.Header.SetString(56, "ENGINE")
+	target := c.target
+	if target == "" {
+		target = "ENGINE"
+	}
+	m.Header.SetString(56, target)
 	m.Header.SetInt(34, c.seq)
 	m.Header.SetString(52, time.Now().UTC().Format("20060102-15:04:05.000"))
 	_, err := c.conn.Write([]byte(m.String()))

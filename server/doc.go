@@ -27,7 +27,9 @@
 // OutboundRing, StageTiming, MetricsAddr, HTTPToken, Pprof, MaxSessions,
 // PendingLogonTimeout, MaxPendingLogons, MaxPendingLogonsPerHost, MaxMessageSize,
 // RateLimit, RateBurst, OfflineReports, OutboundMessages, OutboundBytes,
-// MarketDataQueue, GOGC, MemoryLimit, EndOfDay, LogLevel and DataDir.
+// MarketDataQueue, GOGC, MemoryLimit, EndOfDay, LogLevel and DataDir, and
+// the cluster's NodeID, Peers, ClusterID, RaftTick, FailoverResend,
+// AdvertiseAddr and Join (clusterconfig.go).
 // docs/CONFIG.md is the reference (a test keeps it complete);
 // examples/matchd.cfg an annotated production file; default.cfg, embedded, the
 // default. Parse refuses what QuickFIX/Go would silently misread (unknown keys,
@@ -48,4 +50,17 @@
 // snapshot fails, the server logs the cause once, logs every session out with
 // it as the Logout's Text (stoptext.go) and stops. docs/SERVER.md is the
 // operator's guide.
+//
+// # Cluster
+//
+// With Peers the node is a member of a raft cluster (cluster.go,
+// docs/CLUSTER.md): the pipeline runs in cluster mode, the gateway starts in
+// standby, and every change of leadership reaches gateway.SetServing; a
+// promotion waits until the releaser has delivered the events of every entry
+// committed before it, so that the gateway's failover window is complete
+// before it serves. GET /cluster shows the node's view, POST /cluster/members
+// and DELETE /cluster/members/{id} change the membership on the leader (a
+// follower answers 421 naming it), /metrics adds matchd_raft_*. A divergence
+// (a *cluster.DivergenceError from the pipeline) stops the node with its own
+// log line and Logout Text.
 package server

@@ -49,6 +49,7 @@ type collector struct {
 	stageLatency, stageMax                              *prometheus.Desc
 	mdClients, mdSubscriptions, mdRefreshes, mdResyncs  *prometheus.Desc
 	mdSendErrors, mdRequests, mdRejects, mdMessages     *prometheus.Desc
+	raft                                                clusterMetrics
 }
 
 func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, feed *marketdata.Feed, opts *Options) *collector {
@@ -92,6 +93,7 @@ func newCollector(gw *gateway.Gateway, pipe *pipeline.Pipeline, feed *marketdata
 		mdSendErrors:    d("md_send_errors_total", "Market-data messages QuickFIX refused (session gone)."),
 		mdRequests:      d("md_requests_total", "MarketDataRequests (V) served: subscriptions, snapshots and unsubscribes."),
 		mdRejects:       d("md_rejects_total", "MarketDataRequests answered with MarketDataRequestReject (Y)."),
+		raft:            newClusterMetrics(),
 	}
 }
 
@@ -104,6 +106,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 		c.mdRequests, c.mdRejects, c.mdMessages} {
 		ch <- d
 	}
+	c.raft.describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -173,6 +176,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstSummary(c.stageLatency, uint64(n), h.Mean()*float64(n)/1e9, q, s.Name)
 		gauge(c.stageMax, float64(h.Max())/1e9, s.Name)
 	}
+	c.raft.collect(ch, c.pipe)
 }
 
 // byCode exports a counter per reason code: the always-present codes, then any
@@ -251,6 +255,7 @@ func newMetricsHandler(c *collector) http.Handler {
 		serveStages(w, c, true)
 	})
 	mux.HandleFunc("GET /book", bookHandler(c.feed, c.opts.Engine.Symbols))
+	registerClusterHandlers(mux, c)
 	if c.opts.Pprof {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)

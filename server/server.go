@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,6 +58,8 @@ type Server struct {
 	closeErr  error // set by the first Close
 
 	regenMu sync.Mutex // one regeneration at a time (regenerate.go)
+
+	relay leaderRelay // cluster: leadership changes to the gateway (cluster.go)
 }
 
 // New recovers the state in opts.DataDir and builds the server; Start makes it
@@ -88,6 +91,7 @@ func New(opts Options) (*Server, error) {
 		SnapshotEvery:    opts.SnapshotEvery,
 		StageTiming:      opts.StageTiming,
 		JournalFault:     opts.journalFault,
+		Cluster:          s.clusterOptions(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
@@ -120,6 +124,9 @@ func New(opts Options) (*Server, error) {
 		MaxPendingLogons:        opts.MaxPendingLogons,
 		MaxPendingLogonsPerHost: opts.MaxPendingLogonsPerHost,
 		MaxMessageSize:          opts.MaxMessageSize,
+
+		Standby:        opts.Cluster != nil,
+		FailoverResend: opts.FailoverResend,
 	})
 	if err != nil {
 		s.feed.Close()
@@ -129,6 +136,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.gw = gw
+	s.relay.setGateway(gw, pipe, s.log)
 	return s, nil
 }
 
@@ -252,6 +260,11 @@ func (s *Server) catchUpEndOfDay() error {
 	if s.opts.EndOfDay < 0 || s.rec.DayOpened == 0 {
 		return nil
 	}
+	if s.opts.Cluster != nil {
+		// Only the serving leader sequences, and at Start no node serves yet.
+		s.log.Warn().Msg("a cluster node does not catch up a missed end of day at start: submit it on the leader if it is due (docs/CLUSTER.md)")
+		return nil
+	}
 	missed := nextEndOfDay(s.now(), s.opts.EndOfDay).AddDate(0, 0, -1) // the latest at or before now
 	if s.rec.DayOpened >= missed.UnixNano() {
 		return nil
@@ -295,8 +308,11 @@ func (s *Server) housekeeping() {
 				}
 			}
 			if !next.IsZero() && !now.Before(next) {
-				if err := s.EndOfDay(); err != nil {
-					s.log.Error().Err(err).Msg("end of day")
+				// In a cluster only the serving leader's timer submits it.
+				if s.opts.Cluster == nil || s.gw.Serving() {
+					if err := s.EndOfDay(); err != nil {
+						s.log.Error().Err(err).Msg("end of day")
+					}
 				}
 				next = nextEndOfDay(now, s.opts.EndOfDay)
 				s.log.Info().Time("next_end_of_day", next).Msg("end of day scheduled")
@@ -336,6 +352,7 @@ func (s *Server) close() {
 	s.mu.Unlock()
 
 	t0 := time.Now()
+	s.relay.stop()
 	s.gw.Quiesce()
 	if started {
 		close(s.stop)
@@ -356,6 +373,10 @@ func (s *Server) close() {
 	text := stopTextGraceful
 	if st.Err != nil {
 		text = stopText(st.Err)
+	}
+	if s.opts.Cluster != nil && text == stopTextGraceful {
+		// A member leaving: the others elect a leader and resend the window.
+		text = "server shutting down: reconnect to the cluster's new leader (another node)"
 	}
 	s.gw.StopWithText(text)
 	if s.httpSrv != nil {
@@ -380,6 +401,13 @@ func (s *Server) close() {
 // first: housekeeping, or Close) and closes Failed.
 func (s *Server) noteFailure(err error) {
 	if !s.failErr.CompareAndSwap(nil, &err) {
+		return
+	}
+	if d, ok := isDivergence(err); ok {
+		s.log.Error().Err(err).Uint64("raft_index", d.Index).Uint64("seq", d.Seq).Str("leader_hash", strconv.FormatUint(d.Proposer, 16)).
+			Str("local_hash", strconv.FormatUint(d.Local, 16)).
+			Msg("replica state diverged from the leader's: a determinism bug; stopping this node, logging every session out (keep its data directory for the investigation, docs/CLUSTER.md)")
+		close(s.failed)
 		return
 	}
 	s.log.Error().Err(err).Msg("pipeline failed: orders are refused; logging every session out and shutting down (docs/SERVER.md, \"Disk full\")")

@@ -24,6 +24,9 @@ const (
 // journal write failed: no space left on device". Paths and offsets stay in the
 // log; a client needs only to know that the venue stopped and why.
 func stopText(cause error) string {
+	if _, ok := isDivergence(cause); ok {
+		return divergenceText
+	}
 	what := "storage failed"
 	switch {
 	case errors.Is(cause, pipeline.ErrJournal):

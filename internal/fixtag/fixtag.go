@@ -56,10 +56,15 @@ const (
 	TimeInForce quickfix.Tag = 59
 	// TransactTime (60): the command's timestamp, UTC with microseconds.
 	TransactTime quickfix.Tag = 60
+	// PossResend (97): header; Y on an application message that may
+	// duplicate one sent before under another MsgSeqNum (a failover resend).
+	PossResend quickfix.Tag = 97
 	// CxlRejReason (102): why a cancel or replace was refused.
 	CxlRejReason quickfix.Tag = 102
 	// OrdRejReason (103): why an order was refused.
 	OrdRejReason quickfix.Tag = 103
+	// ResetSeqNumFlag (141): Logon; Y resets both sides' MsgSeqNums to 1.
+	ResetSeqNumFlag quickfix.Tag = 141
 	// Headline (148): title of a News message.
 	Headline quickfix.Tag = 148
 	// ExecType (150): what this ExecutionReport reports.
