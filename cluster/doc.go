@@ -128,6 +128,16 @@
 //     automatically. Config.OnConfChange reports each applied change (the
 //     pipeline's transport learns addresses from its Context).
 //
+// # Reading a node's journal
+//
+// OpenJournal reads a node's data directory without writing it (for replay,
+// on a live directory or a copy): the committed entries of its raft log
+// (raftlog.ReadCommitted) taken apart into commands and checkpoint items,
+// from the first entry or a raft snapshot. Raft snapshot data has one
+// decoder, RestoreEngine (a bare engine snapshot, or the pipeline's cluster
+// snapshot: AppendSnapshotData, DecodeSnapshotData), used by
+// EngineApplier.Restore and by OpenJournal.
+//
 // raft's log lines are discarded unless Config.Logger is set (library code
 // never prints); a raft panic (a broken invariant) stops the Core with an error.
 //

@@ -211,9 +211,9 @@ func (a *EngineApplier) AppendSnapshot(dst []byte) []byte { return a.eng.AppendS
 // Restore implements Applier: the engine is rebuilt from the snapshot, and the
 // ring of recorded pairs starts empty.
 func (a *EngineApplier) Restore(index uint64, data []byte) error {
-	eng, err := engine.Restore(a.cfg, data)
+	eng, err := RestoreEngine(a.cfg, index, data)
 	if err != nil {
-		return fmt.Errorf("cluster: restoring the snapshot at raft index %d: %w", index, err)
+		return err
 	}
 	a.eng, a.index, a.nring = eng, index, 0
 	a.leader, a.leaderFIX = 0, ""

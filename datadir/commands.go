@@ -12,13 +12,20 @@ import (
 // CommandReader reads the commands of a data directory's journal in order,
 // checking what recovery and replay both rely on: commands at consecutive Seq
 // numbers from the starting point on, checkpoint records of the right size, no
-// record type it does not know. It is not safe for concurrent use.
+// record type it does not know. A cluster node's journal (raft records, see
+// JournalKind) is refused with a *ClusterJournalError at its first record,
+// and a raft record after command records is an error naming its position.
+// It is not safe for concurrent use.
 type CommandReader struct {
 	r     *journal.Reader
 	after uint64 // commands up to here are skipped (covered by a snapshot)
 	last  uint64 // Seq of the last command returned (after, before the first)
 	seen  uint64 // Seq of the last command read, skipped ones included
 	rec   journal.Record
+	dir   string
+	// records counts the records read; first is the first one's type.
+	records uint64
+	first   journal.RecordType
 }
 
 // OpenCommands opens the journal in dir for reading the commands after Seq
@@ -30,7 +37,7 @@ func OpenCommands(dir string, after uint64) (*CommandReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("datadir: %w", err)
 	}
-	return &CommandReader{r: r, after: after, last: after}, nil
+	return &CommandReader{r: r, after: after, last: after, dir: JournalDir(dir)}, nil
 }
 
 // Next decodes the next command into cmd. At the end of the journal it returns
@@ -51,6 +58,9 @@ func (c *CommandReader) Next(cmd *engine.Command) error {
 			return fmt.Errorf("datadir: %w", err)
 		}
 		c.rec = rec
+		if c.records++; c.records == 1 {
+			c.first = rec.Type
+		}
 		switch rec.Type {
 		case journal.TypeCheckpoint:
 			if len(rec.Payload) != CheckpointSize {
@@ -58,6 +68,12 @@ func (c *CommandReader) Next(cmd *engine.Command) error {
 			}
 			continue
 		case journal.TypeCommand:
+		case journal.TypeRaftEntry, journal.TypeRaftState:
+			if c.records == 1 {
+				return &ClusterJournalError{JournalDir: c.dir, Segment: rec.Segment, Offset: rec.Offset, Type: rec.Type}
+			}
+			return fmt.Errorf("datadir: %s record at segment %d offset %d in a single node's journal (its first record is a %s): "+
+				"a journal holds a single node's commands or a cluster node's raft log, not both", rec.Type, rec.Segment, rec.Offset, c.first)
 		default:
 			return fmt.Errorf("datadir: unknown record type %d at segment %d offset %d", rec.Type, rec.Segment, rec.Offset)
 		}

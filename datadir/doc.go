@@ -36,6 +36,18 @@
 // naming the snapshot file, its Seq and the journal's last Seq: continuing
 // would journal new commands after a gap that no replay could pass.
 //
+// # Cluster nodes
+//
+// A cluster node's journal holds its raft log instead (journal.TypeRaftEntry
+// and TypeRaftState records, package cluster/raftlog), and raft snapshots
+// (raft-<index>.snap) sit in snapshots/ beside the engine's. JournalKind tells
+// the two kinds apart by the first record; CommandReader, hence Recover,
+// refuses a cluster node's journal with a *ClusterJournalError (a standalone
+// node must not append commands to it) and a raft record after command
+// records with its position. The commands of a cluster journal are read by
+// cluster.OpenJournal (replay uses it): the raft entries' format belongs to
+// package cluster, which imports this one, so the reader cannot live here.
+//
 // # Checkpoint records
 //
 // A journal.TypeCheckpoint record's payload is seq u64 | state hash u64

@@ -35,6 +35,8 @@ type Recovered struct {
 // pipeline opens (and so creates) it first. If the journal ends before the
 // snapshot's Seq (its tail or a segment was lost), Recover refuses with a
 // *SnapshotAheadError: continuing would journal new commands after a gap.
+// A cluster node's journal is refused with a *ClusterJournalError (a cluster
+// node recovers through its raft log: package cluster and cluster/raftlog).
 func Recover(dir string, cfg engine.Config) (Recovered, error) {
 	var res Recovered
 	snap, err := RestoreSnapshot(dir, cfg, 0)

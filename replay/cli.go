@@ -55,7 +55,9 @@ func ParseFlags(args []string, stderr io.Writer) (CLI, error) {
 	fs.BoolVar(&c.FromSnapshot, "from-snapshot", false, "start from the newest valid snapshot (events_hash then covers only the tail)")
 	fs.BoolVar(&c.Progress, "progress", true, "show a progress bar on stderr when it is a terminal")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: replay [flags]\n\nRe-runs a matchd journal through a fresh engine. The last line on stdout is\n  commands=N state_hash=<hex> events_hash=<hex>\n\n"+
+		fmt.Fprintln(stderr, "usage: replay [flags]\n\nRe-runs a matchd journal through a fresh engine. The last line on stdout is\n  commands=N state_hash=<hex> events_hash=<hex>\n"+
+			"with, for a cluster node's data directory, raft_last=<index> raft_commit=<index> raft_term=<term> after it\n"+
+			"(only its committed entries are replayed).\n\n"+
 			"-events and -book print decimal prices and owners as CompIDs (from DIR/owners; an\nowner it lacks prints as #<owner id>, with a warning); -raw prints ticks and owner ids.\n\nflags:")
 		fs.PrintDefaults()
 	}
@@ -128,7 +130,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	}
 	w := bufio.NewWriterSize(stdout, 1<<16)
 	defer w.Flush()
-	opts := Options{Dir: c.Dir, Engine: cfg, FromSnapshot: c.FromSnapshot, StopSeq: c.StopSeq, StopTime: c.StopTime, Verify: c.Verify}
+	opts := Options{Dir: c.Dir, Engine: cfg, FromSnapshot: c.FromSnapshot, StopSeq: c.StopSeq, StopTime: c.StopTime, Verify: c.Verify, ReadToEnd: true}
 	var owners *Owners // nil: the -raw form
 	if (c.Events || c.Book) && !c.Raw {
 		owners = LoadOwners(c.Dir)
@@ -141,6 +143,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if c.MarketData {
 		md = NewMarketData(w, &cfg, c.MDFromSeq, symbol)
 		opts.OnEvent = md.OnEvent
+		opts.FromFirstCommand = true
 	}
 	if f, ok := stderr.(*os.File); ok && c.Progress && isatty.IsTerminal(f.Fd()) {
 		bar := &progressBar{w: f}
@@ -165,6 +168,15 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if c.Verify {
 		fmt.Fprintf(stderr, "replay: verified %d checkpoints and %d snapshots\n", res.Checkpoints, res.Snapshots)
 	}
+	if r := res.Raft; r != nil {
+		if r.Received && !c.FromSnapshot {
+			fmt.Fprintf(stderr, "replay: warning: the node received raft snapshot %s (index %d, seq %d) from its leader: the log before it is not in its journal, "+
+				"so the replay starts there and events_hash covers only the commands after it\n", r.SnapshotPath, r.SnapshotIndex, res.FromSnapshot)
+		}
+		if note := r.PendingNote(); note != "" {
+			fmt.Fprintf(stderr, "replay: %s\n", note)
+		}
+	}
 	if c.Book {
 		if err := PrintBooks(w, res.Engine, symbol, owners); err != nil {
 			return err
@@ -175,7 +187,13 @@ func Main(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "replay: warning: %s\n", msg)
 		}
 	}
-	_, err = fmt.Fprintf(w, "commands=%d state_hash=%016x events_hash=%016x\n", res.Commands, res.StateHash, res.EventsHash)
+	_, err = fmt.Fprintf(w, "commands=%d state_hash=%016x events_hash=%016x", res.Commands, res.StateHash, res.EventsHash)
+	if r := res.Raft; r != nil && err == nil {
+		_, err = fmt.Fprintf(w, " raft_last=%d raft_commit=%d raft_term=%d", r.LastIndex, r.Commit, r.Term)
+	}
+	if err == nil {
+		_, err = fmt.Fprintln(w)
+	}
 	return err
 }
 

@@ -4,194 +4,184 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
-	"github.com/cespare/xxhash/v2"
-	pb "go.etcd.io/raft/v3/raftpb"
-	"google.golang.org/protobuf/proto"
+	"io/fs"
 
 	"github.com/openmatch/matchd/cluster"
+	"github.com/openmatch/matchd/cluster/raftlog"
+	"github.com/openmatch/matchd/datadir"
 	"github.com/openmatch/matchd/engine"
 	"github.com/openmatch/matchd/journal"
 )
 
-// A cluster node's data directory (issue 14) holds the raft log in its
-// journal: raft entries (each a batch of commands, checkpoints and leader
-// items in package cluster's entry format) and HardStates, with raft's
-// overwrite rule (a later entry at an index replaces the earlier ones from
-// that index on; package cluster/raftlog). Run recognises such a journal by
-// its first record and replays the committed entries (up to the last
-// HardState's commit index) from raft index 1 through cluster.EngineApplier,
-// the live matcher's applier: the same commands in the same order as on every
-// other node, so every node's directory replays to the same StateHash and
-// EventsHash. Each node's journal keeps every segment, so the whole log is
-// there, except on a node that received a raft snapshot from its leader (it
-// fell too far behind): the entries before it never reached its journal, and
-// Run says so and names the index instead of replaying a partial history.
-// FromSnapshot is not supported on a cluster directory; Verify compares
-// every checkpoint item with the replayed state at its Seq.
-
-// clusterJournal reports whether the journal in jdir is a raft log (its first
-// record is a raft entry or HardState).
-func clusterJournal(jdir string) (bool, error) {
-	r, err := journal.OpenReader(jdir)
-	if err != nil {
-		return false, err
-	}
-	defer r.Close()
-	rec, err := r.Next()
-	if err != nil {
-		if err == io.EOF {
-			return false, nil
-		}
-		var torn *journal.TornTailError
-		if errors.As(err, &torn) {
-			return false, nil
-		}
-		return false, err
-	}
-	return rec.Type == journal.TypeRaftEntry || rec.Type == journal.TypeRaftState, nil
+// RaftLog describes a cluster node's raft log as a replay read it.
+type RaftLog struct {
+	// LastIndex, Commit and Term are the node's raft position: the last
+	// entry in its log, the commit index of its last HardState (raised to
+	// the snapshot's index as raftlog raises it on recovery) and its term.
+	LastIndex, Commit, Term uint64
+	// Pending counts the entries after Commit: journaled but not known
+	// committed on this node, so not replayed.
+	Pending uint64
+	// Complete is false when the replay stopped early (StopSeq, StopTime)
+	// without ReadToEnd: the fields above describe the log up to the stop.
+	Complete bool
+	// SnapshotIndex and SnapshotPath are the raft snapshot the replay
+	// started from (0 and "": the first entry). Received is set when the
+	// node received it from its leader: the log before it is not in its
+	// journal, so the replay starts there even without FromSnapshot.
+	SnapshotIndex uint64
+	SnapshotPath  string
+	Received      bool
+	// Entries counts the committed entries read, Overwritten the entries a
+	// later one replaced (the overwrite rule), Leader the leader items
+	// skipped.
+	Entries, Overwritten, Leader int
 }
 
-// committedEntries reads a raft log's journal: the entries from index 1 that
-// survive the overwrite rule, cut at the last HardState's commit index.
-func committedEntries(jdir string) ([]*pb.Entry, error) {
-	r, err := journal.OpenReader(jdir)
+// PendingNote says why the entries after the commit index were not replayed
+// ("" when there are none).
+func (r *RaftLog) PendingNote() string {
+	if r.Pending == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d entries after the last commit index %d: not known committed on this node (not replayed)", r.Pending, r.Commit)
+}
+
+// runCluster replays a cluster node's journal: the committed entries of its
+// raft log in index order (cluster.OpenJournal: the overwrite rule, entries
+// up to the last commit index only), from the first entry or a raft
+// snapshot. Checkpoint items are verified like checkpoint records.
+func runCluster(opts Options) (Result, error) {
+	var res Result
+	var expect map[uint64][]expectation
+	var err error
+	if opts.Verify {
+		if expect, err = collectClusterExpectations(opts); err != nil {
+			return res, err
+		}
+	}
+	jr, err := openCluster(opts)
+	if err != nil {
+		return res, err
+	}
+	defer jr.Close()
+	eng := jr.Engine()
+	snap := jr.Snapshot()
+	res.Raft = &RaftLog{SnapshotIndex: snap.Index, SnapshotPath: snap.Path, Received: snap.Reset}
+	if snap.Path != "" {
+		res.FromSnapshot = eng.LastSeq()
+	}
+	if snap.Reset && opts.FromFirstCommand && !opts.FromSnapshot {
+		return res, fmt.Errorf("replay: the node received raft snapshot %s (seq %d) from its leader and its journal lacks the log "+
+			"before it: it cannot be replayed from the first command (replay another node's data directory)", snap.Path, eng.LastSeq())
+	}
+	if opts.StopSeq != 0 && eng.LastSeq() > opts.StopSeq {
+		return res, fmt.Errorf("replay: cannot stop at seq %d: the replay starts at raft snapshot %s (seq %d), which the node received "+
+			"from its leader: the log before it is not in this journal", opts.StopSeq, snap.Path, eng.LastSeq())
+	}
+	for _, d := range jr.Raft().DamagedSnapshots {
+		res.DamagedSnapshots = append(res.DamagedSnapshots, journal.DamagedSnapshot{Path: d.Path, Reason: d.Reason})
+	}
+	ap := newApplier(opts, eng, expect, &res)
+	jdir := datadir.JournalDir(opts.Dir)
+	total := journalSize(jdir)
+	pos := func() (uint64, int64) { p := jr.Position(); return p.Segment, p.Offset }
+	var cmd engine.Command
+	stopped := false
+	for {
+		kind, err := jr.Next(&cmd)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return res, fmt.Errorf("replay: %w", err)
+		}
+		if kind != cluster.ItemCommand || stopped {
+			continue
+		}
+		if ap.progress(pos) {
+			opts.Progress(segmentBytesBefore(jdir, ap.seg)+ap.off, total)
+		}
+		stop, err := ap.apply(&cmd)
+		if err != nil {
+			return res, err
+		}
+		if stop {
+			if stopped = true; !opts.ReadToEnd {
+				break
+			}
+		}
+	}
+	if opts.Progress != nil {
+		opts.Progress(total, total)
+	}
+	ap.finish()
+	rec := jr.Raft()
+	res.Raft.LastIndex, res.Raft.Commit, res.Raft.Term = rec.LastIndex, rec.Commit, rec.Term
+	res.Raft.Overwritten, res.Raft.Entries, res.Raft.Leader = rec.Overwritten, jr.Entries, jr.Leader
+	if res.Raft.Complete = !stopped || opts.ReadToEnd; res.Raft.Complete {
+		res.Raft.Pending = jr.Pending()
+		res.Torn = jr.Torn()
+	}
+	return res, nil
+}
+
+// openCluster opens the node's journal at the starting point opts asks for.
+func openCluster(opts Options) (*cluster.JournalReader, error) {
+	maxSeq := opts.StopSeq
+	if opts.SnapshotAtOrBefore != 0 {
+		maxSeq = opts.SnapshotAtOrBefore
+	}
+	jr, err := cluster.OpenJournal(cluster.JournalOptions{Dir: opts.Dir, Engine: opts.Engine,
+		FromSnapshot: opts.FromSnapshot, MaxSeq: maxSeq})
+	if err != nil {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	return jr, nil
+}
+
+// collectClusterExpectations reads every checkpoint item of the committed
+// entries, every raft snapshot and every engine snapshot file.
+func collectClusterExpectations(opts Options) (map[uint64][]expectation, error) {
+	m := make(map[uint64][]expectation)
+	jr, err := openCluster(opts)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
-	var ents []*pb.Entry
-	var commit uint64
-	for {
-		rec, err := r.Next()
-		if err != nil {
-			var torn *journal.TornTailError
-			if err == io.EOF || errors.As(err, &torn) {
-				break
-			}
-			return nil, err
-		}
-		where := fmt.Sprintf("journal segment %d offset %d (record %d)", rec.Segment, rec.Offset, rec.Index)
-		switch rec.Type {
-		case journal.TypeRaftState:
-			hs := &pb.HardState{}
-			if err := proto.Unmarshal(rec.Payload, hs); err != nil {
-				return nil, fmt.Errorf("%s: HardState does not decode: %w", where, err)
-			}
-			commit = max(commit, hs.GetCommit())
-		case journal.TypeRaftEntry:
-			e := &pb.Entry{}
-			if err := proto.Unmarshal(rec.Payload, e); err != nil {
-				return nil, fmt.Errorf("%s: raft entry does not decode: %w", where, err)
-			}
-			i := e.GetIndex()
-			switch {
-			case i == 0:
-				return nil, fmt.Errorf("%s: raft entry with index 0", where)
-			case i > uint64(len(ents))+1 && len(ents) == 0:
-				return nil, fmt.Errorf("%s: the raft log starts at index %d, not 1: this node received a raft snapshot from its leader and its journal does not hold the entries before it; replay another node's data directory", where, i)
-			case i > uint64(len(ents))+1:
-				return nil, fmt.Errorf("%s: raft entry %d follows entry %d: entries are missing (or the node received a raft snapshot from its leader: replay another node's data directory)", where, i, len(ents))
-			}
-			ents = append(ents[:i-1], e)
-		default:
-			return nil, fmt.Errorf("%s: record of type %s in a raft log", where, rec.Type)
-		}
-	}
-	if commit > uint64(len(ents)) {
-		return nil, fmt.Errorf("replay: the last HardState commits raft index %d, the journal holds entries up to %d", commit, len(ents))
-	}
-	return ents[:commit], nil
-}
-
-// runCluster is Run on a cluster node's data directory.
-func runCluster(opts Options, jdir string) (Result, error) {
-	var res Result
-	if opts.FromSnapshot {
-		return res, errors.New("replay: -from-snapshot is not supported on a cluster node's data directory (replay it from raft index 1)")
-	}
-	ents, err := committedEntries(jdir)
-	if err != nil {
-		return res, fmt.Errorf("replay: %w", err)
-	}
-	eng, err := engine.New(opts.Engine)
-	if err != nil {
-		return res, fmt.Errorf("replay: %w", err)
-	}
-	res.Engine = eng
-	// Checkpoint items name a Seq and the proposer's state hash there; with
-	// Verify, the state hash is computed at each such Seq as it passes.
-	var it cluster.Items
-	var want map[uint64][]uint64
-	if opts.Verify {
-		want = map[uint64][]uint64{}
-		for _, e := range ents {
-			if e.GetType() != pb.EntryNormal {
-				continue
-			}
-			for it.Reset(e.GetData()); it.Next(); {
-				if it.Kind() == cluster.ItemCheckpoint {
-					seq, h, _ := it.Checkpoint()
-					want[seq] = append(want[seq], h)
-				}
-			}
-		}
-	}
-	events := xxhash.New()
-	var evbuf [engine.EventSize]byte
-	out := engine.NewEvents(1024)
+	defer jr.Close()
 	var cmd engine.Command
-	finish := func() (Result, error) {
-		res.StateHash = eng.StateHash()
-		res.EventsHash = events.Sum64()
-		return res, nil
+	for {
+		kind, err := jr.Next(&cmd)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("replay: %w", err)
+		}
+		if kind != cluster.ItemCheckpoint {
+			continue
+		}
+		seq, hash := jr.Checkpoint()
+		idx, off := jr.Where()
+		at := jr.Position()
+		m[seq] = append(m[seq], expectation{hash: hash, what: "checkpoint",
+			where: fmt.Sprintf("seq %d (item at raft index %d byte %d, journal segment %d offset %d)", seq, idx, off, at.Segment, at.Offset)})
 	}
-	for _, e := range ents {
-		if e.GetType() != pb.EntryNormal {
-			continue // raft's empty entries and conf changes
-		}
-		for it.Reset(e.GetData()); it.Next(); {
-			if it.Kind() != cluster.ItemCommand {
-				continue
-			}
-			if err := it.Command(&cmd); err != nil {
-				return res, fmt.Errorf("replay: raft index %d: %w", e.GetIndex(), err)
-			}
-			if cmd.Seq <= eng.LastSeq() {
-				return res, fmt.Errorf("replay: raft index %d: command seq %d does not follow the last applied seq %d", e.GetIndex(), cmd.Seq, eng.LastSeq())
-			}
-			if opts.StopTime != 0 && cmd.Time > opts.StopTime {
-				return finish()
-			}
-			out.Reset()
-			eng.Apply(&cmd, out)
-			res.Commands++
-			res.LastSeq, res.LastTime = cmd.Seq, cmd.Time
-			for i := 0; i < out.Len(); i++ {
-				ev := out.At(i)
-				_, _ = events.Write(engine.AppendEvent(evbuf[:0], ev))
-				if opts.OnEvent != nil {
-					if err := opts.OnEvent(ev); err != nil {
-						return res, err
-					}
-				}
-			}
-			if hs, ok := want[cmd.Seq]; ok {
-				got := eng.StateHash()
-				for _, h := range hs {
-					if h != got {
-						return res, fmt.Errorf("replay: %w", &cluster.DivergenceError{Index: e.GetIndex(), Seq: cmd.Seq, Proposer: h, Local: got})
-					}
-					res.Checkpoints++
-				}
-			}
-			if opts.StopSeq != 0 && cmd.Seq >= opts.StopSeq {
-				return finish()
-			}
-		}
-		if err := it.Err(); err != nil {
-			return res, fmt.Errorf("replay: raft index %d: %w", e.GetIndex(), err)
-		}
+	files, err := raftlog.ListSnapshots(datadir.SnapshotDir(opts.Dir))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("replay: %w", err)
 	}
-	return finish()
+	for _, f := range files {
+		f, snap, err := raftlog.ReadSnapshot(f)
+		if err != nil {
+			return nil, fmt.Errorf("replay: verify: %w", err)
+		}
+		eng, err := cluster.RestoreEngine(opts.Engine, f.Index, snap.GetData())
+		if err != nil {
+			return nil, fmt.Errorf("replay: verify: raft snapshot %s: %w", f.Path, err)
+		}
+		seq := eng.LastSeq()
+		m[seq] = append(m[seq], expectation{hash: eng.StateHash(), what: "raft snapshot", where: f.Path, isSnap: true})
+	}
+	return m, engineSnapshots(opts, m)
 }

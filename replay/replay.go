@@ -14,6 +14,27 @@
 // package datadir. A checkpoint usually follows its command by a few records, so
 // -verify collects the checkpoints in a first pass and compares them as the
 // replay passes each Seq.
+//
+// # Cluster nodes
+//
+// A cluster node's data directory is told by its journal's first record
+// (datadir.JournalKind: a raft entry or HardState) and read by
+// cluster.OpenJournal: the committed entries of the node's raft log in raft
+// index order (raftlog.ReadCommitted: the overwrite rule of the raft log,
+// only entries at or below the commit index of a HardState read after them,
+// raised as raftlog raises it on recovery), taken apart into commands and
+// checkpoint items; leader items, conf changes and raft's empty entries hold
+// no command. Entries after the last commit index are not replayed (the node
+// never learned that they were committed; Result.Raft counts them). Without
+// FromSnapshot the replay starts at the first entry, unless the node
+// received a raft snapshot from its leader (the log before it is not in its
+// journal): then it starts there, and EventsHash covers the commands after
+// it. With FromSnapshot it starts from the newest raft snapshot at or before
+// the stop. Raft snapshot data is decoded by cluster.RestoreEngine, as the
+// node's own applier does. Seqs may skip in a cluster journal (a batch raft
+// dropped after the leader numbered it), so StopSeq stops before the first
+// command past it. A journal mixing a single node's command records and raft
+// records is an error naming the first record of the other kind.
 package replay
 
 import (
@@ -57,6 +78,14 @@ type Options struct {
 	// Progress, if set, is called now and then with the bytes of journal read so
 	// far and the total.
 	Progress func(done, total int64)
+	// FromFirstCommand makes a replay that would start from a raft snapshot
+	// the node received from its leader (its journal lacks the log before
+	// it) fail instead (-md needs every event since the first command).
+	FromFirstCommand bool
+	// ReadToEnd, for a cluster node's journal, reads the rest of the raft
+	// log after a stop (StopSeq, StopTime) without applying it, so that
+	// Result.Raft describes the whole log (cmd/replay sets it).
+	ReadToEnd bool
 }
 
 // Result describes a finished replay.
@@ -82,21 +111,30 @@ type Result struct {
 	// Torn is set when the journal ends in a torn record (a crash during a
 	// write): everything before it was replayed; the torn bytes follow the
 	// journal's last commit mark (see package journal for what that proves).
-	Torn *journal.TornTailError
+	Torn *journal.TornTailError // Raft is set for a cluster node's journal: its raft log as read.
+	Raft *RaftLog
 }
 
-// Run replays the journal in opts.Dir.
+// Run replays the journal in opts.Dir: a single node's commands, or a
+// cluster node's raft log (its committed entries; see runCluster).
 func Run(opts Options) (Result, error) {
-	var res Result
 	jdir := datadir.JournalDir(opts.Dir)
 	if _, err := os.Stat(jdir); err != nil {
-		return res, fmt.Errorf("replay: no journal in %s: %w", opts.Dir, err)
+		return Result{}, fmt.Errorf("replay: no journal in %s: %w", opts.Dir, err)
 	}
-	if raft, err := clusterJournal(jdir); err != nil {
-		return res, fmt.Errorf("replay: %w", err)
-	} else if raft {
-		return runCluster(opts, jdir)
+	// A cluster node's journal is told by its first record, which the
+	// single node's reader refuses before it applies or hands out anything.
+	res, err := runSingle(opts)
+	if errors.Is(err, datadir.ErrClusterJournal) {
+		return runCluster(opts)
 	}
+	return res, err
+}
+
+// runSingle replays a single node's journal.
+func runSingle(opts Options) (Result, error) {
+	var res Result
+	jdir := datadir.JournalDir(opts.Dir)
 	var expect map[uint64][]expectation
 	var err error
 	if opts.Verify {
@@ -108,11 +146,7 @@ func Run(opts Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	res.Engine = eng
-	events := xxhash.New()
-	var evbuf [engine.EventSize]byte
-	res.LastSeq = eng.LastSeq()
-	res.StateHash = eng.StateHash()
+	ap := newApplier(opts, eng, expect, &res)
 
 	cr, err := datadir.OpenCommands(opts.Dir, res.LastSeq)
 	if err != nil {
@@ -125,9 +159,7 @@ func Run(opts Options) (Result, error) {
 	}
 	defer cr.Close()
 	total := journalSize(jdir)
-	out := engine.NewEvents(1024)
 	var cmd engine.Command
-	var n uint64
 	for {
 		if err := cr.Next(&cmd); err != nil {
 			if torn := (*journal.TornTailError)(nil); errors.As(err, &torn) {
@@ -143,44 +175,94 @@ func Run(opts Options) (Result, error) {
 			}
 			break
 		}
-		if n++; opts.Progress != nil && n%65536 == 0 {
-			seg, off := cr.Position()
-			opts.Progress(segmentBytesBefore(jdir, seg)+off, total)
+		if ap.progress(cr.Position) {
+			opts.Progress(segmentBytesBefore(jdir, ap.seg)+ap.off, total)
 		}
-		if opts.StopTime != 0 && cmd.Time > opts.StopTime {
-			break
+		stop, err := ap.apply(&cmd)
+		if err != nil {
+			return res, err
 		}
-		out.Reset()
-		eng.Apply(&cmd, out)
-		res.Commands++
-		res.LastSeq, res.LastTime = cmd.Seq, cmd.Time
-		for i := 0; i < out.Len(); i++ {
-			ev := out.At(i)
-			_, _ = events.Write(engine.AppendEvent(evbuf[:0], ev))
-			if opts.OnEvent != nil {
-				if err := opts.OnEvent(ev); err != nil {
-					return res, err
-				}
-			}
-		}
-		if xs, ok := expect[cmd.Seq]; ok {
-			h := eng.StateHash()
-			for _, x := range xs {
-				if err := x.check(h, &res); err != nil {
-					return res, err
-				}
-			}
-		}
-		if opts.StopSeq != 0 && cmd.Seq >= opts.StopSeq {
+		if stop {
 			break
 		}
 	}
 	if opts.Progress != nil {
 		opts.Progress(total, total)
 	}
-	res.StateHash = eng.StateHash()
-	res.EventsHash = events.Sum64()
+	ap.finish()
 	return res, nil
+}
+
+// applier applies commands to the replay's engine, hashing and handing out
+// their events and checking the expected state hashes.
+type applier struct {
+	opts   Options
+	eng    *engine.Engine
+	expect map[uint64][]expectation
+	res    *Result
+	out    *engine.Events
+	events *xxhash.Digest
+	evbuf  [engine.EventSize]byte
+	n      uint64
+	seg    uint64
+	off    int64
+}
+
+func newApplier(opts Options, eng *engine.Engine, expect map[uint64][]expectation, res *Result) *applier {
+	res.Engine = eng
+	res.LastSeq = eng.LastSeq()
+	res.StateHash = eng.StateHash()
+	return &applier{opts: opts, eng: eng, expect: expect, res: res, out: engine.NewEvents(1024), events: xxhash.New()}
+}
+
+// progress counts a command and reports whether to call opts.Progress now
+// (with seg and off set from pos).
+func (a *applier) progress(pos func() (uint64, int64)) bool {
+	if a.n++; a.opts.Progress == nil || a.n%65536 != 0 {
+		return false
+	}
+	a.seg, a.off = pos()
+	return true
+}
+
+// apply applies cmd unless the replay stops before it; stop says the
+// replay ends here (before or after cmd).
+func (a *applier) apply(cmd *engine.Command) (stop bool, err error) {
+	opts, res := a.opts, a.res
+	if opts.StopTime != 0 && cmd.Time > opts.StopTime {
+		return true, nil
+	}
+	if opts.StopSeq != 0 && cmd.Seq > opts.StopSeq { // seqs may skip in a cluster journal
+		return true, nil
+	}
+	a.out.Reset()
+	a.eng.Apply(cmd, a.out)
+	res.Commands++
+	res.LastSeq, res.LastTime = cmd.Seq, cmd.Time
+	for i := 0; i < a.out.Len(); i++ {
+		ev := a.out.At(i)
+		_, _ = a.events.Write(engine.AppendEvent(a.evbuf[:0], ev))
+		if opts.OnEvent != nil {
+			if err := opts.OnEvent(ev); err != nil {
+				return true, err
+			}
+		}
+	}
+	if xs, ok := a.expect[cmd.Seq]; ok {
+		h := a.eng.StateHash()
+		for _, x := range xs {
+			if err := x.check(h, res); err != nil {
+				return true, err
+			}
+		}
+	}
+	return opts.StopSeq != 0 && cmd.Seq >= opts.StopSeq, nil
+}
+
+// finish records the final hashes.
+func (a *applier) finish() {
+	a.res.StateHash = a.eng.StateHash()
+	a.res.EventsHash = a.events.Sum64()
 }
 
 // start builds the engine: fresh, or from the newest usable snapshot at or
@@ -229,13 +311,16 @@ func collectExpectations(opts Options) (map[uint64][]expectation, error) {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
 	defer r.Close()
-	for {
+	for n := 0; ; n++ {
 		rec, err := r.Next()
 		if err == io.EOF || errors.As(err, new(*journal.TornTailError)) {
 			break
 		}
 		if err != nil {
 			return nil, fmt.Errorf("replay: %w", err)
+		}
+		if n == 0 && datadir.IsRaftRecord(rec.Type) {
+			return nil, &datadir.ClusterJournalError{JournalDir: datadir.JournalDir(opts.Dir), Segment: rec.Segment, Offset: rec.Offset, Type: rec.Type}
 		}
 		if rec.Type != journal.TypeCheckpoint {
 			continue
@@ -247,22 +332,27 @@ func collectExpectations(opts Options) (map[uint64][]expectation, error) {
 		m[seq] = append(m[seq], expectation{hash: hash, what: "checkpoint",
 			where: fmt.Sprintf("seq %d (record at segment %d offset %d)", seq, rec.Segment, rec.Offset)})
 	}
+	return m, engineSnapshots(opts, m)
+}
+
+// engineSnapshots adds an expectation for every engine snapshot file to m.
+func engineSnapshots(opts Options, m map[uint64][]expectation) error {
 	infos, err := journal.ListSnapshots(datadir.SnapshotDir(opts.Dir))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("replay: %w", err)
+		return fmt.Errorf("replay: %w", err)
 	}
 	for _, info := range infos {
 		snap, err := journal.ReadSnapshot(info)
 		if err != nil {
-			return nil, fmt.Errorf("replay: verify: %w", err)
+			return fmt.Errorf("replay: verify: %w", err)
 		}
 		eng, err := engine.Restore(opts.Engine, snap.Payload)
 		if err != nil {
-			return nil, fmt.Errorf("replay: verify: snapshot %s: %w", info.Path, err)
+			return fmt.Errorf("replay: verify: snapshot %s: %w", info.Path, err)
 		}
 		m[info.Seq] = append(m[info.Seq], expectation{hash: eng.StateHash(), what: "snapshot", where: info.Path, isSnap: true})
 	}
-	return m, nil
+	return nil
 }
 
 func journalSize(dir string) int64 {

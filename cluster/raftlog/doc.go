@@ -53,6 +53,21 @@
 // of the Ready's HardState). InitialState applies the same rule, so a
 // reopened Log answers as the one closed did.
 //
+// # Reading without opening
+//
+// ReadCommitted reads the same records by the same rules (one loader) for a
+// reader that must not write, such as replay: it opens the journal with
+// journal.OpenReader (a torn tail is the end of the log, not truncated) and
+// returns the committed entries in index order, each once an entry's index
+// is at or below the commit index of a HardState read after it; since no
+// rule lets a committed entry be replaced, an entry returned is final, and
+// the Reader holds only the entries not yet known committed. Those after
+// the last commit index (Recovery.Commit, raised as Open raises it) are
+// counted (Pending) and not returned: this node never learned that they
+// were committed. It starts at the first entry or, with FromSnapshot, after
+// the newest snapshot its caller accepts; after a snapshot received from
+// the leader in any case, the log before it not being in the journal.
+//
 // # Snapshots
 //
 // Raft snapshots are files in the data directory's snapshot directory,

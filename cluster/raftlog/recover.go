@@ -61,16 +61,39 @@ func (r Recovery) String() string {
 	return b.String()
 }
 
-// loader rebuilds the in-memory log from the journal's records.
+// loader rebuilds the log from the journal's records, by the rules of the
+// package doc. Open keeps every entry after the snapshot (emit nil); a Reader
+// (ReadCommitted) passes each entry to emit once a HardState commits it and
+// drops it, so that it holds only the entries not yet known committed.
 type loader struct {
 	snapIndex, snapTerm uint64
 	resetBefore         uint64 // records before this journal index are ignored (a reset snapshot's position)
-	ents                []*pb.Entry
-	sizes               []uint64
-	term, vote, commit  uint64
-	hsRec               journal.Record // position of the last HardState record
-	scratch             *pb.Entry
-	rec                 *Recovery
+	// base and baseTerm are the index and term of the entry before ents[0]:
+	// the snapshot's, or the last entry emitted.
+	base, baseTerm     uint64
+	ents               []*pb.Entry
+	sizes              []uint64
+	pos                []journal.Record // with emit: each held entry's record (Payload nil)
+	term, vote, commit uint64
+	maxCommit          uint64         // the highest commit index of any HardState read
+	hsRec              journal.Record // position of the last HardState record
+	scratch            *pb.Entry
+	rec                *Recovery
+	emit               func(e *pb.Entry, at journal.Record) error
+}
+
+// newLoader starts a loader after snap (the empty snapshot: from the first entry).
+func newLoader(file SnapshotFile, snap *pb.Snapshot, rec *Recovery) *loader {
+	ld := &loader{
+		snapIndex: snap.GetMetadata().GetIndex(),
+		snapTerm:  snap.GetMetadata().GetTerm(),
+		rec:       rec,
+	}
+	ld.base, ld.baseTerm = ld.snapIndex, ld.snapTerm
+	if file.Reset {
+		ld.resetBefore = file.Journal
+	}
+	return ld
 }
 
 // load reads the snapshot and the journal into l.
@@ -84,14 +107,7 @@ func (l *Log) load(dir string, rec *Recovery) error {
 		snap.snap = pb.EnsureSnapshot(nil)
 	}
 	rec.Snapshot = snap.file
-	ld := &loader{
-		snapIndex: snap.snap.GetMetadata().GetIndex(),
-		snapTerm:  snap.snap.GetMetadata().GetTerm(),
-		rec:       rec,
-	}
-	if snap.file.Reset {
-		ld.resetBefore = snap.file.Journal
-	}
+	ld := newLoader(snap.file, snap.snap, rec)
 	r, err := journal.OpenReader(dir)
 	if err != nil {
 		return fmt.Errorf("raftlog: %w", err)
@@ -109,10 +125,8 @@ func (l *Log) load(dir string, rec *Recovery) error {
 			return err
 		}
 	}
-	if next := l.w.NextIndex(); snap.file.Path != "" && snap.file.Journal > next {
-		return &CorruptionError{Reason: fmt.Sprintf(
-			"raft snapshot %s was written at journal record %d, the journal ends before it (next record %d): records are missing",
-			snap.file.Path, snap.file.Journal, next)}
+	if err := checkSnapPosition(snap.file, l.w.NextIndex()); err != nil {
+		return err
 	}
 	if err := ld.finish(); err != nil {
 		return err
@@ -125,8 +139,19 @@ func (l *Log) load(dir string, rec *Recovery) error {
 	return nil
 }
 
-// lastIndex is the index of the last entry held (the snapshot's if none).
-func (ld *loader) lastIndex() uint64 { return ld.snapIndex + uint64(len(ld.ents)) }
+// checkSnapPosition refuses a journal that ends (next is its next record
+// index) before the position the snapshot file was written at.
+func checkSnapPosition(file SnapshotFile, next uint64) error {
+	if file.Path != "" && file.Journal > next {
+		return &CorruptionError{Reason: fmt.Sprintf(
+			"raft snapshot %s was written at journal record %d, the journal ends before it (next record %d): records are missing",
+			file.Path, file.Journal, next)}
+	}
+	return nil
+}
+
+// lastIndex is the index of the last entry held (base if none).
+func (ld *loader) lastIndex() uint64 { return ld.base + uint64(len(ld.ents)) }
 
 // record applies one journal record.
 func (ld *loader) record(jr *journal.Record) error {
@@ -145,8 +170,12 @@ func (ld *loader) record(jr *journal.Record) error {
 			return corruptAt(jr, "HardState term %d below the term %d of the HardState before it", hs.GetTerm(), ld.term)
 		}
 		ld.term, ld.vote, ld.commit = hs.GetTerm(), hs.GetVote(), hs.GetCommit()
+		ld.maxCommit = max(ld.maxCommit, ld.commit)
 		ld.hsRec = journal.Record{Segment: jr.Segment, Offset: jr.Offset, Index: jr.Index}
 		ld.rec.States++
+		if ld.emit != nil {
+			return ld.release()
+		}
 		return nil
 	}
 	return corruptAt(jr, "record of type %s in a raft log (only raft entries and hardstates belong there)", jr.Type)
@@ -178,17 +207,22 @@ func (ld *loader) entry(jr *journal.Record) error {
 		return corruptAt(jr, "entry %d follows entry %d: entries %d to %d are missing", i, last, last+1, i-1)
 	}
 	// An entry replaces every entry held from its index on (entries at or
-	// below the snapshot are not held, so it replaces all of them).
+	// below the snapshot are not held, so it replaces all of them). No
+	// HardState may have committed one of them; since entries are emitted
+	// only once committed, from > maxCommit >= base.
 	from := max(i, ld.snapIndex+1)
 	if from <= last {
-		if from <= ld.commit {
+		if from <= ld.maxCommit {
 			return corruptAt(jr, "entry %d (term %d) replaces entry %d, committed by an earlier HardState (commit %d)",
-				i, e.GetTerm(), from, ld.commit)
+				i, e.GetTerm(), from, ld.maxCommit)
 		}
 		ld.rec.Overwritten += int(last - from + 1)
-		k := from - ld.snapIndex - 1
+		k := from - ld.base - 1
 		clear(ld.ents[k:])
 		ld.ents, ld.sizes = ld.ents[:k], ld.sizes[:k]
+		if ld.emit != nil {
+			ld.pos = ld.pos[:k]
+		}
 	}
 	if i <= ld.snapIndex {
 		ld.rec.Below++
@@ -197,23 +231,60 @@ func (ld *loader) entry(jr *journal.Record) error {
 	if k := len(ld.ents); k > 0 && e.GetTerm() < ld.ents[k-1].GetTerm() {
 		return corruptAt(jr, "entry %d has term %d, below the term %d of entry %d before it",
 			i, e.GetTerm(), ld.ents[k-1].GetTerm(), i-1)
+	} else if k == 0 && ld.base > ld.snapIndex && e.GetTerm() < ld.baseTerm {
+		return corruptAt(jr, "entry %d has term %d, below the term %d of the committed entry %d before it",
+			i, e.GetTerm(), ld.baseTerm, i-1)
 	}
 	ld.ents = append(ld.ents, e)
 	ld.sizes = append(ld.sizes, uint64(len(jr.Payload)))
+	if ld.emit != nil {
+		ld.pos = append(ld.pos, journal.Record{Type: jr.Type, Index: jr.Index, Segment: jr.Segment, Offset: jr.Offset})
+	}
 	ld.scratch = nil
+	return nil
+}
+
+// release emits the held entries a HardState has committed, in index order,
+// and drops them.
+func (ld *loader) release() error {
+	n := 0
+	for n < len(ld.ents) && ld.base+uint64(n)+1 <= ld.maxCommit {
+		n++
+	}
+	for k, e := range ld.ents[:n] {
+		if err := ld.firstTerm(e); err != nil {
+			return err
+		}
+		if err := ld.emit(e, ld.pos[k]); err != nil {
+			return err
+		}
+		ld.base, ld.baseTerm = e.GetIndex(), e.GetTerm()
+	}
+	m := copy(ld.ents, ld.ents[n:])
+	clear(ld.ents[m:])
+	ld.ents, ld.sizes, ld.pos = ld.ents[:m], ld.sizes[:copy(ld.sizes, ld.sizes[n:])], ld.pos[:copy(ld.pos, ld.pos[n:])]
+	return nil
+}
+
+// firstTerm checks that e, if it is the first entry after the snapshot, does
+// not have a term below the snapshot's.
+func (ld *loader) firstTerm(e *pb.Entry) error {
+	if ld.base == ld.snapIndex && e.GetIndex() == ld.snapIndex+1 && e.GetTerm() < ld.snapTerm {
+		return &CorruptionError{Reason: fmt.Sprintf("entry %d has term %d, below the term %d of the snapshot at %d before it",
+			ld.snapIndex+1, e.GetTerm(), ld.snapTerm, ld.snapIndex)}
+	}
 	return nil
 }
 
 // finish checks the last HardState against the snapshot and the entries.
 func (ld *loader) finish() error {
 	last := ld.lastIndex()
-	lastTerm := ld.snapTerm
+	lastTerm := ld.baseTerm
 	if n := len(ld.ents); n > 0 {
 		lastTerm = ld.ents[n-1].GetTerm()
-	}
-	if len(ld.ents) > 0 && ld.ents[0].GetTerm() < ld.snapTerm {
-		return &CorruptionError{Reason: fmt.Sprintf("entry %d has term %d, below the term %d of the snapshot at %d before it",
-			ld.snapIndex+1, ld.ents[0].GetTerm(), ld.snapTerm, ld.snapIndex)}
+		if err := ld.firstTerm(ld.ents[0]); err != nil {
+			return err
+		}
 	}
 	term, vote, commit, adj := normalize(ld.term, ld.vote, ld.commit, ld.snapIndex, lastTerm)
 	ld.rec.Term, ld.rec.Vote, ld.rec.Commit, ld.rec.Adjusted = term, vote, commit, adj

@@ -277,13 +277,16 @@ func TestSnapshotKinds(t *testing.T) {
 
 // TestCorruptJournals: journals whose records do not make a raft log are
 // refused with a *CorruptionError naming the record, never read around.
-func TestCorruptJournals(t *testing.T) {
-	tests := []struct {
-		name   string
-		recs   []rawRecord
-		record uint64 // journal record the error names (0: none)
-		reason string
-	}{
+// corruptCase is a journal Open and ReadCommitted refuse.
+type corruptCase struct {
+	name   string
+	recs   []rawRecord
+	record uint64 // journal record the error names (0: none)
+	reason string
+}
+
+func corruptCases() []corruptCase {
+	return []corruptCase{
 		{"gap", []rawRecord{entryRec(1, 1), entryRec(2, 1), entryRec(4, 1)}, 3, "entries 3 to 3 are missing"},
 		{"first entry not 1", []rawRecord{entryRec(2, 1)}, 1, "entries 1 to 1 are missing"},
 		{"command record", []rawRecord{entryRec(1, 1), {journal.TypeCommand, []byte("x")}}, 2, "record of type command"},
@@ -295,8 +298,12 @@ func TestCorruptJournals(t *testing.T) {
 		{"entry term goes back", []rawRecord{entryRec(1, 2), entryRec(2, 1)}, 2, "below the term 2 of entry 1"},
 		{"commit beyond", []rawRecord{entryRec(1, 1), stateRec(1, 1, 2)}, 2, "commit 2 beyond the last entry 1"},
 		{"committed entry replaced", []rawRecord{entryRec(1, 1), entryRec(2, 1), stateRec(1, 1, 2), entryRec(2, 2)}, 4, "committed by an earlier HardState"},
+		{"entry replaced below a later lower commit", []rawRecord{entryRec(1, 1), entryRec(2, 1), stateRec(1, 1, 2), stateRec(1, 1, 1), entryRec(2, 2)}, 5, "committed by an earlier HardState (commit 2)"},
 	}
-	for _, tt := range tests {
+}
+
+func TestCorruptJournals(t *testing.T) {
+	for _, tt := range corruptCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			d := newDirs(t)
 			writeRecords(t, d.journal, tt.recs...)

@@ -16,6 +16,21 @@
 // the engine's own numbers instead: prices in ticks, owner ids.
 //
 // The last line on stdout is always `commands=N state_hash=<hex> events_hash=<hex>`.
+//
+// A cluster node's data directory (its journal holds raft entries and
+// HardStates, see package cluster/raftlog) replays with the same flags. Only
+// the entries the node knew committed are replayed, in raft index order, an
+// entry a later one overwrote never; checkpoint items are verified like
+// checkpoint records and raft snapshots like snapshot files (-verify), and
+// -from-snapshot starts from the newest raft snapshot. The summary line then
+// goes on with the node's raft position,
+// `raft_last=<index> raft_commit=<index> raft_term=<term>`, and stderr says
+// how many entries followed the commit index ("N entries after the last
+// commit index C: not known committed on this node (not replayed)"). Every
+// node of a cluster replays to the same state_hash and events_hash over the
+// commands they all committed; a node that caught up from a snapshot its
+// leader sent lacks the log before it and replays from there (a warning says
+// so, and its events_hash covers the commands after it).
 package main
 
 import (
