@@ -92,8 +92,8 @@ func newTestCluster(t *testing.T, n int) *testCluster {
 func (tc *testCluster) options(nd *testNode) Options {
 	cut := nd.cut
 	nd.co = ClusterOptions{NodeID: nd.id, Peers: tc.peers, AdvertiseFIX: "127.0.0.1:" + strconv.Itoa(5100+int(nd.id)),
-		TickInterval: 5 * time.Millisecond,
-		testFilter:   func(*raftpb.Message) bool { return !cut.Load() }}
+		TickInterval: 10 * time.Millisecond, ElectionTicks: 30, // no spurious elections on a loaded machine (-race)
+		testFilter: func(*raftpb.Message) bool { return !cut.Load() }}
 	return Options{Engine: testConfig(), Dir: nd.dir, MatcherCPU: -1, CheckpointEvery: 16, Cluster: &nd.co}
 }
 
