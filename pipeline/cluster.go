@@ -231,8 +231,13 @@ func (p *Pipeline) closeCluster(started bool) error {
 
 func (p *Pipeline) clusterStats() Stats {
 	c := p.cl
-	s := Stats{Sequenced: max(c.sequenced.Load(), p.matched.Load()), Matched: p.matched.Load(), Sent: p.sent.Load(),
-		MatcherPinned: p.matcher != nil && p.matcher.Pinned()}
+	// Sequenced: what this node's sequencer assigned in the term it serves;
+	// on a node that does not serve, the last command applied.
+	s := Stats{Matched: p.matched.Load(), Sent: p.sent.Load(), MatcherPinned: p.matcher != nil && p.matcher.Pinned()}
+	s.Sequenced = s.Matched
+	if c.promo.Load().serving {
+		s.Sequenced = max(c.sequenced.Load(), s.Matched)
+	}
 	s.Durable = s.Matched // applied = committed
 	s.InboundUsed = c.in.Written() - c.in.Consumed()
 	s.OutboundUsed = p.out.Written() - p.out.Consumed()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rs/zerolog"
 	"go.etcd.io/raft/v3/raftpb"
@@ -293,6 +294,7 @@ func (s *sender) Send(msgs []*raftpb.Message) {
 func (c *clusterState) leadershipChanged(l cluster.Leadership) {
 	was := c.promo.Load()
 	if l.Serving && (!was.serving || was.term != l.Term) {
+		c.sequenced.Store(c.app.lastSeq)
 		c.promo.Store(&promotion{serving: true, term: l.Term, lastSeq: c.app.lastSeq, lastTime: c.app.lastTime})
 		select {
 		case c.announce <- l.Term:
@@ -436,6 +438,26 @@ type proposer struct {
 	announced uint64 // the last term whose leader item was proposed
 	hasLeader bool   // buf holds the leader item
 	lostTerm  uint64 // the last term whose commands were dropped (logged once per term)
+	lastSeq   uint64 // the last command put in buf
+	proposed  uint64 // the last command raft took
+}
+
+// throttle waits, before a batch is proposed, while this node's matcher is more
+// than half the apply ring behind what raft already took, or until the node
+// stops serving the batch's term. Raft would accept up to MaxUncommittedBytes
+// (hundreds of thousands of commands) ahead of the matcher; the Node loop
+// would then block on the full apply ring and stop ticking and answering its
+// peers, turning an overload into elections. The bound keeps the Node loop
+// free: back-pressure goes to the inbound ring and Submit instead.
+func (pr *proposer) throttle() {
+	c := pr.c
+	lag := uint64(c.apply.Capacity() / 2)
+	for pr.proposed > lag && c.p.matched.Load() < pr.proposed-lag {
+		if pr2 := c.promo.Load(); !pr2.serving || pr2.term != pr.term || c.ctx.Err() != nil {
+			return
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
 }
 
 func (pr *proposer) Consume(lower, upper int64) {
@@ -447,7 +469,7 @@ func (pr *proposer) Consume(lower, upper int64) {
 		}
 		if sl.term != pr.term {
 			pr.flush()
-			pr.term = sl.term
+			pr.term, pr.proposed = sl.term, 0 // a new term continues from the committed seq
 		}
 		if len(pr.buf) == 0 && pr.announced != pr.term {
 			pr.buf = cluster.AppendLeader(pr.buf, c.opts.NodeID, c.opts.AdvertiseFIX)
@@ -456,6 +478,7 @@ func (pr *proposer) Consume(lower, upper int64) {
 		if sl.kind == inCommand {
 			pr.buf = cluster.AppendCommand(pr.buf, &sl.cmd)
 			pr.cmds++
+			pr.lastSeq = sl.cmd.Seq
 			if len(pr.buf) >= maxBatchBytes {
 				pr.flush()
 			}
@@ -473,11 +496,13 @@ func (pr *proposer) flush() {
 		ck := <-c.checkpoints
 		pr.buf = cluster.AppendCheckpoint(pr.buf, ck[0], ck[1])
 	}
+	pr.throttle()
 	err := c.node.ProposeIn(c.ctx, pr.term, pr.buf)
 	if err == nil {
 		if pr.hasLeader {
 			pr.announced = pr.term
 		}
+		pr.proposed = pr.lastSeq
 	} else {
 		c.dropped.Add(uint64(pr.cmds))
 		if pr.cmds > 0 && pr.lostTerm != pr.term {

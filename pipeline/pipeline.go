@@ -65,7 +65,12 @@
 // get no report and are counted (ClusterStatus.Dropped, one log line per
 // term): clients learn their fate with OrderStatusRequest. The first proposal
 // of each serving term carries the leader item (node ID, ClusterOptions.
-// AdvertiseFIX), which every node records for Leadership().LeaderFIX.
+// AdvertiseFIX), which every node records for Leadership().LeaderFIX. The
+// proposer holds a batch while the matcher is more than half the apply ring
+// behind what raft took (back-pressure reaches Submit through the inbound
+// ring): otherwise raft would accept tens of megabytes ahead of the matcher,
+// the Node loop would block on the full apply ring, stop ticking and
+// answering, and an overload would turn into elections.
 // Every CheckpointEvery commands each node's matcher records its state hash and
 // hands it to its proposer (only a leader's proposes it); a node whose hash
 // differs from a checkpoint item stops with a *cluster.DivergenceError
