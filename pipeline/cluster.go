@@ -111,7 +111,7 @@ func (p *Pipeline) ClusterStatus() ClusterStatus {
 		Members: make(map[uint64]string)}
 	if !p.started.Load() {
 		st.Commit = c.skipTo
-		for id, a := range c.openMeta.members {
+		for id, a := range c.openMeta.Members {
 			st.Members[id] = a
 		}
 		return st
@@ -214,7 +214,7 @@ func (p *Pipeline) closeCluster(started bool) error {
 			err = *f
 		}
 		if err == nil && c.m.index > c.skipTo {
-			data := appendClusterSnapshot(nil, &c.m.meta, p.eng.AppendSnapshot)
+			data := cluster.AppendSnapshotData(nil, &c.m.meta, p.eng.AppendSnapshot)
 			if e := c.node.FinalSnapshot(c.m.index, data); e != nil {
 				err = &storageError{ErrSnapshot, fmt.Errorf("pipeline: final raft snapshot at index %d: %w", c.m.index, e)}
 			}

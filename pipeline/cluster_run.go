@@ -81,7 +81,7 @@ type clusterState struct {
 	opts     ClusterOptions
 	log      logCloser
 	skipTo   uint64 // entries up to here were applied by Open
-	openMeta clusterMeta
+	openMeta cluster.SnapshotMeta
 
 	node   *cluster.Node
 	tr     *transport.Transport
@@ -124,16 +124,16 @@ type logCloser interface {
 	Close() error
 }
 
-func newClusterState(co ClusterOptions, skipTo uint64, meta clusterMeta) *clusterState {
+func newClusterState(co ClusterOptions, skipTo uint64, meta cluster.SnapshotMeta) *clusterState {
 	c := &clusterState{opts: co, skipTo: skipTo, openMeta: meta, done: make(chan struct{}),
 		announce: make(chan uint64, 1), checkpoints: make(chan [2]uint64, 64), restored: make(chan error, 1),
-		members: make(map[uint64]string, len(meta.members))}
-	for id, a := range meta.members {
+		members: make(map[uint64]string, len(meta.Members))}
+	for id, a := range meta.Members {
 		c.members[id] = a
 	}
 	c.promo.Store(&promotion{})
-	if meta.leader != 0 {
-		c.leader.Store(&leaderRecord{meta.leader, meta.leaderFIX})
+	if meta.Leader != 0 {
+		c.leader.Store(&leaderRecord{meta.Leader, meta.LeaderFIX})
 	}
 	c.lead.Store(&Leadership{})
 	c.applied.Store(skipTo)
@@ -187,7 +187,7 @@ func (p *Pipeline) startCluster(rep Reporter, observers []Reporter) error {
 		p.matcher = ringbuffer.Pinned(o.MatcherCPU, c.m)
 		matchConsumer = p.matcher
 	}
-	c.app = &applier{c: c, lastSeq: c.openMeta.lastSeq, lastTime: c.openMeta.lastTime}
+	c.app = &applier{c: c, lastSeq: c.openMeta.LastSeq, lastTime: c.openMeta.LastTime}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 
 	log := c.opts.Logger
@@ -627,7 +627,7 @@ func (a *applier) Restore(index uint64, data []byte) error {
 	if index <= c.skipTo {
 		return nil // the Log's snapshot, restored by Open (or older than what it applied)
 	}
-	meta, _, err := decodeClusterSnapshot(index, data)
+	meta, _, err := cluster.DecodeSnapshotData(index, data)
 	if err != nil {
 		return err
 	}
@@ -642,12 +642,12 @@ func (a *applier) Restore(index uint64, data []byte) error {
 	if err != nil {
 		return err
 	}
-	a.lastSeq, a.lastTime = meta.lastSeq, meta.lastTime
-	if meta.leader != 0 {
-		c.leader.Store(&leaderRecord{meta.leader, meta.leaderFIX})
+	a.lastSeq, a.lastTime = meta.LastSeq, meta.LastTime
+	if meta.Leader != 0 {
+		c.leader.Store(&leaderRecord{meta.Leader, meta.LeaderFIX})
 	}
 	c.mu.Lock()
-	for id, addr := range meta.members {
+	for id, addr := range meta.Members {
 		if _, ok := c.members[id]; !ok || c.members[id] == "" {
 			c.members[id] = addr
 			if id != c.opts.NodeID && addr != "" {
@@ -656,7 +656,7 @@ func (a *applier) Restore(index uint64, data []byte) error {
 		}
 	}
 	c.mu.Unlock()
-	c.opts.Logger.Info().Uint64("node", c.opts.NodeID).Uint64("index", index).Uint64("last_seq", meta.lastSeq).
+	c.opts.Logger.Info().Uint64("node", c.opts.NodeID).Uint64("index", index).Uint64("last_seq", meta.LastSeq).
 		Msg("pipeline: restored the leader's snapshot")
 	return nil
 }

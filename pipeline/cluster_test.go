@@ -622,7 +622,7 @@ func TestClusterDivergence(t *testing.T) {
 // TestClusterMatcherAllocs: the cluster matcher applies a command (and the
 // releaser delivers its events) without allocating, as the single-node one.
 func TestClusterMatcherAllocs(t *testing.T) {
-	p := &Pipeline{opts: Options{Engine: testConfig()}, cl: newClusterState(ClusterOptions{NodeID: 1}, 0, clusterMeta{})}
+	p := &Pipeline{opts: Options{Engine: testConfig()}, cl: newClusterState(ClusterOptions{NodeID: 1}, 0, cluster.SnapshotMeta{})}
 	p.cl.p = p
 	eng, err := engine.New(testConfig())
 	if err != nil {

@@ -80,7 +80,7 @@
 // (every 10,000 entries, and right after a member is added, since raft ignores
 // a snapshot whose membership lacks the receiver) together with the last
 // Seq and Time, the last leader item and the members' raft addresses (format in
-// cluster_snap.go), and offers it to the Node with the raft index of the last
+// cluster/snapshotdata.go), and offers it to the Node with the raft index of the last
 // entry it applied; the Core records it at that index. A snapshot received from
 // the leader (MsgSnap) is restored by the matcher in its order (a restore slot
 // in the apply ring; the Node loop waits for it). Close takes a final raft
