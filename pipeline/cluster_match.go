@@ -95,19 +95,8 @@ func (m *clusterMatcher) applyCommand(cmd *engine.Command) {
 	p := m.p
 	m.events.Reset()
 	p.eng.Apply(cmd, m.events)
-	evs := m.events.Slice()
-	for len(evs) > 0 {
-		n := min(int64(len(evs)), p.out.Capacity()/2)
-		hi, err := p.out.Reserve(n)
-		if err != nil {
-			return // closing
-		}
-		lo := hi - n + 1
-		for i := int64(0); i < n; i++ {
-			*p.out.Slot(lo + i) = evs[i]
-		}
-		_ = p.out.Commit(lo, hi)
-		evs = evs[n:]
+	if !p.publishEvents(m.events.Slice()) {
+		return // closing
 	}
 	m.meta.LastSeq, m.meta.LastTime = cmd.Seq, cmd.Time
 	if m.every != 0 && cmd.Seq%m.every == 0 {

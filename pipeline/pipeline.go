@@ -630,6 +630,26 @@ func (j *journaler) appendCheckpoints() {
 	}
 }
 
+// publishEvents copies evs into the outbound ring, reserving in chunks: one
+// command can cause more events than the ring holds. It returns false once the
+// ring is closing. Only the matcher calls it.
+func (p *Pipeline) publishEvents(evs []engine.Event) bool {
+	for len(evs) > 0 {
+		n := min(int64(len(evs)), p.out.Capacity()/2)
+		hi, err := p.out.Reserve(n)
+		if err != nil {
+			return false
+		}
+		lo := hi - n + 1
+		for i := int64(0); i < n; i++ {
+			*p.out.Slot(lo + i) = evs[i]
+		}
+		_ = p.out.Commit(lo, hi)
+		evs = evs[n:]
+	}
+	return true
+}
+
 // matcher applies commands and forwards their events to the outbound ring.
 type matcher struct {
 	p      *Pipeline
@@ -642,20 +662,8 @@ func (m *matcher) Consume(lower, upper int64) {
 		cmd := p.in.Slot(s)
 		m.events.Reset()
 		p.eng.Apply(cmd, m.events)
-		evs := m.events.Slice()
-		// Reserve in chunks: one command can cause more events than the ring holds.
-		for len(evs) > 0 {
-			n := min(int64(len(evs)), p.out.Capacity()/2)
-			hi, err := p.out.Reserve(n)
-			if err != nil {
-				return // closing
-			}
-			lo := hi - n + 1
-			for i := int64(0); i < n; i++ {
-				*p.out.Slot(lo + i) = evs[i]
-			}
-			_ = p.out.Commit(lo, hi)
-			evs = evs[n:]
+		if !p.publishEvents(m.events.Slice()) {
+			return // closing
 		}
 		if e := p.opts.CheckpointEvery; e > 0 && cmd.Seq%uint64(e) == 0 {
 			select {
