@@ -24,9 +24,8 @@ import (
 // The magic tells them apart: an engine snapshot begins with its own
 // ("MESN"). RestoreEngine, used by EngineApplier.Restore and the journal
 // reader (OpenJournal, which replay uses), reads both; AppendSnapshotData and
-// DecodeSnapshotData are the one codec of the wrapper (branch h-pipe's
-// pipeline/cluster_snap.go has a copy of the same layout: it should call
-// these instead).
+// DecodeSnapshotData are the one codec of the wrapper (the pipeline writes and
+// reads its snapshots with them).
 const (
 	snapDataMagic   = "MDCS"
 	snapDataVersion = 1

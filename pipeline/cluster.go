@@ -111,7 +111,7 @@ func (p *Pipeline) ClusterStatus() ClusterStatus {
 		Members: make(map[uint64]string)}
 	if !p.started.Load() {
 		st.Commit = c.skipTo
-		for id, a := range c.openMeta.members {
+		for id, a := range c.openMeta.Members {
 			st.Members[id] = a
 		}
 		return st
@@ -214,7 +214,7 @@ func (p *Pipeline) closeCluster(started bool) error {
 			err = *f
 		}
 		if err == nil && c.m.index > c.skipTo {
-			data := appendClusterSnapshot(nil, &c.m.meta, p.eng.AppendSnapshot)
+			data := cluster.AppendSnapshotData(nil, &c.m.meta, p.eng.AppendSnapshot)
 			if e := c.node.FinalSnapshot(c.m.index, data); e != nil {
 				err = &storageError{ErrSnapshot, fmt.Errorf("pipeline: final raft snapshot at index %d: %w", c.m.index, e)}
 			}
@@ -231,8 +231,13 @@ func (p *Pipeline) closeCluster(started bool) error {
 
 func (p *Pipeline) clusterStats() Stats {
 	c := p.cl
-	s := Stats{Sequenced: max(c.sequenced.Load(), p.matched.Load()), Matched: p.matched.Load(), Sent: p.sent.Load(),
-		MatcherPinned: p.matcher != nil && p.matcher.Pinned()}
+	// Sequenced: what this node's sequencer assigned in the term it serves;
+	// on a node that does not serve, the last command applied.
+	s := Stats{Matched: p.matched.Load(), Sent: p.sent.Load(), MatcherPinned: p.matcher != nil && p.matcher.Pinned()}
+	s.Sequenced = s.Matched
+	if c.promo.Load().serving {
+		s.Sequenced = max(c.sequenced.Load(), s.Matched)
+	}
 	s.Durable = s.Matched // applied = committed
 	s.InboundUsed = c.in.Written() - c.in.Consumed()
 	s.OutboundUsed = p.out.Written() - p.out.Consumed()

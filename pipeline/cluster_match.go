@@ -16,9 +16,9 @@ type clusterMatcher struct {
 	p      *Pipeline
 	c      *clusterState
 	events *engine.Events
-	meta   clusterMeta // as of index
-	index  uint64      // raft index of the last entry applied
-	every  uint64      // checkpoint interval (0: none)
+	meta   cluster.SnapshotMeta // as of index
+	index  uint64               // raft index of the last entry applied
+	every  uint64               // checkpoint interval (0: none)
 	ring   [64]seqHash
 	nring  int
 	since  uint64 // entries applied since the last snapshot handed over
@@ -32,9 +32,9 @@ func newClusterMatcher(p *Pipeline) *clusterMatcher {
 	c := p.cl
 	m := &clusterMatcher{p: p, c: c, events: engine.NewEvents(4096), index: c.skipTo, meta: c.openMeta,
 		snapAt: cluster.DefaultSnapshotEvery}
-	m.meta.members = make(map[uint64]string, len(c.openMeta.members))
-	for id, a := range c.openMeta.members {
-		m.meta.members[id] = a
+	m.meta.Members = make(map[uint64]string, len(c.openMeta.Members))
+	for id, a := range c.openMeta.Members {
+		m.meta.Members[id] = a
 	}
 	if e := p.opts.CheckpointEvery; e > 0 {
 		m.every = uint64(e)
@@ -62,12 +62,12 @@ func (m *clusterMatcher) Consume(lower, upper int64) {
 		case applyCheckpoint:
 			m.verify(sl)
 		case applyLeader:
-			m.meta.leader, m.meta.leaderFIX = sl.node, sl.addr
+			m.meta.Leader, m.meta.LeaderFIX = sl.node, sl.addr
 		case applyMember:
 			if sl.removed {
-				delete(m.meta.members, sl.node)
+				delete(m.meta.Members, sl.node)
 			} else {
-				m.meta.members[sl.node] = sl.addr
+				m.meta.Members[sl.node] = sl.addr
 				// A new member catches up from a snapshot that must hold it in
 				// its ConfState (raft ignores one that does not): take one right
 				// after this entry, as etcd does for a joining member.
@@ -95,21 +95,10 @@ func (m *clusterMatcher) applyCommand(cmd *engine.Command) {
 	p := m.p
 	m.events.Reset()
 	p.eng.Apply(cmd, m.events)
-	evs := m.events.Slice()
-	for len(evs) > 0 {
-		n := min(int64(len(evs)), p.out.Capacity()/2)
-		hi, err := p.out.Reserve(n)
-		if err != nil {
-			return // closing
-		}
-		lo := hi - n + 1
-		for i := int64(0); i < n; i++ {
-			*p.out.Slot(lo + i) = evs[i]
-		}
-		_ = p.out.Commit(lo, hi)
-		evs = evs[n:]
+	if !p.publishEvents(m.events.Slice()) {
+		return // closing
 	}
-	m.meta.lastSeq, m.meta.lastTime = cmd.Seq, cmd.Time
+	m.meta.LastSeq, m.meta.LastTime = cmd.Seq, cmd.Time
 	if m.every != 0 && cmd.Seq%m.every == 0 {
 		h := p.eng.StateHash()
 		m.ring[m.nring%len(m.ring)] = seqHash{cmd.Seq, h}
@@ -151,7 +140,7 @@ func (m *clusterMatcher) verify(sl *applySlot) {
 // MsgSnap), between the commands before and after it.
 func (m *clusterMatcher) restore(index uint64, data []byte) error {
 	p := m.p
-	meta, engSnap, err := decodeClusterSnapshot(index, data)
+	meta, engSnap, err := cluster.DecodeSnapshotData(index, data)
 	if err != nil {
 		return err
 	}
@@ -170,7 +159,7 @@ func (m *clusterMatcher) restore(index uint64, data []byte) error {
 // node is still busy with the previous one, it tries again in half the
 // interval.
 func (m *clusterMatcher) handSnapshot() {
-	data := appendClusterSnapshot(nil, &m.meta, m.p.eng.AppendSnapshot)
+	data := cluster.AppendSnapshotData(nil, &m.meta, m.p.eng.AppendSnapshot)
 	if m.c.node.OfferSnapshot(m.index, data) {
 		m.since = 0
 	} else {

@@ -94,7 +94,7 @@ func openCluster(opts Options, lock *datadir.DirLock) (*Pipeline, Recovered, err
 		log.Close()
 		return nil, rec, err
 	}
-	p := &Pipeline{opts: opts, lock: lock, eng: c.eng, base: rec.LastSeq, lastTime: c.meta.lastTime, cl: c.state,
+	p := &Pipeline{opts: opts, lock: lock, eng: c.eng, base: rec.LastSeq, lastTime: c.meta.LastTime, cl: c.state,
 		snapDone: make(chan struct{})}
 	c.state.p, c.state.log = p, log
 	for i := range p.stages {
@@ -108,7 +108,7 @@ func openCluster(opts Options, lock *datadir.DirLock) (*Pipeline, Recovered, err
 
 type recovered struct {
 	eng   *engine.Engine
-	meta  clusterMeta
+	meta  cluster.SnapshotMeta
 	state *clusterState
 }
 
@@ -126,9 +126,9 @@ func recoverCluster(opts Options, log *raftlog.Log, rec *Recovered) (recovered, 
 	if err != nil {
 		return r, err
 	}
-	r.meta.members = make(map[uint64]string, len(co.Peers))
+	r.meta.Members = make(map[uint64]string, len(co.Peers))
 	for id, addr := range co.Peers {
-		r.meta.members[id] = addr
+		r.meta.Members[id] = addr
 	}
 	snap, err := log.Snapshot()
 	if err != nil {
@@ -136,7 +136,7 @@ func recoverCluster(opts Options, log *raftlog.Log, rec *Recovered) (recovered, 
 	}
 	snapIndex := snap.GetMetadata().GetIndex()
 	if !raft.IsEmptySnap(snap) {
-		meta, engSnap, err := decodeClusterSnapshot(snapIndex, snap.GetData())
+		meta, engSnap, err := cluster.DecodeSnapshotData(snapIndex, snap.GetData())
 		if err != nil {
 			return r, err
 		}
@@ -144,7 +144,7 @@ func recoverCluster(opts Options, log *raftlog.Log, rec *Recovered) (recovered, 
 			return r, fmt.Errorf("pipeline: %w", err)
 		}
 		for id, addr := range co.Peers { // the configuration's addresses win
-			meta.members[id] = addr
+			meta.Members[id] = addr
 		}
 		r.meta = meta
 		rec.FromSnapshot = app.Engine().LastSeq()
@@ -156,7 +156,7 @@ func recoverCluster(opts Options, log *raftlog.Log, rec *Recovered) (recovered, 
 	commit := max(hs.GetCommit(), snapIndex)
 	app.OnCommand = func(_ uint64, cmd *engine.Command, _ []engine.Event) {
 		rec.Replayed++
-		r.meta.lastTime = cmd.Time
+		r.meta.LastTime = cmd.Time
 	}
 	for lo := snapIndex + 1; lo <= commit; {
 		ents, err := log.Entries(lo, commit+1, 64<<20)
@@ -172,11 +172,11 @@ func recoverCluster(opts Options, log *raftlog.Log, rec *Recovered) (recovered, 
 	}
 	app.OnCommand = nil
 	if node, fix := app.Leader(); node != 0 {
-		r.meta.leader, r.meta.leaderFIX = node, fix
+		r.meta.Leader, r.meta.LeaderFIX = node, fix
 	}
 	r.eng = app.Engine()
-	r.meta.lastSeq = r.eng.LastSeq()
-	rec.LastSeq, rec.StateHash, rec.DayOpened = r.meta.lastSeq, r.eng.StateHash(), r.eng.DayOpened()
+	r.meta.LastSeq = r.eng.LastSeq()
+	rec.LastSeq, rec.StateHash, rec.DayOpened = r.meta.LastSeq, r.eng.StateHash(), r.eng.DayOpened()
 	rec.RaftApplied = commit
 	r.state = newClusterState(*co, commit, r.meta)
 	return r, nil
@@ -185,7 +185,7 @@ func recoverCluster(opts Options, log *raftlog.Log, rec *Recovered) (recovered, 
 // replayEntry applies one committed entry at recovery: a batch to the engine,
 // a conf change to the members' addresses (raft re-applies it to its own
 // configuration when the node starts).
-func replayEntry(app *cluster.EngineApplier, e *raftpb.Entry, meta *clusterMeta) error {
+func replayEntry(app *cluster.EngineApplier, e *raftpb.Entry, meta *cluster.SnapshotMeta) error {
 	switch e.GetType() {
 	case raftpb.EntryNormal:
 		return app.ApplyBatch(e.GetIndex(), e.GetData())
@@ -194,13 +194,13 @@ func replayEntry(app *cluster.EngineApplier, e *raftpb.Entry, meta *clusterMeta)
 		if err := proto.Unmarshal(e.GetData(), cc); err != nil {
 			return fmt.Errorf("conf change at raft index %d: %w", e.GetIndex(), err)
 		}
-		applyMembers(meta.members, cc.AsV2())
+		applyMembers(meta.Members, cc.AsV2())
 	case raftpb.EntryConfChangeV2:
 		cc := &raftpb.ConfChangeV2{}
 		if err := proto.Unmarshal(e.GetData(), cc); err != nil {
 			return fmt.Errorf("conf change at raft index %d: %w", e.GetIndex(), err)
 		}
-		applyMembers(meta.members, cc)
+		applyMembers(meta.Members, cc)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rs/zerolog"
 	"go.etcd.io/raft/v3/raftpb"
@@ -80,7 +81,7 @@ type clusterState struct {
 	opts     ClusterOptions
 	log      logCloser
 	skipTo   uint64 // entries up to here were applied by Open
-	openMeta clusterMeta
+	openMeta cluster.SnapshotMeta
 
 	node   *cluster.Node
 	tr     *transport.Transport
@@ -123,16 +124,16 @@ type logCloser interface {
 	Close() error
 }
 
-func newClusterState(co ClusterOptions, skipTo uint64, meta clusterMeta) *clusterState {
+func newClusterState(co ClusterOptions, skipTo uint64, meta cluster.SnapshotMeta) *clusterState {
 	c := &clusterState{opts: co, skipTo: skipTo, openMeta: meta, done: make(chan struct{}),
 		announce: make(chan uint64, 1), checkpoints: make(chan [2]uint64, 64), restored: make(chan error, 1),
-		members: make(map[uint64]string, len(meta.members))}
-	for id, a := range meta.members {
+		members: make(map[uint64]string, len(meta.Members))}
+	for id, a := range meta.Members {
 		c.members[id] = a
 	}
 	c.promo.Store(&promotion{})
-	if meta.leader != 0 {
-		c.leader.Store(&leaderRecord{meta.leader, meta.leaderFIX})
+	if meta.Leader != 0 {
+		c.leader.Store(&leaderRecord{meta.Leader, meta.LeaderFIX})
 	}
 	c.lead.Store(&Leadership{})
 	c.applied.Store(skipTo)
@@ -186,7 +187,7 @@ func (p *Pipeline) startCluster(rep Reporter, observers []Reporter) error {
 		p.matcher = ringbuffer.Pinned(o.MatcherCPU, c.m)
 		matchConsumer = p.matcher
 	}
-	c.app = &applier{c: c, lastSeq: c.openMeta.lastSeq, lastTime: c.openMeta.lastTime}
+	c.app = &applier{c: c, lastSeq: c.openMeta.LastSeq, lastTime: c.openMeta.LastTime}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 
 	log := c.opts.Logger
@@ -293,6 +294,7 @@ func (s *sender) Send(msgs []*raftpb.Message) {
 func (c *clusterState) leadershipChanged(l cluster.Leadership) {
 	was := c.promo.Load()
 	if l.Serving && (!was.serving || was.term != l.Term) {
+		c.sequenced.Store(c.app.lastSeq)
 		c.promo.Store(&promotion{serving: true, term: l.Term, lastSeq: c.app.lastSeq, lastTime: c.app.lastTime})
 		select {
 		case c.announce <- l.Term:
@@ -436,6 +438,26 @@ type proposer struct {
 	announced uint64 // the last term whose leader item was proposed
 	hasLeader bool   // buf holds the leader item
 	lostTerm  uint64 // the last term whose commands were dropped (logged once per term)
+	lastSeq   uint64 // the last command put in buf
+	proposed  uint64 // the last command raft took
+}
+
+// throttle waits, before a batch is proposed, while this node's matcher is more
+// than half the apply ring behind what raft already took, or until the node
+// stops serving the batch's term. Raft would accept up to MaxUncommittedBytes
+// (hundreds of thousands of commands) ahead of the matcher; the Node loop
+// would then block on the full apply ring and stop ticking and answering its
+// peers, turning an overload into elections. The bound keeps the Node loop
+// free: back-pressure goes to the inbound ring and Submit instead.
+func (pr *proposer) throttle() {
+	c := pr.c
+	lag := uint64(c.apply.Capacity() / 2)
+	for pr.proposed > lag && c.p.matched.Load() < pr.proposed-lag {
+		if pr2 := c.promo.Load(); !pr2.serving || pr2.term != pr.term || c.ctx.Err() != nil {
+			return
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
 }
 
 func (pr *proposer) Consume(lower, upper int64) {
@@ -447,7 +469,7 @@ func (pr *proposer) Consume(lower, upper int64) {
 		}
 		if sl.term != pr.term {
 			pr.flush()
-			pr.term = sl.term
+			pr.term, pr.proposed = sl.term, 0 // a new term continues from the committed seq
 		}
 		if len(pr.buf) == 0 && pr.announced != pr.term {
 			pr.buf = cluster.AppendLeader(pr.buf, c.opts.NodeID, c.opts.AdvertiseFIX)
@@ -456,6 +478,7 @@ func (pr *proposer) Consume(lower, upper int64) {
 		if sl.kind == inCommand {
 			pr.buf = cluster.AppendCommand(pr.buf, &sl.cmd)
 			pr.cmds++
+			pr.lastSeq = sl.cmd.Seq
 			if len(pr.buf) >= maxBatchBytes {
 				pr.flush()
 			}
@@ -473,11 +496,13 @@ func (pr *proposer) flush() {
 		ck := <-c.checkpoints
 		pr.buf = cluster.AppendCheckpoint(pr.buf, ck[0], ck[1])
 	}
+	pr.throttle()
 	err := c.node.ProposeIn(c.ctx, pr.term, pr.buf)
 	if err == nil {
 		if pr.hasLeader {
 			pr.announced = pr.term
 		}
+		pr.proposed = pr.lastSeq
 	} else {
 		c.dropped.Add(uint64(pr.cmds))
 		if pr.cmds > 0 && pr.lostTerm != pr.term {
@@ -602,7 +627,7 @@ func (a *applier) Restore(index uint64, data []byte) error {
 	if index <= c.skipTo {
 		return nil // the Log's snapshot, restored by Open (or older than what it applied)
 	}
-	meta, _, err := decodeClusterSnapshot(index, data)
+	meta, _, err := cluster.DecodeSnapshotData(index, data)
 	if err != nil {
 		return err
 	}
@@ -617,12 +642,12 @@ func (a *applier) Restore(index uint64, data []byte) error {
 	if err != nil {
 		return err
 	}
-	a.lastSeq, a.lastTime = meta.lastSeq, meta.lastTime
-	if meta.leader != 0 {
-		c.leader.Store(&leaderRecord{meta.leader, meta.leaderFIX})
+	a.lastSeq, a.lastTime = meta.LastSeq, meta.LastTime
+	if meta.Leader != 0 {
+		c.leader.Store(&leaderRecord{meta.Leader, meta.LeaderFIX})
 	}
 	c.mu.Lock()
-	for id, addr := range meta.members {
+	for id, addr := range meta.Members {
 		if _, ok := c.members[id]; !ok || c.members[id] == "" {
 			c.members[id] = addr
 			if id != c.opts.NodeID && addr != "" {
@@ -631,7 +656,7 @@ func (a *applier) Restore(index uint64, data []byte) error {
 		}
 	}
 	c.mu.Unlock()
-	c.opts.Logger.Info().Uint64("node", c.opts.NodeID).Uint64("index", index).Uint64("last_seq", meta.lastSeq).
+	c.opts.Logger.Info().Uint64("node", c.opts.NodeID).Uint64("index", index).Uint64("last_seq", meta.LastSeq).
 		Msg("pipeline: restored the leader's snapshot")
 	return nil
 }

@@ -65,7 +65,12 @@
 // get no report and are counted (ClusterStatus.Dropped, one log line per
 // term): clients learn their fate with OrderStatusRequest. The first proposal
 // of each serving term carries the leader item (node ID, ClusterOptions.
-// AdvertiseFIX), which every node records for Leadership().LeaderFIX.
+// AdvertiseFIX), which every node records for Leadership().LeaderFIX. The
+// proposer holds a batch while the matcher is more than half the apply ring
+// behind what raft took (back-pressure reaches Submit through the inbound
+// ring): otherwise raft would accept tens of megabytes ahead of the matcher,
+// the Node loop would block on the full apply ring, stop ticking and
+// answering, and an overload would turn into elections.
 // Every CheckpointEvery commands each node's matcher records its state hash and
 // hands it to its proposer (only a leader's proposes it); a node whose hash
 // differs from a checkpoint item stops with a *cluster.DivergenceError
@@ -75,7 +80,7 @@
 // (every 10,000 entries, and right after a member is added, since raft ignores
 // a snapshot whose membership lacks the receiver) together with the last
 // Seq and Time, the last leader item and the members' raft addresses (format in
-// cluster_snap.go), and offers it to the Node with the raft index of the last
+// cluster/snapshotdata.go), and offers it to the Node with the raft index of the last
 // entry it applied; the Core records it at that index. A snapshot received from
 // the leader (MsgSnap) is restored by the matcher in its order (a restore slot
 // in the apply ring; the Node loop waits for it). Close takes a final raft
@@ -625,6 +630,26 @@ func (j *journaler) appendCheckpoints() {
 	}
 }
 
+// publishEvents copies evs into the outbound ring, reserving in chunks: one
+// command can cause more events than the ring holds. It returns false once the
+// ring is closing. Only the matcher calls it.
+func (p *Pipeline) publishEvents(evs []engine.Event) bool {
+	for len(evs) > 0 {
+		n := min(int64(len(evs)), p.out.Capacity()/2)
+		hi, err := p.out.Reserve(n)
+		if err != nil {
+			return false
+		}
+		lo := hi - n + 1
+		for i := int64(0); i < n; i++ {
+			*p.out.Slot(lo + i) = evs[i]
+		}
+		_ = p.out.Commit(lo, hi)
+		evs = evs[n:]
+	}
+	return true
+}
+
 // matcher applies commands and forwards their events to the outbound ring.
 type matcher struct {
 	p      *Pipeline
@@ -637,20 +662,8 @@ func (m *matcher) Consume(lower, upper int64) {
 		cmd := p.in.Slot(s)
 		m.events.Reset()
 		p.eng.Apply(cmd, m.events)
-		evs := m.events.Slice()
-		// Reserve in chunks: one command can cause more events than the ring holds.
-		for len(evs) > 0 {
-			n := min(int64(len(evs)), p.out.Capacity()/2)
-			hi, err := p.out.Reserve(n)
-			if err != nil {
-				return // closing
-			}
-			lo := hi - n + 1
-			for i := int64(0); i < n; i++ {
-				*p.out.Slot(lo + i) = evs[i]
-			}
-			_ = p.out.Commit(lo, hi)
-			evs = evs[n:]
+		if !p.publishEvents(m.events.Slice()) {
+			return // closing
 		}
 		if e := p.opts.CheckpointEvery; e > 0 && cmd.Seq%uint64(e) == 0 {
 			select {
