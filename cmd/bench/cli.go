@@ -36,6 +36,7 @@ func commands() []command {
 		{"pipeline", "[-policies LIST] [-producers N] [-rate R] [-count N] [-data DIR] [output flags]", "the in-process pipeline (no gateway) per durability policy, with its stage histograms", runPipeline},
 		{"echo", "[-addr ADDR | -serve ADDR] [-rate R] [-duration D | -count N] [-size B] [output flags]", "loopback TCP echo to another process: the floor under any server's round trip on this machine", runEcho},
 		{"fix-bare", "[-host H] [-port P] [-target CompID]", "a bare QuickFIX/Go acceptor answering each order from FromApp, until interrupted: the floor of any QuickFIX/Go server, for bench fix", runFixBare},
+		{"cluster", "[-rates LIST] [-inflight N] [-rounds N] [-duration D | -count N] [-sessions N] [-durability P] [-matchd BIN] [output flags]", "a single matchd and a 3-node cluster started here as child processes, the fix load against each, alternating: ack p50/p99 per rate, saturation, ratios (issue 14)", runCluster},
 		{"fix", "[-host H] [-port P] [-sessions N] [-rate R] [-inflight N] [-duration D | -count N] [-cross F] [-metrics ADDR] [output flags]", "end-to-end FIX load against a running matchd: ack and fill latency, lost orders, server stages", runFix},
 	}
 }
