@@ -15,7 +15,9 @@ var marshal = proto.MarshalOptions{}
 
 // Save makes ents and hs (unless raft.IsEmptyHardState, or equal to the last
 // one saved) durable, in one journal group committed once (one fsync under
-// batch and every), and then makes them visible to the raft.Storage methods.
+// batch and every), and then makes them visible to the raft.Storage methods;
+// a HardState that changes only Commit is written with the next group instead
+// (see raft.MustSync and the comment in the body).
 // An entry whose index is at or below the last one replaces the entries from
 // its index on; entries at or below the snapshot or compaction point are
 // dropped, as MemoryStorage.Append does. Entries are kept by pointer (raft
@@ -106,8 +108,22 @@ func (l *Log) Save(hs *pb.HardState, ents []*pb.Entry) error {
 		}
 		start = end
 	}
-	if err := l.w.Commit(); err != nil {
-		return l.fail(err)
+	// raft.MustSync: entries, the term and the vote must be durable before
+	// raft acts on them; the commit index need not be (raft learns it again
+	// from the leader, and etcd does not sync for it either). A HardState that
+	// changes only Commit is appended without committing the group: it
+	// reaches the disk with the next group that must be synced (it precedes
+	// that group's entries, and names no index beyond the log already
+	// written), or with Sync, a snapshot or Close. This takes one fsync per
+	// acknowledged batch off the leader (its commit-only Ready between the
+	// followers' acks and the apply). After a crash the recovered commit
+	// index may be lower than the last one raft reported: the entries above
+	// it are then applied again once raft commits them, and replay of that
+	// data directory counts them as pending until then.
+	if len(ents) > 0 || hs.GetTerm() != l.hsTerm || hs.GetVote() != l.hsVote {
+		if err := l.w.Commit(); err != nil {
+			return l.fail(err)
+		}
 	}
 
 	l.mu.Lock()
