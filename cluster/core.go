@@ -271,6 +271,20 @@ func (c *Core) handle(rd *raft.Ready) error {
 			c.lead.Serving = false
 		}
 	}
+	// A leader sends first and writes its own log meanwhile (raft thesis
+	// §10.2.1; etcd's server does the same with this non-async RawNode): its
+	// messages are appends, heartbeats and snapshots for the followers, whose
+	// acknowledgements come only after their own fsync, and raft counts the
+	// leader's copy of an entry towards a quorum only after Advance, that is
+	// after the Save below. So the leader's fsync and the followers' run in
+	// parallel instead of in series, and nothing commits (or is applied and
+	// acknowledged) before a majority holds it durably. Any other node (a
+	// follower's append acknowledgements, a vote) sends only after its Save:
+	// those messages promise what is on its disk.
+	sendFirst := c.lead.Local
+	if sendFirst && len(rd.Messages) > 0 {
+		c.cfg.Transport.Send(rd.Messages)
+	}
 	log := c.cfg.Log
 	snap := rd.Snapshot
 	hasSnap := snap != nil && !raft.IsEmptySnap(snap)
@@ -284,7 +298,7 @@ func (c *Core) handle(rd *raft.Ready) error {
 			return fmt.Errorf("cluster: saving raft state and %d entries: %w", len(rd.Entries), err)
 		}
 	}
-	if len(rd.Messages) > 0 {
+	if !sendFirst && len(rd.Messages) > 0 {
 		c.cfg.Transport.Send(rd.Messages)
 	}
 	if hasSnap {
