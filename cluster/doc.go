@@ -59,7 +59,12 @@
 //
 // 4. Safety first in the Ready loop (etcd's rule), in Core.Process: the
 // snapshot (Log.ApplySnapshot), then HardState and entries (Log.Save, one group
-// commit) are durable before the Ready's messages are sent; then the snapshot
+// commit) are durable before the Ready's messages are sent — except on a
+// leader, which sends first and saves meanwhile (raft thesis §10.2.1, as
+// etcd's server does: its messages promise nothing about its disk, and raft
+// counts its own copy of an entry towards a quorum only after Advance); a
+// HardState that changes only the commit index is not synced on its own
+// (raft.MustSync; cluster/raftlog writes it with the next group); then the snapshot
 // is restored into the Applier and committed entries are applied in order
 // (normal entries to the Applier, conf changes to raft through
 // RawNode.ApplyConfChange); then Advance. A Log without durability (no fsync)
