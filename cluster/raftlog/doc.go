@@ -123,7 +123,11 @@
 // # Durability
 //
 // Under journal.PolicyBatch (the default) and PolicyEvery, Save returns once
-// the group is fsynced: raft's rule (persist before sending) holds. Under
+// the group is fsynced: raft's rule (persist before sending) holds. The one
+// exception is a HardState that changes only Commit (raft.MustSync false):
+// it is appended without an fsync of its own and reaches the disk with the
+// next synced group, Sync, a snapshot or Close, so a crash may recover a
+// lower commit index (raft learns it again; see Save). Under
 // PolicyNone the group is only written to the operating system: a crash of
 // the machine may lose entries a leader counted, and a HardState, so a
 // vote: a node could vote twice in a term. It is allowed and documented as
